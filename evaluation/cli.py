@@ -1,0 +1,95 @@
+"""The ``pilot-eval`` command line: a thin face over the library.
+
+Every command validates its input through the library; any :class:`PilotEvalError` is
+printed as one clear message with exit code 2 (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from evaluation.errors import PilotEvalError
+
+app = typer.Typer(
+    name="pilot-eval",
+    help=(
+        "Evaluate employment and inclusion pilots: fill and read the common self-evaluation "
+        "template, check submissions, build register panels, estimate impacts and render "
+        "reports.\n\nStart with `pilot-eval demo --out demo-output` and open "
+        "demo-output/index.html."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_err = Console(stderr=True)
+_state: dict[str, bool] = {"debug": False}
+
+
+@app.callback()
+def _global(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo output into.")] = Path(
+        "demo-output"
+    ),
+    persons: Annotated[
+        int,
+        typer.Option(help="Persons in the synthetic national register extract.", min=1000),
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data generator.")] = 2024,
+) -> None:
+    """Run the whole toolkit on built-in synthetic OTE 4 pilots and write DIR/index.html.
+
+    Generates a synthetic register extract with six pilots that start in different months,
+    builds the person-month panel and writes an overview page with counts per pilot and
+    month and outcome trajectories of participants versus everyone else.
+    """
+    from evaluation.demo import run_demo
+
+    index = run_demo(out, persons=persons, seed=seed)
+    Console().print(f"[green]Demo written.[/green] Open {index}")
+
+
+def main() -> None:
+    """Entry point of the ``pilot-eval`` console script."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app(standalone_mode=False)
+    except PilotEvalError as exc:
+        if debug:
+            raise
+        _err.print(f"[bold red]Error:[/bold red] {exc.message}", highlight=False, markup=True)
+        sys.exit(2)
+    except typer.Abort:
+        _err.print("Aborted.")
+        sys.exit(1)
+    except (typer.BadParameter, typer.Exit) as exc:  # pragma: no cover - click handles these
+        raise exc
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        _err.print(
+            f"[bold red]Unexpected error:[/bold red] {type(exc).__name__}: {exc}\n"
+            "This is a bug in pilot-evaluation; run again with --debug and report the traceback.",
+            highlight=False,
+        )
+        sys.exit(3)
