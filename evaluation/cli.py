@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from evaluation.errors import PilotEvalError
 
@@ -43,9 +44,9 @@ def _global(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo output into.")] = Path(
-        "demo-output"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the demo output into.")
+    ] = Path("demo-output"),
     persons: Annotated[
         int,
         typer.Option(help="Persons in the synthetic national register extract.", min=1000),
@@ -65,31 +66,31 @@ def demo(
 
 
 def main() -> None:
-    """Entry point of the ``pilot-eval`` console script."""
+    """Entry point of the ``pilot-eval`` console script.
+
+    Usage errors are reported by typer itself (exit 2). Our named errors are shown as one
+    message (exit 2); anything else is a bug and says how to report it (exit 3). ``--debug``
+    shows the traceback instead.
+    """
     debug = "--debug" in sys.argv[1:]
     try:
-        app(standalone_mode=False)
+        app()
     except PilotEvalError as exc:
         if debug:
             raise
-        _err.print(f"[bold red]Error:[/bold red] {exc.message}", highlight=False, markup=True)
+        _err.print(Text.assemble(("Error: ", "bold red"), exc.message))
         sys.exit(2)
-    except typer.Abort:
-        _err.print("Aborted.")
-        sys.exit(1)
-    except (typer.BadParameter, typer.Exit) as exc:  # pragma: no cover - click handles these
-        raise exc
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _err.print("Interrupted.")
+        sys.exit(130)
+    except Exception as exc:
         if debug:
             raise
         _err.print(
-            f"[bold red]Unexpected error:[/bold red] {type(exc).__name__}: {exc}\n"
-            "This is a bug in pilot-evaluation; run again with --debug and report the traceback.",
-            highlight=False,
+            Text.assemble(
+                ("Unexpected error: ", "bold red"),
+                f"{type(exc).__name__}: {exc}\nThis is a bug in pilot-evaluation; run again "
+                "with --debug and report the traceback.",
+            )
         )
         sys.exit(3)

@@ -1,0 +1,183 @@
+"""The steps of the demo. Each reads and extends a :class:`DemoContext`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.demo.figures import entrants_figure, trajectories_figure
+from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
+from evaluation.registers import PersonMonthPanel, build_person_month_panel
+from evaluation.reporting.disclosure import assert_no_identifiers, suppress_counts
+from evaluation.synthetic import PILOT_NAMES, SyntheticRegisters, generate_registers
+
+
+@dataclass
+class DemoContext:
+    """What the demo steps hand to each other (filled in step by step)."""
+
+    out: Path
+    persons: int
+    seed: int
+    data: SyntheticRegisters | None = None
+    panel: PersonMonthPanel | None = None
+    entrants: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trajectories: pd.DataFrame = field(default_factory=pd.DataFrame)
+    panel_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def data_dir(self) -> Path:
+        """Folder of the synthetic input data."""
+        return self.out / "data"
+
+    def registers(self) -> SyntheticRegisters:
+        """The synthetic data (after :func:`generate_data`)."""
+        if self.data is None:
+            raise RuntimeError("generate_data must run before this step")
+        return self.data
+
+    def person_months(self) -> PersonMonthPanel:
+        """The person-month panel (after :func:`build_panel`)."""
+        if self.panel is None:
+            raise RuntimeError("build_panel must run before this step")
+        return self.panel
+
+
+def generate_data(ctx: DemoContext) -> None:
+    """Generate the synthetic extract and write it (with its truth) under ``data/``."""
+    ctx.data = generate_registers(persons=ctx.persons, seed=ctx.seed)
+    ctx.data.write(ctx.data_dir)
+
+
+def build_panel(ctx: DemoContext) -> None:
+    """Build the person-month panel for the whole extract window and write it as parquet."""
+    data = ctx.registers()
+    ctx.panel = build_person_month_panel(
+        data.spells,
+        start=data.months[0],
+        end=data.months[-1],
+        participants=data.participants,
+        persons=data.persons["person_id"],
+    )
+    ctx.panel.to_parquet(ctx.data_dir / "person_month_panel.parquet")
+
+
+def summarise_panel(ctx: DemoContext) -> None:
+    """Count entrants per pilot and month; employment trajectories by group (in DuckDB)."""
+    data = ctx.registers()
+    panel = ctx.person_months()
+    entry = data.participants.assign(
+        month=data.participants["entry_date"].dt.to_period("M").dt.to_timestamp()
+    )
+    ctx.entrants = (
+        entry.groupby(["pilot", "month"], observed=True).size().rename("entrants").reset_index()
+    )
+    table = panel.table
+    ctx.trajectories = panel.con.sql(
+        f"""
+        SELECT coalesce(CAST(pilot AS VARCHAR), '') AS pilot,
+               CASE WHEN pilot IS NULL THEN 'everyone else' ELSE 'participants' END AS "group",
+               month, avg(employed)::DOUBLE AS rate, count(*) AS persons
+        FROM {table} GROUP BY ALL ORDER BY pilot, month
+        """
+    ).df()
+    ctx.panel_summary = panel.con.sql(
+        f"""
+        SELECT count(DISTINCT person_id) AS persons, count(*) AS person_months,
+               min(month) AS first_month, max(month) AS last_month,
+               avg(employed) AS employed, avg(on_main_benefit) AS on_main_benefit,
+               avg(on_unemployment_benefit) AS on_unemployment_benefit,
+               avg(on_health_benefit) AS on_health_benefit
+        FROM {table}
+        """
+    ).df()
+
+
+def _entrants_table(entrants: pd.DataFrame) -> pd.DataFrame:
+    """Entrants per entry month (rows) and pilot (columns), small cells suppressed."""
+    wide = (
+        entrants.pivot_table(
+            index="month", columns="pilot", values="entrants", aggfunc="sum", fill_value=0
+        )
+        .reindex(columns=[p for p in PILOT_NAMES if p in set(entrants["pilot"])])
+        .astype("int64")
+    )
+    wide.index = pd.DatetimeIndex(wide.index).strftime("%Y-%m")
+    shown = suppress_counts(wide, where="entrants per pilot and month").display()
+    shown.columns.name = None
+    return shown.rename_axis("entry month").reset_index()
+
+
+def write_index(ctx: DemoContext) -> Path:
+    """Write ``index.html``: what the demo produced, with tables and plots."""
+    data = ctx.registers()
+    pilots = data.pilots
+    starts = dict(
+        zip(pilots["pilot"].astype(str), pd.to_datetime(pilots["start_month"]), strict=True)
+    )
+    page = Page(
+        title="pilot-evaluation demo: six synthetic OTE 4 pilots",
+        subtitle=(
+            f"Synthetic national register extract of {ctx.persons:,} persons, seed {ctx.seed}. "
+            "All numbers are synthetic; true effects are known."
+        ),
+    )
+    overview = pilots[["pilot", "town", "regions", "kind", "start_month", "n_participants"]].copy()
+    overview["start_month"] = pd.to_datetime(overview["start_month"]).dt.strftime("%Y-%m")
+    page.add(
+        "The pilots",
+        paragraph(
+            "Each pilot starts in a different month (a staggered rollout). Participants are "
+            "selected on age, education, disability or partial work ability and their prior "
+            "labour-market history, so a naive comparison with everyone else is biased."
+        ),
+        table_to_html(overview),
+    )
+    summary = ctx.panel_summary.copy()
+    for col in ("first_month", "last_month"):
+        summary[col] = pd.to_datetime(summary[col]).dt.strftime("%Y-%m")
+    page.add(
+        "Person-month panel",
+        paragraph(
+            "Register spells (employment, study, benefits, services) are turned into one row "
+            "per person and month, with outcome flags. Shares below are over all person-months."
+        ),
+        table_to_html(summary),
+    )
+    page.add(
+        "Participants per pilot and month",
+        figure_to_html(
+            entrants_figure(ctx.entrants, pilot_order=list(PILOT_NAMES)),
+            alt="cumulative participants per pilot",
+        ),
+        paragraph(
+            "New participants by entry month. Cells under 5 persons are hidden (<5), and one "
+            "more cell (*) where a total would reveal them.",
+            css_class="note",
+        ),
+        table_to_html(_entrants_table(ctx.entrants)),
+    )
+    page.add(
+        "Employment: participants versus everyone else",
+        figure_to_html(
+            trajectories_figure(ctx.trajectories, pilot_order=list(PILOT_NAMES), starts=starts),
+            alt="employment trajectories",
+        ),
+        paragraph(
+            "Participants start from much lower employment than everyone else, so comparing "
+            "them after entry says little about the pilot's effect. The impact designs compare "
+            "like with like."
+        ),
+    )
+    files = sorted(p.relative_to(ctx.out).as_posix() for p in ctx.data_dir.iterdir())
+    page.add(
+        "Files",
+        "<ul class='links'>"
+        + "".join(f"<li><a href='{name}'>{name}</a></li>" for name in files)
+        + "</ul>",
+    )
+    html_text = "\n".join(page.sections)
+    assert_no_identifiers(html_text.split("<img")[0], where="demo index.html")
+    return page.write(ctx.out / "index.html")
