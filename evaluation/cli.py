@@ -65,6 +65,15 @@ def demo(
     Console().print(f"[green]Demo written.[/green] Open {index}")
 
 
+def _mount_subcommands() -> None:
+    from evaluation.reporting.commands import app as report_app
+
+    app.add_typer(report_app, name="report")
+
+
+_mount_subcommands()
+
+
 def main() -> None:
     """Entry point of the ``pilot-eval`` console script.
 

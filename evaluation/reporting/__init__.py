@@ -1,0 +1,47 @@
+"""Reporting layer: renders ``reports/*.qmd``, disclosure control, language catalogue.
+
+- :func:`render_report`: Quarto where installed, else the built-in renderer (pandoc and
+  typst from their wheels) to self-contained HTML or PDF.
+- :mod:`~evaluation.reporting.disclosure`: small-cell suppression and the identifier guard.
+- :mod:`~evaluation.reporting.i18n`: fi/sv/en labels and prose.
+- :mod:`~evaluation.reporting.results`: the tidy result tables the reports read, and a
+  synthetic example.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evaluation.reporting.disclosure import (
+    IdentifierLeakError,
+    SuppressedTable,
+    assert_no_identifiers,
+    suppress_count_column,
+    suppress_counts,
+)
+from evaluation.reporting.i18n import LANGUAGES, Translator, translator
+from evaluation.reporting.render import render_report
+from evaluation.reporting.results import (
+    ComparisonResults,
+    example_results,
+    load_comparison_results,
+)
+
+#: Folder of the report documents (``reports/`` at the project root).
+REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
+
+__all__ = [
+    "LANGUAGES",
+    "REPORTS_DIR",
+    "ComparisonResults",
+    "IdentifierLeakError",
+    "SuppressedTable",
+    "Translator",
+    "assert_no_identifiers",
+    "example_results",
+    "load_comparison_results",
+    "render_report",
+    "suppress_count_column",
+    "suppress_counts",
+    "translator",
+]

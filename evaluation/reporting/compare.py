@@ -1,0 +1,506 @@
+"""Content of the funder's comparison report (``reports/compare.qmd``).
+
+:func:`build_comparison` turns the tidy tables of a results folder into everything the
+document shows: display tables (already disclosure-controlled and translated), figures
+and the meta-analysis result objects. The document itself only lays them out, so the
+numbers in a report are exactly those of these objects.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from evaluation.errors import ReportError
+from evaluation.estimators.meta import (
+    MetaAnalysisResult,
+    MetaRegressionResult,
+    meta_analysis,
+    meta_regression,
+)
+from evaluation.reporting.disclosure import (
+    DEFAULT_THRESHOLD,
+    SuppressedTable,
+    suppress_count_column,
+    suppress_counts,
+)
+from evaluation.reporting.i18n import Translator, translator
+from evaluation.reporting.results import (
+    DESTINATIONS,
+    ComparisonResults,
+    load_comparison_results,
+)
+
+RATING_COLOURS = {"green": "#2e8b57", "yellow": "#f2c12e", "red": "#c0392b", "na": "#d5d8dc"}
+MODERATORS = ("fidelity", "dose", "reach")
+
+
+@dataclass(frozen=True)
+class ModeratorRow:
+    """One univariable meta-regression of the effects on a process measure."""
+
+    moderator: str
+    result: MetaRegressionResult
+
+    @property
+    def slope(self) -> float:
+        """Change in the effect per unit of the moderator."""
+        return self.result.estimates[1]
+
+    @property
+    def p_value(self) -> float:
+        """p-value of the slope."""
+        return self.result.p_values[1]
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    """Everything the comparison report shows, in one language."""
+
+    lang: str
+    threshold: int
+    outcome: str
+    outcome_label: str
+    pilots: tuple[str, ...]
+    meta: MetaAnalysisResult
+    moderators: tuple[ModeratorRow, ...]
+    effects_table: pd.DataFrame
+    meta_table: pd.DataFrame
+    moderator_table: pd.DataFrame
+    indicator_table: pd.DataFrame
+    traffic_table: pd.DataFrame
+    reach_table: pd.DataFrame
+    destinations: SuppressedTable
+    destinations_table: pd.DataFrame
+    inputs_table: pd.DataFrame
+    software_table: pd.DataFrame
+    findings: tuple[str, ...]
+    forest: Figure
+    indicator_figure: Figure
+    traffic_figure: Figure
+    reach_figure: Figure
+    moderator_figure: Figure | None  # bubble plot of the strongest moderator
+
+
+def _label(t: Translator, prefix: str, code: str) -> str:
+    return t.get(f"{prefix}.{code}", code)
+
+
+def _choose_outcome(effects: pd.DataFrame, outcome: str | None, where: str) -> str:
+    if outcome:
+        if outcome not in set(effects["outcome"].astype(str)):
+            raise ReportError(
+                f"no effects for outcome {outcome!r}",
+                where=where,
+                fix=f"use one of {', '.join(sorted(set(effects['outcome'].astype(str))))}",
+            )
+        return outcome
+    return str(effects["outcome"].astype(str).value_counts().index[0])
+
+
+def _moderator_values(results: ComparisonResults, pilots: list[str]) -> pd.DataFrame:
+    proc = results.process.set_index(results.process["pilot"].astype(str))
+    missing = [p for p in pilots if p not in proc.index]
+    if missing:
+        raise ReportError(
+            f"no process measures for pilot(s) {', '.join(missing)}",
+            where=str(results.folder / "process"),
+            fix="add a row per pilot to the process table",
+        )
+    proc = proc.loc[pilots]
+    return pd.DataFrame(
+        {
+            "fidelity": proc["fidelity"].astype(float).to_numpy(),
+            "dose": proc["mean_dose_hours"].astype(float).to_numpy(),
+            "reach": 100.0
+            * proc["participants"].astype(float).to_numpy()
+            / proc["target_group"].astype(float).to_numpy(),
+        }
+    )
+
+
+def _count(n: float, threshold: int) -> str:
+    n_int = int(n)
+    return f"<{threshold}" if 0 < n_int < threshold else str(n_int)
+
+
+def _indicator_parts(
+    results: ComparisonResults, t: Translator, threshold: int
+) -> tuple[pd.DataFrame, Figure]:
+    ind = results.indicators.copy()
+    ind["indicator"] = ind["indicator"].astype(str)
+    codes = list(dict.fromkeys(ind["indicator"]))
+    pilots = list(results.pilots)
+    table = pd.DataFrame({t("col.pilot"): pilots})
+    fig = Figure(figsize=(8.0, 2.2 * ((len(codes) + 1) // 2) + 0.4), dpi=100)
+    axes = fig.subplots(max(1, (len(codes) + 1) // 2), 2, squeeze=False).ravel()
+    for ax, code in zip(axes, codes, strict=False):
+        sub = ind[ind["indicator"] == code].set_index(ind.loc[ind["indicator"] == code, "pilot"])
+        col: list[str] = []
+        ys, est, lo, hi = [], [], [], []
+        for i, p in enumerate(pilots):
+            if p not in sub.index:
+                col.append(t("not_available"))
+                continue
+            r = sub.loc[p]
+            n = int(r["n"])
+            if n < threshold:
+                col.append(f"n {_count(n, threshold)}")
+                continue
+            col.append(
+                f"{t.num(float(r['estimate']))} {t.ci(float(r['conf_low']), float(r['conf_high']))}"
+                f" ({n})"
+            )
+            ys.append(len(pilots) - i)
+            est.append(float(r["estimate"]))
+            lo.append(float(r["conf_low"]))
+            hi.append(float(r["conf_high"]))
+        table[_label(t, "indicator", code)] = col
+        ax.errorbar(
+            est,
+            ys,
+            xerr=[np.subtract(est, lo), np.subtract(hi, est)],
+            fmt="o",
+            color="#1f4e79",
+            capsize=3,
+        )
+        ax.set_yticks(range(len(pilots), 0, -1))
+        ax.set_yticklabels(pilots, fontsize=8)
+        ax.set_ylim(0.4, len(pilots) + 0.6)
+        ax.set_title(_label(t, "indicator", code), fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes[len(codes) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return table, fig
+
+
+def _traffic_parts(results: ComparisonResults, t: Translator) -> tuple[pd.DataFrame, Figure]:
+    tl = results.traffic_lights.copy()
+    tl["criterion"] = tl["criterion"].astype(str)
+    crits = list(dict.fromkeys(tl["criterion"]))
+    pilots = list(results.pilots)
+    wide = tl.pivot_table(index="pilot", columns="criterion", values="rating", aggfunc="first")
+    wide = wide.reindex(index=pilots, columns=crits)
+    labels = [_label(t, "criterion", c) for c in crits]
+    table = pd.DataFrame({t("col.pilot"): pilots})
+    for c, lab in zip(crits, labels, strict=True):
+        table[lab] = [
+            t(f"rating.{v}") if isinstance(v, str) else t("rating.na") for v in wide[c].tolist()
+        ]
+    fig = Figure(figsize=(1.6 + 1.15 * len(crits), 0.9 + 0.45 * len(pilots)), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    for i, p in enumerate(pilots):
+        for j, c in enumerate(crits):
+            v = wide.loc[p, c]
+            rating = v if isinstance(v, str) else "na"
+            y = len(pilots) - 1 - i
+            ax.add_patch(Rectangle((j, y), 0.94, 0.9, color=RATING_COLOURS[rating], ec="white"))
+            ax.text(
+                j + 0.47,
+                y + 0.45,
+                t(f"rating.{rating}"),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="black" if rating in ("yellow", "na") else "white",
+            )
+    ax.set_xlim(0, len(crits))
+    ax.set_ylim(0, len(pilots))
+    ax.set_xticks(np.arange(len(crits)) + 0.47)
+    ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(np.arange(len(pilots)) + 0.45)
+    ax.set_yticklabels(list(reversed(pilots)), fontsize=8)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    fig.tight_layout()
+    return table, fig
+
+
+def _reach_parts(
+    results: ComparisonResults, t: Translator, threshold: int
+) -> tuple[pd.DataFrame, Figure]:
+    proc = results.process.copy()
+    proc["pilot"] = proc["pilot"].astype(str)
+    part = suppress_count_column(
+        proc[["pilot", "participants"]],
+        "participants",
+        threshold=threshold,
+        label="pilot",
+        total_label=t("total"),
+    )
+    comp = suppress_count_column(
+        proc[["pilot", "completed"]],
+        "completed",
+        threshold=threshold,
+        label="pilot",
+        total_label=t("total"),
+    )
+    target = suppress_count_column(
+        proc[["pilot", "target_group"]],
+        "target_group",
+        threshold=threshold,
+        label="pilot",
+        total_label=t("total"),
+    )
+    reach = 100.0 * proc["participants"].astype(float) / proc["target_group"].astype(float)
+    shown_reach = [
+        t.num(float(r), 1) if str(a).isdigit() and str(b).isdigit() else "–"
+        for r, a, b in zip(reach, part["participants"], target["target_group"], strict=False)
+    ]
+    total_reach = 100.0 * proc["participants"].sum() / proc["target_group"].sum()
+    shown_reach.append(
+        t.num(float(total_reach), 1)
+        if str(part["participants"].iloc[-1]).isdigit()
+        and str(target["target_group"].iloc[-1]).isdigit()
+        else "–"
+    )
+    dose = [t.num(float(d), 1) for d in proc["mean_dose_hours"]] + [""]
+    fid = [t.num(float(f), 2) for f in proc["fidelity"]] + [""]
+    table = pd.DataFrame(
+        {
+            t("col.pilot"): part["pilot"].tolist(),
+            t("col.target_group"): target["target_group"].tolist(),
+            t("col.participants"): part["participants"].tolist(),
+            t("col.completed"): comp["completed"].tolist(),
+            t("col.reach"): shown_reach,
+            t("col.dose"): dose,
+            t("col.fidelity"): fid,
+        }
+    )
+    fig = Figure(figsize=(8.0, 0.8 + 0.42 * len(proc)), dpi=100)
+    ax1, ax2 = fig.subplots(1, 2, sharey=True)
+    ys = np.arange(len(proc))[::-1]
+    ok = np.array([s != "–" for s in shown_reach[:-1]])
+    ax1.barh(ys[ok], reach.to_numpy()[ok], color="#1f4e79")
+    ax1.set_xlabel(t("col.reach"))
+    ax1.set_yticks(ys)
+    ax1.set_yticklabels(proc["pilot"].tolist(), fontsize=8)
+    ax2.barh(ys, proc["mean_dose_hours"].astype(float), color="#7a9cc6")
+    ax2.set_xlabel(t("col.dose"))
+    for ax in (ax1, ax2):
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return table, fig
+
+
+def _destination_parts(
+    results: ComparisonResults, t: Translator, threshold: int
+) -> tuple[SuppressedTable, pd.DataFrame]:
+    d = results.destinations.copy()
+    d["destination"] = d["destination"].astype(str)
+    wide = d.pivot_table(
+        index="pilot", columns="destination", values="persons", aggfunc="sum", fill_value=0
+    )
+    cols = [c for c in DESTINATIONS if c in wide.columns] + [
+        c for c in wide.columns if c not in DESTINATIONS
+    ]
+    wide = wide.reindex(index=list(results.pilots), columns=cols, fill_value=0)
+    sup = suppress_counts(wide, threshold=threshold, total_label=t("total"), where="destinations")
+    shown = sup.display(totals=True)
+    shown.columns = [_label(t, "destination", str(c)) for c in shown.columns[:-1]] + [t("total")]
+    shown.insert(0, t("col.pilot"), [str(i) for i in shown.index])
+    return sup, shown.reset_index(drop=True)
+
+
+def software_versions() -> pd.DataFrame:
+    """Versions of Python and the packages that produced the report."""
+    rows = [("Python", platform.python_version())]
+    for pkg in (
+        "pilot-evaluation",
+        "numpy",
+        "pandas",
+        "scipy",
+        "statsmodels",
+        "matplotlib",
+        "pypandoc-binary",
+        "typst",
+    ):
+        try:
+            rows.append((pkg, importlib.metadata.version(pkg)))
+        except importlib.metadata.PackageNotFoundError:
+            rows.append((pkg, "-"))
+    try:
+        import pypandoc  # type: ignore[import-untyped]
+
+        rows.append(("pandoc", str(pypandoc.get_pandoc_version())))
+    except (ImportError, OSError):
+        rows.append(("pandoc", "-"))
+    return pd.DataFrame(rows, columns=["package", "version"])
+
+
+def build_comparison(
+    results: ComparisonResults | str | Path,
+    *,
+    lang: str = "en",
+    threshold: int = DEFAULT_THRESHOLD,
+    outcome: str | None = None,
+    method: str = "REML",
+) -> ComparisonReport:
+    """Compute the content of the comparison report from a results folder.
+
+    Parameters
+    ----------
+    results:
+        Loaded results or the path of a results folder.
+    lang:
+        ``fi``, ``sv`` or ``en``.
+    threshold:
+        Smallest person count shown.
+    outcome:
+        Outcome code whose effects are pooled; default the most common one.
+    method:
+        tau^2 estimator of the meta-analysis and meta-regressions (default REML).
+    """
+    res = results if isinstance(results, ComparisonResults) else load_comparison_results(results)
+    t = translator(lang)
+    eff = res.effects.copy()
+    eff["outcome"] = eff["outcome"].astype(str)
+    chosen = _choose_outcome(eff, outcome, str(res.folder / "effects"))
+    eff = eff[eff["outcome"] == chosen].reset_index(drop=True)
+    pilots_eff = [str(p) for p in eff["pilot"]]
+    outcome_label = _label(t, "outcome", chosen)
+    meta = meta_analysis(
+        eff["estimate"].astype(float).to_numpy(),
+        eff["std_error"].astype(float).to_numpy(),
+        labels=pilots_eff,
+        method=method,  # type: ignore[arg-type]
+    )
+    mods = _moderator_values(res, pilots_eff)
+    mod_rows: list[ModeratorRow] = []
+    if meta.k >= 3:
+        for name in MODERATORS:
+            if float(mods[name].std()) > 0:
+                mr = meta_regression(
+                    meta.effects,
+                    meta.std_errors,
+                    moderators=mods[[name]],
+                    labels=pilots_eff,
+                    method=method,  # type: ignore[arg-type]
+                )
+                mod_rows.append(ModeratorRow(name, mr))
+    moderator_table = pd.DataFrame(
+        {
+            t("col.term"): [t(f"moderator.{m.moderator}") for m in mod_rows],
+            t("col.slope"): [t.num(m.slope, 3) for m in mod_rows],
+            t("col.ci"): [t.ci(m.result.conf_lows[1], m.result.conf_highs[1], 3) for m in mod_rows],
+            t("col.p"): [t.pvalue(m.p_value) for m in mod_rows],
+            t("col.r2"): [t.num(m.result.r2, 1) for m in mod_rows],
+        }
+    )
+    tidy = meta.tidy()
+    studies = tidy[tidy["kind"] == "study"]
+    effects_table = pd.DataFrame(
+        {
+            t("col.pilot"): pilots_eff,
+            t("col.design"): [_label(t, "design", str(d)) for d in eff["design"]],
+            t("col.estimate"): [t.num(float(x)) for x in eff["estimate"]],
+            t("col.ci"): [
+                t.ci(float(a), float(b))
+                for a, b in zip(eff["conf_low"], eff["conf_high"], strict=True)
+            ],
+            t("col.effect_n"): [_count(n, threshold) for n in eff["n_treated"]],
+            t("col.weight"): [t.num(float(w), 1) for w in studies["weight"]],
+        }
+    )
+    meta_table = pd.DataFrame(
+        {
+            t("col.statistic"): [
+                t("meta.k"),
+                t("meta.pooled"),
+                t("meta.ci"),
+                t("meta.pi"),
+                t("meta.tau2"),
+                t("meta.i2"),
+                t("meta.q", df=meta.q_df),
+            ],
+            t("col.value"): [
+                str(meta.k),
+                t.num(meta.estimate),
+                t.ci(meta.conf_low, meta.conf_high),
+                t.ci(meta.pred_low, meta.pred_high),
+                t.num(meta.tau2, 3),
+                t.num(meta.i2, 1),
+                f"{t.num(meta.q, 2)}; {t.pvalue(meta.q_p_value)}",
+            ],
+        }
+    )
+    i2_words = t("i2.low") if meta.i2 < 25 else t("i2.moderate") if meta.i2 < 75 else t("i2.high")
+    findings = [
+        t(
+            "compare.finding_pooled",
+            outcome=outcome_label,
+            estimate=t.num(meta.estimate),
+            ci=t.ci(meta.conf_low, meta.conf_high),
+        ),
+        t("compare.finding_heterogeneity", i2=t.num(meta.i2, 1), i2_words=i2_words),
+        t("compare.finding_prediction", pi=t.ci(meta.pred_low, meta.pred_high)),
+    ]
+    moderator_figure: Figure | None = None
+    if mod_rows:
+        best = min(mod_rows, key=lambda m: m.p_value)
+        moderator_figure = best.result.plot(
+            moderator=best.moderator,
+            ylabel=outcome_label,
+            xlabel=t(f"moderator.{best.moderator}"),
+        )
+        findings.append(
+            t(
+                "metareg.larger",
+                moderator=t(f"moderator.{best.moderator}").lower(),
+                slope=t.num(best.slope, 3),
+                p=t.p_phrase(best.p_value),
+            )
+        )
+    indicator_table, indicator_fig = _indicator_parts(res, t, threshold)
+    traffic_table, traffic_fig = _traffic_parts(res, t)
+    reach_table, reach_fig = _reach_parts(res, t, threshold)
+    dest, dest_table = _destination_parts(res, t, threshold)
+    inputs = pd.DataFrame(
+        {
+            t("col.file"): [n for n, _ in res.hashes],
+            t("col.sha256"): [h[:16] for _, h in res.hashes],
+        }
+    )
+    sw = software_versions().rename(
+        columns={"package": t("col.package"), "version": t("col.version")}
+    )
+    forest = meta.plot(
+        xlabel=outcome_label,
+        pooled_label=t("effects.pooled_label"),
+        prediction_label=t("meta.pi"),
+    )
+    return ComparisonReport(
+        lang=lang,
+        threshold=threshold,
+        outcome=chosen,
+        outcome_label=outcome_label,
+        pilots=res.pilots,
+        meta=meta,
+        moderators=tuple(mod_rows),
+        effects_table=effects_table,
+        meta_table=meta_table,
+        moderator_table=moderator_table,
+        indicator_table=indicator_table,
+        traffic_table=traffic_table,
+        reach_table=reach_table,
+        destinations=dest,
+        destinations_table=dest_table,
+        inputs_table=inputs,
+        software_table=sw,
+        findings=tuple(findings),
+        forest=forest,
+        indicator_figure=indicator_fig,
+        traffic_figure=traffic_fig,
+        reach_figure=reach_fig,
+        moderator_figure=moderator_figure,
+    )

@@ -1,0 +1,283 @@
+"""Tidy result tables that feed the reports, a loader and a synthetic example.
+
+A *results folder* holds one file per table, as CSV (``name.csv``) or parquet
+(``name.parquet``; preferred when both exist). The estimators and the self-evaluation
+workbook write them; the reports read nothing else. Column names (types):
+
+``effects``
+    One row per pilot impact estimate: ``pilot`` (str, pilot name), ``outcome`` (str,
+    outcome code, e.g. ``employed_12m``), ``estimate``, ``std_error``, ``conf_low``,
+    ``conf_high`` (float, effect scale of the outcome), ``n_treated``, ``n_control``
+    (int, persons), ``design`` (str, e.g. ``did``, ``matching``). The comparison report
+    pools the rows of its ``outcome`` parameter (default: the most common outcome).
+``indicators``
+    Shared indicators: ``pilot``, ``indicator`` (str, code of the indicator dictionary),
+    ``estimate``, ``conf_low``, ``conf_high`` (float), ``n`` (int, persons the estimate
+    rests on).
+``traffic_lights``
+    Traffic-light self-assessment: ``pilot``, ``theme`` (str), ``criterion`` (str, code),
+    ``rating`` (one of ``green``, ``yellow``, ``red``, ``na``).
+``process``
+    Process measures (MRC process evaluation): ``pilot``, ``target_group`` (int, persons
+    in the target group), ``participants``, ``completed`` (int, persons),
+    ``mean_dose_hours`` (float, service hours per participant), ``fidelity`` (float in
+    [0, 1], share of core components delivered as planned).
+``destinations``
+    Situation after the pilot: ``pilot``, ``destination`` (one of ``employed``,
+    ``education``, ``unemployed``, ``other``), ``persons`` (int).
+
+Person identifiers never appear in these tables; the loader refuses tables with an
+identifier column or identifier-like values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evaluation.errors import InputDataError, MissingColumnError, ReportError
+from evaluation.reporting.disclosure import assert_no_identifiers
+from evaluation.synthetic.ote4 import PILOT_NAMES
+
+#: The six OTE 4 pilots.
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "effects": (
+        "pilot",
+        "outcome",
+        "estimate",
+        "std_error",
+        "conf_low",
+        "conf_high",
+        "n_treated",
+        "n_control",
+        "design",
+    ),
+    "indicators": ("pilot", "indicator", "estimate", "conf_low", "conf_high", "n"),
+    "traffic_lights": ("pilot", "theme", "criterion", "rating"),
+    "process": (
+        "pilot",
+        "target_group",
+        "participants",
+        "completed",
+        "mean_dose_hours",
+        "fidelity",
+    ),
+    "destinations": ("pilot", "destination", "persons"),
+}
+RATINGS = ("green", "yellow", "red", "na")
+DESTINATIONS = ("employed", "education", "unemployed", "other")
+CRITERIA = (
+    ("work", "work_orientation"),
+    ("work", "cooperation"),
+    ("work", "participation"),
+    ("work", "evaluation_continuity"),
+    ("participation", "low_threshold"),
+    ("participation", "own_needs"),
+)
+
+
+@dataclass(frozen=True)
+class ComparisonResults:
+    """The tables of a results folder, checked, with the SHA-256 of each input file."""
+
+    folder: Path
+    effects: pd.DataFrame
+    indicators: pd.DataFrame
+    traffic_lights: pd.DataFrame
+    process: pd.DataFrame
+    destinations: pd.DataFrame
+    hashes: tuple[tuple[str, str], ...]  # (file name, sha256 hex)
+
+    @property
+    def pilots(self) -> tuple[str, ...]:
+        """Pilot names in the order of the process table."""
+        return tuple(str(p) for p in self.process["pilot"])
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read_table(folder: Path, name: str) -> tuple[pd.DataFrame, Path]:
+    for ext in ("parquet", "csv"):
+        path = folder / f"{name}.{ext}"
+        if path.exists():
+            try:
+                frame = pd.read_parquet(path) if ext == "parquet" else pd.read_csv(path)
+            except Exception as exc:
+                raise InputDataError(
+                    f"cannot read the table ({type(exc).__name__}: {exc})",
+                    where=str(path),
+                    fix="write the file again with the toolkit",
+                ) from exc
+            return frame, path
+    raise ReportError(
+        f"no table {name!r} (expected {name}.csv or {name}.parquet)",
+        where=str(folder),
+        fix="point --results at a folder written by the toolkit (see "
+        "evaluation.reporting.results for the formats)",
+    )
+
+
+def _check_values(name: str, frame: pd.DataFrame, path: Path) -> None:
+    numeric = {
+        "effects": ("estimate", "std_error", "conf_low", "conf_high", "n_treated", "n_control"),
+        "indicators": ("estimate", "conf_low", "conf_high", "n"),
+        "process": ("target_group", "participants", "completed", "mean_dose_hours", "fidelity"),
+        "destinations": ("persons",),
+    }.get(name, ())
+    for col in numeric:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna() & frame[col].notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # header is line 1
+            raise InputDataError(
+                f"non-numeric value {frame[col].iloc[row - 2]!r} in column {col!r}",
+                where=f"{path}, row {row}",
+                fix="write a number",
+            )
+    if name == "traffic_lights":
+        bad_r = ~frame["rating"].astype(str).isin(RATINGS)
+        if bad_r.any():
+            row = int(np.flatnonzero(bad_r.to_numpy())[0])
+            raise InputDataError(
+                f"unknown rating {frame['rating'].iloc[row]!r}",
+                where=f"{path}, row {row + 2}, column 'rating'",
+                fix=f"use one of {', '.join(RATINGS)}",
+            )
+    if name == "effects":
+        se = pd.to_numeric(frame["std_error"])
+        if (se <= 0).any():
+            row = int(np.flatnonzero((se <= 0).to_numpy())[0])
+            raise InputDataError(
+                "standard error is not positive",
+                where=f"{path}, row {row + 2}, column 'std_error'",
+                fix="re-run the estimator; a pilot without a standard error cannot be pooled",
+            )
+
+
+def load_comparison_results(folder: Path | str) -> ComparisonResults:
+    """Read and check the tables of a results folder (see the module docstring)."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise ReportError(
+            "results folder does not exist",
+            where=str(root),
+            fix="give the folder the estimators wrote (e.g. pilot-eval demo output/results)",
+        )
+    tables: dict[str, pd.DataFrame] = {}
+    hashes: list[tuple[str, str]] = []
+    for name, cols in TABLE_COLUMNS.items():
+        frame, path = _read_table(root, name)
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise MissingColumnError(missing, where=str(path), available=list(frame.columns))
+        assert_no_identifiers(frame, where=str(path))
+        _check_values(name, frame, path)
+        tables[name] = frame
+        hashes.append((path.name, _sha256(path)))
+    return ComparisonResults(folder=root, hashes=tuple(hashes), **tables)
+
+
+def example_results(
+    folder: Path | str, *, seed: int = 7, pilots: tuple[str, ...] = PILOT_NAMES
+) -> Path:
+    """Write synthetic tidy results for ``pilots`` into ``folder`` (CSV) and return it.
+
+    The true pilot effect on employment 12 months after the start (percentage points)
+    rises with fidelity, so the meta-regression has something to find; one indicator
+    rests on fewer than five persons and some destination counts are small, so the
+    reports' disclosure control is exercised.
+    """
+    rng = np.random.default_rng(seed)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    k = len(pilots)
+    fidelity = np.round(rng.uniform(0.45, 0.95, k), 2)
+    dose = np.round(rng.uniform(12, 60, k), 1)
+    target = rng.integers(600, 2500, k)
+    participants = (target * rng.uniform(0.08, 0.3, k)).astype(int) + 40
+    completed = (participants * rng.uniform(0.55, 0.85, k)).astype(int)
+    pd.DataFrame(
+        {
+            "pilot": pilots,
+            "target_group": target,
+            "participants": participants,
+            "completed": completed,
+            "mean_dose_hours": dose,
+            "fidelity": fidelity,
+        }
+    ).to_csv(out / "process.csv", index=False)
+
+    true = 1.0 + 12.0 * (fidelity - 0.7) + rng.normal(0, 1.5, k)
+    se = np.round(rng.uniform(1.2, 3.5, k), 3)
+    est = np.round(true + rng.normal(0, se), 3)
+    n_t = participants
+    pd.DataFrame(
+        {
+            "pilot": pilots,
+            "outcome": "employed_12m",
+            "estimate": est,
+            "std_error": se,
+            "conf_low": np.round(est - 1.959964 * se, 3),
+            "conf_high": np.round(est + 1.959964 * se, 3),
+            "n_treated": n_t,
+            "n_control": n_t * 4,
+            "design": ["did", "did", "matching", "did", "matching", "did"][:k]
+            + ["did"] * max(0, k - 6),
+        }
+    ).to_csv(out / "effects.csv", index=False)
+
+    rows = []
+    indicators = {
+        "employment_rate": (0.25, 0.06),
+        "education_rate": (0.12, 0.04),
+        "wellbeing_score": (6.5, 0.6),
+        "service_fit": (3.8, 0.3),
+    }
+    for i, p in enumerate(pilots):
+        for code, (mu, sd) in indicators.items():
+            n = int(completed[i] * rng.uniform(0.5, 0.9))
+            if i == 2 and code == "service_fit":
+                n = 3  # a small group: the estimate must not be shown
+            e = float(mu + rng.normal(0, sd))
+            half = float(1.96 * sd * 2.5 / np.sqrt(max(n, 1)))
+            rows.append((p, code, round(e, 3), round(e - half, 3), round(e + half, 3), n))
+    pd.DataFrame(rows, columns=list(TABLE_COLUMNS["indicators"])).to_csv(
+        out / "indicators.csv", index=False
+    )
+
+    ratings = rng.choice(["green", "yellow", "red"], size=(k, len(CRITERIA)), p=[0.4, 0.4, 0.2])
+    ratings[1, 5] = "na"
+    tl = [
+        (p, theme, crit, str(ratings[i, j]))
+        for i, p in enumerate(pilots)
+        for j, (theme, crit) in enumerate(CRITERIA)
+    ]
+    pd.DataFrame(tl, columns=list(TABLE_COLUMNS["traffic_lights"])).to_csv(
+        out / "traffic_lights.csv", index=False
+    )
+
+    dest = []
+    for i, p in enumerate(pilots):
+        shares = rng.dirichlet([4, 2, 3, 1])
+        counts = np.floor(shares * completed[i]).astype(int)
+        if i == 1:
+            counts[1] = 3  # small cells for the disclosure control
+        if i == 4:
+            counts[3] = 2
+        for d, c in zip(DESTINATIONS, counts, strict=True):
+            dest.append((p, d, int(c)))
+    pd.DataFrame(dest, columns=list(TABLE_COLUMNS["destinations"])).to_csv(
+        out / "destinations.csv", index=False
+    )
+    return out
