@@ -155,9 +155,9 @@ def test_small_cells_suppressed_and_no_ids(
     header = dest[0]
     rows = {r[0]: r for r in dest[1:]}
     edu = header.index(t("destination.education"))
-    assert rows["Fokus"][edu] == "<5"  # 3 persons in the synthetic data
+    assert rows[PILOT_NAMES[1]][edu] == "<5"  # example_results plants 3 persons here
     other = header.index(t("destination.other"))
-    assert rows["KP Ote"][other] == "<5"
+    assert rows[PILOT_NAMES[4]][other] == "<5"  # and 2 persons here
     # Secondary suppression: no row or column has exactly one hidden cell.
     hidden = [[c in ("<5", "*") for c in r[1:]] for r in dest[1:]]
     assert all(sum(r) != 1 for r in hidden)
@@ -168,7 +168,7 @@ def test_small_cells_suppressed_and_no_ids(
     # The indicator resting on 3 persons is not shown.
     ind = _table_with_header(html, t("indicator.service_fit"))
     col = ind[0].index(t("indicator.service_fit"))
-    assert {r[0]: r[col] for r in ind[1:]}["Sataosaa"] == "n <5"
+    assert {r[0]: r[col] for r in ind[1:]}[PILOT_NAMES[2]] == "n <5"  # example_results: 3 persons
     text = re.sub(r'src="data:[^"]+"', "", html)
     assert not HETU_RE.search(text) and not PSEUDONYM_RE.search(text)
     assert not HETU_RE.search(html)  # also the shared acceptance check, images included
