@@ -67,7 +67,9 @@ def demo(
 
 def _mount_subcommands() -> None:
     from evaluation.reporting.commands import app as report_app
+    from evaluation.workbook.commands import app as template_app
 
+    app.add_typer(template_app, name="template")
     app.add_typer(report_app, name="report")
 
 

@@ -1,0 +1,1 @@
+"""Impact-evaluation designs: one subpackage per design (did, matching, meta)."""

@@ -1,0 +1,528 @@
+"""Filled self-evaluation workbooks of the six synthetic OTE 4 pilots.
+
+Each pilot gets a realistic workbook: TIDieR description, target groups, organisations,
+logic model with indicator links, MRC process evaluation, traffic-light ratings, a client
+follow-up sheet and baseline/follow-up self-assessments. Quality varies: "Savon Ote" has
+empty required sections (mechanisms, context) and invalid cells, as a real submission might,
+so that the reader's located messages can be seen in the demo.
+
+The client data follow a latent "readiness" per client: readiness raises the self-assessment
+scores, the chance of paid employment after job coaching or work activity, and the chance of
+being in work or education 3 months after exit (so baseline scores predict the outcome).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from openpyxl import load_workbook
+
+from evaluation.errors import OptionError
+from evaluation.schema import LANGS, Lang, load_schema
+from evaluation.synthetic.ote4 import (
+    OTE4_PILOTS,
+    TARGET_DISABLED,
+    TARGET_LONG_TERM_UNEMPLOYED,
+    TARGET_MENTAL_HEALTH,
+    TARGET_PARTIAL_WORK_ABILITY,
+    TARGET_STUDENT,
+    Ote4Pilot,
+)
+from evaluation.workbook.model import Record, SelfEvaluation, Value
+from evaluation.workbook.writer import write_workbook
+
+#: The pilot whose workbook has missing sections and invalid cells.
+FLAWED_PILOT = "Savon Ote"
+#: Report date of every synthetic workbook (after the pilots ended).
+REPORT_DATE = dt.date(2019, 3, 31)
+
+_TARGET_CODES = {
+    TARGET_PARTIAL_WORK_ABILITY: "partial_work_ability",
+    TARGET_LONG_TERM_UNEMPLOYED: "long_term_unemployed",
+    TARGET_DISABLED: "disabled",
+    TARGET_MENTAL_HEALTH: "mental_health_substance",
+    TARGET_STUDENT: "youth_special_support",
+}
+
+#: Typical invalid entries (a date typed as words, a made-up group, a colour not offered).
+_SPOILERS = {
+    "fi": ("ensi viikolla", "työtön", "sininen"),
+    "sv": ("nästa vecka", "arbetslös", "blå"),
+    "en": ("next week", "jobless", "blue"),
+}
+
+#: Prefix of the pseudonymous client ids of each pilot.
+_PREFIX = {
+    "Yhdessä hyvä Ote": "YHO",
+    "Sataosaa": "SAT",
+    "KP Ote": "KPO",
+    "Pähee Ote": "PAH",
+    "Fokus": "FOK",
+    "Savon Ote": "SAV",
+}
+
+# Short texts per language; {pilot} and {town} are filled in.
+_TEXT: dict[str, dict[str, str]] = {
+    "fi": {
+        "why": "Osatyökykyisten työllistymistä tukevat palvelut ovat hajallaan; {pilot} "
+        "kokoaa ne yhteen ja suuntaa toiminnan palkkatyöhön.",
+        "materials": "Työhönvalmennuksen käsikirja, asiakkaan työelämäsuunnitelma, "
+        "työnantajaesite.",
+        "procedures": "Alkukartoitus, yksilöllinen työhönvalmennus, työpaikkojen etsiminen "
+        "yhdessä asiakkaan kanssa ja tuki työssä pysymiseen.",
+        "who": "Työhönvalmentajat, sosiaaliohjaajat ja TE-toimiston asiantuntijat.",
+        "how_detail": "Pääosin kasvokkain, seurannassa myös puhelimitse.",
+        "where": "{town}: työpaikat, TE-toimisto ja kunnan palvelupisteet.",
+        "when": "Valmennus 6–12 kuukautta, tapaaminen noin kerran viikossa.",
+        "tailoring": "Tuen määrä ja työtehtävät sovitetaan asiakkaan toimintakykyyn.",
+        "modifications": "Ryhmämuotoinen alkuvaihe lisättiin syksyllä 2017.",
+        "fid_plan": "Tapaamiset kirjattiin asiakastietojärjestelmään ja käytiin läpi "
+        "kuukausittain.",
+        "fid_act": "Suurin osa tapaamisista toteutui suunnitellusti.",
+        "tg": "Pääkohderyhmä.",
+        "role": "Osallistuu asiakasohjaukseen ja yhteisiin palavereihin.",
+        "res": "Osa työajasta.",
+        "input": "Kaksi työhönvalmentajaa ja projektipäällikkö",
+        "activity": "Yksilöllinen työhönvalmennus",
+        "output": "Valmennusjaksot ja työnantajakontaktit",
+        "short": "Asiakkaat aloittavat palkkatyön",
+        "long": "Osatyökykyisten työllisyys paranee alueella",
+        "assumption": "Alueen työnantajat ovat valmiita palkkaamaan osatyökykyisiä",
+        "component": "Työhönvalmennus",
+        "component2": "Työnantajayhteistyö",
+        "planned": "Jokaiselle asiakkaalle valmennus viikoittain.",
+        "delivered": "Valmennus toteutui useimmille asiakkaille.",
+        "adaptation": "Tapaamistiheyttä harvennettiin kesällä.",
+        "reason": "Henkilöstön lomat.",
+        "resp": "Asiakkaat kokivat saavansa yksilöllistä tukea.",
+        "mediator": "Nimetty vastuutyöntekijä lisäsi luottamusta.",
+        "unexpected": "Osa asiakkaista hakeutui koulutukseen.",
+        "source": "Asiakashaastattelut",
+        "barrier": "Tiedonkulku organisaatioiden välillä oli hidasta.",
+        "facilitator": "Johto tuki kokeilua.",
+        "response": "Sovittiin yhteiset palaverit.",
+        "just": "Perustuu kokeilun dokumentteihin ja haastatteluihin.",
+        "contact": "Projektipäällikkö",
+    },
+    "sv": {
+        "why": "Tjänsterna som stöder sysselsättning för personer med partiell arbetsförmåga "
+        "är splittrade; {pilot} samlar dem och inriktar verksamheten på lönearbete.",
+        "materials": "Handbok för arbetscoachning, klientens arbetslivsplan, broschyr för "
+        "arbetsgivare.",
+        "procedures": "Inledande kartläggning, individuell arbetscoachning, sökande av "
+        "arbetsplatser tillsammans med klienten och stöd för att behålla arbetet.",
+        "who": "Arbetscoacher, socialhandledare och sakkunniga vid TE-byrån.",
+        "how_detail": "Främst fysiska möten, i uppföljningen även per telefon.",
+        "where": "{town}: arbetsplatser, TE-byrån och kommunens serviceställen.",
+        "when": "Coachning i 6–12 månader, möte ungefär en gång i veckan.",
+        "tailoring": "Stödets omfattning och arbetsuppgifterna anpassas till klientens "
+        "funktionsförmåga.",
+        "modifications": "En inledande gruppfas lades till hösten 2017.",
+        "fid_plan": "Mötena registrerades i klientdatasystemet och gicks igenom varje månad.",
+        "fid_act": "De flesta möten genomfördes enligt plan.",
+        "tg": "Huvudmålgrupp.",
+        "role": "Deltar i klienthänvisningen och i gemensamma möten.",
+        "res": "En del av arbetstiden.",
+        "input": "Två arbetscoacher och en projektledare",
+        "activity": "Individuell arbetscoachning",
+        "output": "Coachningsperioder och arbetsgivarkontakter",
+        "short": "Klienterna inleder lönearbete",
+        "long": "Sysselsättningen för personer med partiell arbetsförmåga förbättras i regionen",
+        "assumption": "Arbetsgivarna i regionen är beredda att anställa personer med partiell "
+        "arbetsförmåga",
+        "component": "Arbetscoachning",
+        "component2": "Samarbete med arbetsgivare",
+        "planned": "Varje klient får coachning varje vecka.",
+        "delivered": "Coachningen genomfördes för de flesta klienter.",
+        "adaptation": "Mötena glesades ut under sommaren.",
+        "reason": "Personalens semestrar.",
+        "resp": "Klienterna upplevde att de fick individuellt stöd.",
+        "mediator": "En namngiven ansvarig arbetstagare ökade förtroendet.",
+        "unexpected": "En del klienter sökte sig till utbildning.",
+        "source": "Klientintervjuer",
+        "barrier": "Informationsflödet mellan organisationerna var långsamt.",
+        "facilitator": "Ledningen stödde försöket.",
+        "response": "Man kom överens om gemensamma möten.",
+        "just": "Baserar sig på försökets dokument och intervjuer.",
+        "contact": "Projektledare",
+    },
+    "en": {
+        "why": "Services supporting employment of people with partial work ability are "
+        "fragmented; {pilot} brings them together and orients the work to paid jobs.",
+        "materials": "Job coaching handbook, client's working-life plan, employer leaflet.",
+        "procedures": "Initial assessment, individual job coaching, searching for jobs "
+        "together with the client and support for keeping the job.",
+        "who": "Job coaches, social counsellors and TE office experts.",
+        "how_detail": "Mostly face to face, follow-up also by phone.",
+        "where": "{town}: workplaces, TE office and municipal service points.",
+        "when": "Coaching for 6–12 months, meeting about once a week.",
+        "tailoring": "The amount of support and the tasks are adapted to the client's functioning.",
+        "modifications": "A group phase at the start was added in autumn 2017.",
+        "fid_plan": "Meetings were recorded in the client system and reviewed monthly.",
+        "fid_act": "Most meetings took place as planned.",
+        "tg": "Main target group.",
+        "role": "Takes part in client guidance and joint meetings.",
+        "res": "Part of working time.",
+        "input": "Two job coaches and a project manager",
+        "activity": "Individual job coaching",
+        "output": "Coaching periods and employer contacts",
+        "short": "Clients start paid employment",
+        "long": "Employment of people with partial work ability improves in the region",
+        "assumption": "Employers in the region are willing to hire people with partial "
+        "work ability",
+        "component": "Job coaching",
+        "component2": "Cooperation with employers",
+        "planned": "Weekly coaching for every client.",
+        "delivered": "Coaching was delivered to most clients.",
+        "adaptation": "Meetings were less frequent in the summer.",
+        "reason": "Staff holidays.",
+        "resp": "Clients felt they received individual support.",
+        "mediator": "A named responsible worker increased trust.",
+        "unexpected": "Some clients moved on to education.",
+        "source": "Client interviews",
+        "barrier": "Information flowed slowly between organisations.",
+        "facilitator": "Management supported the pilot.",
+        "response": "Joint meetings were agreed.",
+        "just": "Based on the pilot's documents and interviews.",
+        "contact": "Project manager",
+    },
+}
+
+
+def _service_groups(p: Ote4Pilot) -> tuple[list[str], list[float]]:
+    if p.name == "Fokus":
+        return ["education", "te", "ngo"], [0.7, 0.2, 0.1]
+    if p.kind == "targeted":
+        return ["social_institutional", "social_outpatient", "ngo"], [0.3, 0.6, 0.1]
+    return (
+        ["municipality", "te", "health", "social_outpatient", "ngo", "other"],
+        [0.3, 0.25, 0.1, 0.2, 0.1, 0.05],
+    )
+
+
+def _clients(p: Ote4Pilot, rng: np.random.Generator) -> tuple[list[Record], list[Record]]:
+    """Client follow-up and self-assessment records of one pilot."""
+    n = int(rng.integers(40, 90))
+    groups, weights = _service_groups(p)
+    tgs = [_TARGET_CODES[t] for t in p.target_groups]
+    start = p.start.date()
+    clients: list[Record] = []
+    assessments: list[Record] = []
+    for i in range(n):
+        z = float(rng.normal())
+        entry = start + dt.timedelta(days=int(rng.integers(0, 30 * p.enrolment_months)))
+        stay = int(rng.integers(90, 420))
+        exit_date = entry + dt.timedelta(days=stay)
+        exited = exit_date <= REPORT_DATE
+        jc = wa = sr = None
+        if rng.random() < (0.6 if p.kind == "general" or p.name == "Fokus" else 0.35):
+            jc = entry + dt.timedelta(days=int(rng.integers(0, 60)))
+        if rng.random() < (0.35 if p.kind == "general" else 0.7):
+            wa = entry + dt.timedelta(days=int(rng.integers(0, 45)))
+        if rng.random() < 0.2:
+            sr = entry + dt.timedelta(days=int(rng.integers(0, 90)))
+        emp = None
+        first = min((d for d in (jc, wa) if d is not None), default=None)
+        if first is not None and rng.random() < 1 / (1 + np.exp(-(z - 0.6))):
+            emp = first + dt.timedelta(days=int(rng.gamma(2.0, 80.0)))
+            if emp > REPORT_DATE:
+                emp = None
+        outcome = None
+        if exited and exit_date + dt.timedelta(days=92) <= REPORT_DATE:
+            u = rng.random()
+            p_work = 1 / (1 + np.exp(-(1.2 * z - 0.8)))
+            if emp is not None and u < 0.8:
+                outcome = "work_contract"
+            elif u < p_work:
+                outcome = (
+                    "degree_education"
+                    if p.name == "Fokus" or rng.random() < 0.3
+                    else "work_contract"
+                )
+            else:
+                outcome = str(
+                    rng.choice(
+                        ["other_employment_service", "unemployed", "other"], p=[0.4, 0.45, 0.15]
+                    )
+                )
+        feedback = None
+        benefit = participation = None
+        if exited:
+            feedback = "yes" if rng.random() < 0.65 else "no"
+            if feedback == "yes":
+                benefit = int(np.clip(round(3.6 + 0.5 * z + rng.normal(0, 0.8)), 1, 5))
+                participation = int(np.clip(round(3.4 + 0.4 * z + rng.normal(0, 0.9)), 1, 5))
+        cid = f"{_PREFIX[p.name]}{i + 1:03d}"
+        clients.append(
+            {
+                "client_id": cid,
+                "entry_date": entry,
+                "exit_date": exit_date if exited else None,
+                "target_group": str(rng.choice(tgs)),
+                "service_group": str(rng.choice(groups, p=weights)),
+                "job_coaching_start": jc,
+                "work_activity_start": wa,
+                "social_rehab_start": sr,
+                "other_services": None,
+                "employment_start": emp,
+                "outcome_3m": outcome,
+                "feedback_given": feedback,
+                "perceived_benefit": benefit,
+                "experienced_participation": participation,
+            }
+        )
+        if rng.random() < 0.85:
+            d0 = entry + dt.timedelta(days=int(rng.integers(0, 15)))
+            assessments.append(_assessment(cid, "baseline", d0, z, rng))
+            d1 = d0 + dt.timedelta(days=int(rng.integers(150, 260)))
+            if rng.random() < 0.6 and d1 <= REPORT_DATE:
+                assessments.append(_assessment(cid, "follow_up", d1, z + 0.15, rng))
+    return clients, assessments
+
+
+def _assessment(cid: str, wave: str, date: dt.date, z: float, rng: np.random.Generator) -> Record:
+    inst = load_schema().instrument("work_ability_functioning")
+    rec: dict[str, Value] = {"client_id": cid, "wave": wave, "date": date}
+    for it in inst.items:
+        mid = (it.min + it.max) / 2 + 0.05 * (it.max - it.min)
+        spread = 0.22 * (it.max - it.min)
+        v = mid + spread * (z + rng.normal(0, 0.8))
+        rec[it.id] = int(np.clip(round(v), it.min, it.max))
+    return rec
+
+
+def _evaluation(p: Ote4Pilot, lang: Lang, rng: np.random.Generator) -> SelfEvaluation:
+    schema = load_schema()
+    tx = {k: v.format(pilot=p.name, town=p.town) for k, v in _TEXT[lang].items()}
+    forms: dict[str, dict[str, Value]] = {
+        "pilot": {
+            "pilot_name": p.name,
+            "region": ", ".join(p.regions),
+            "coordinator": ", ".join(p.organisers),
+            "contact_person": tx["contact"],
+            "period_start": p.start.date(),
+            "period_end": dt.date(2018, 12, 31),
+            "report_date": REPORT_DATE,
+        },
+        "intervention": {
+            "brief_name": p.name,
+            "why": tx["why"],
+            "materials": tx["materials"],
+            "procedures": tx["procedures"],
+            "who_provides": tx["who"],
+            "how_mode": str(rng.choice(["individual", "mixed"])),
+            "how_detail": tx["how_detail"],
+            "where": tx["where"],
+            "when_how_much": tx["when"],
+            "tailoring": tx["tailoring"],
+            "modifications": tx["modifications"],
+            "fidelity_planned": tx["fid_plan"],
+            "fidelity_actual": tx["fid_act"],
+        },
+    }
+    tgs = {_TARGET_CODES[t] for t in p.target_groups}
+    target_rows: list[Record] = [
+        {
+            "row": c,
+            "included": "yes" if c in tgs else "no",
+            "planned_clients": int(rng.integers(20, 80)) if c in tgs else None,
+            "description": tx["tg"] if c in tgs else None,
+        }
+        for c in schema.codelist("target_group").ids
+    ]
+    org_rows: list[Record] = []
+    for c in schema.codelist("organisation").ids:
+        inv = c in ("te_office", "municipal_social_health", "kela") or rng.random() < 0.5
+        org_rows.append(
+            {
+                "row": c,
+                "involved": "yes" if inv else "no",
+                "role": tx["role"] if inv else None,
+                "resources": tx["res"] if inv else None,
+            }
+        )
+    logic: list[Record] = [
+        {"element": "input", "element_id": "P1", "description": tx["input"], "indicators": None},
+        {
+            "element": "activity",
+            "element_id": "T1",
+            "description": tx["activity"],
+            "indicators": None,
+        },
+        {
+            "element": "output",
+            "element_id": "O1",
+            "description": tx["output"],
+            "indicators": "started_job_coaching",
+        },
+        {
+            "element": "short_term_outcome",
+            "element_id": "S1",
+            "description": tx["short"],
+            "indicators": "employed_6m_after_job_coaching, employed_6m_after_work_activity",
+        },
+        {
+            "element": "long_term_outcome",
+            "element_id": "L1",
+            "description": tx["long"],
+            "indicators": "work_or_education_3m_after_exit",
+        },
+        {
+            "element": "assumption",
+            "element_id": "A1",
+            "description": tx["assumption"],
+            "indicators": None,
+        },
+    ]
+    impl: list[Record] = [
+        {
+            "component": tx["component"],
+            "planned": tx["planned"],
+            "delivered": tx["delivered"],
+            "fidelity": str(rng.choice(["as_planned", "partly"])),
+            "dose_delivered": float(rng.integers(200, 900)),
+            "dose_received": 14.5,
+            "reach_intended": 80,
+            "reach_actual": int(rng.integers(40, 90)),
+            "adaptation": tx["adaptation"],
+            "adaptation_reason": tx["reason"],
+        },
+        {
+            "component": tx["component2"],
+            "planned": None,
+            "delivered": tx["delivered"],
+            "fidelity": "partly",
+            "dose_delivered": None,
+            "dose_received": None,
+            "reach_intended": None,
+            "reach_actual": None,
+            "adaptation": None,
+            "adaptation_reason": None,
+        },
+    ]
+    mech: list[Record] = [
+        {"mechanism": "participant_response", "description": tx["resp"], "source": tx["source"]},
+        {"mechanism": "mediator", "description": tx["mediator"], "source": tx["source"]},
+        {"mechanism": "unexpected", "description": tx["unexpected"], "source": None},
+    ]
+    ctx: list[Record] = [
+        {
+            "factor": "barrier",
+            "level": "network",
+            "description": tx["barrier"],
+            "response": tx["response"],
+        },
+        {
+            "factor": "facilitator",
+            "level": "organisation",
+            "description": tx["facilitator"],
+            "response": None,
+        },
+    ]
+    relevant = (
+        {"work_activity_to_work", "participation"}
+        if p.name != "Fokus"
+        else {"studies_to_work", "participation"}
+    )
+    crit: list[Record] = []
+    for code in schema.codelist("criterion").codes:
+        theme = code.attrs["theme"]
+        if theme in relevant:
+            rating = str(rng.choice(["green", "yellow", "red"], p=[0.45, 0.4, 0.15]))
+            if code.code.endswith("_indicators"):
+                rating = "red"  # as THL found: no pilot considered follow-up indicators
+            crit.append(
+                {"row": code.code, **code.attrs, "rating": rating, "justification": tx["just"]}
+            )
+        else:
+            crit.append({"row": code.code, **code.attrs, "rating": "na", "justification": None})
+    clients, assess = _clients(p, rng)
+    records: dict[str, tuple[Record, ...]] = {
+        "target_groups": tuple(target_rows),
+        "organisations": tuple(org_rows),
+        "logic_model": tuple(logic),
+        "implementation": tuple(impl),
+        "mechanisms": tuple(mech),
+        "context": tuple(ctx),
+        "criteria": tuple(crit),
+        "clients": tuple(clients),
+        "self_assessment": tuple(assess),
+    }
+    if p.name == FLAWED_PILOT:
+        records["mechanisms"] = ()
+        records["context"] = ()
+    return SelfEvaluation(
+        pilot=p.name,
+        lang=lang,
+        forms=forms,
+        records=records,
+        schema_version=schema.version,
+        schema=schema,
+    )
+
+
+def _spoil(path: Path, lang: Lang) -> None:
+    """Put typical invalid cells into a written workbook (the flawed pilot)."""
+    schema = load_schema()
+    wb = load_workbook(path)
+    clients = wb[schema.section("clients").sheet(lang)]
+    words = _SPOILERS[lang]
+    clients["C7"] = words[0]  # text in the entry-date column
+    clients["E9"] = words[1]  # not a target-group label
+    assess = wb[schema.section("self_assessment").sheet(lang)]
+    assess["H6"] = 15  # work ability on a 0-10 scale
+    crit = wb[schema.section("criteria").sheet(lang)]
+    crit["E6"] = words[2]  # not a traffic-light colour
+    wb.save(path)
+
+
+def write_filled_workbooks(folder: str | Path, *, seed: int, lang: str = "fi") -> list[Path]:
+    """Write the six pilots' filled workbooks into ``folder``.
+
+    Parameters
+    ----------
+    folder:
+        Output folder (created if needed).
+    seed:
+        Seed of the generator; the same seed gives the same workbooks.
+    lang:
+        Language of the workbooks (``fi``, ``sv`` or ``en``).
+
+    Returns
+    -------
+    list of Path
+        One ``.xlsx`` per pilot, in the order of :data:`OTE4_PILOTS`. The workbook of
+        :data:`FLAWED_PILOT` has missing sections and invalid cells on purpose.
+    """
+    if lang not in LANGS:
+        raise OptionError(
+            f"unknown language {lang!r}", where="option lang", fix=f"use one of {', '.join(LANGS)}"
+        )
+    code: Lang = lang  # type: ignore[assignment]
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for k, p in enumerate(OTE4_PILOTS):
+        rng = np.random.default_rng([seed, k])
+        ev = _evaluation(p, code, rng)
+        slug = "".join(ch if ch.isalnum() else "_" for ch in p.name.lower())
+        path = write_workbook(ev, out / f"{slug}.xlsx")
+        if p.name == FLAWED_PILOT:
+            _spoil(path, code)
+        paths.append(path)
+    return paths
+
+
+def filled_evaluation(pilot: str, *, seed: int, lang: str = "fi") -> SelfEvaluation:
+    """The clean :class:`SelfEvaluation` behind one pilot's workbook (for tests and docs)."""
+    k = next((i for i, p in enumerate(OTE4_PILOTS) if p.name == pilot), None)
+    if k is None:
+        raise OptionError(
+            f"unknown OTE 4 pilot {pilot!r}",
+            fix=f"use one of: {', '.join(p.name for p in OTE4_PILOTS)}",
+        )
+    code: Any = lang if lang in LANGS else "fi"
+    return _evaluation(OTE4_PILOTS[k], code, np.random.default_rng([seed, k]))

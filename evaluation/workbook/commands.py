@@ -1,0 +1,56 @@
+"""``pilot-eval template``: create and read self-evaluation workbooks.
+
+Mount with ``app.add_typer(evaluation.workbook.commands.app, name="template")``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from evaluation.workbook.reader import read_workbook
+from evaluation.workbook.writer import write_template
+
+app = typer.Typer(
+    name="template",
+    help="Create the common self-evaluation workbook and read filled ones.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command("new")
+def new(
+    pilot: Annotated[str, typer.Option("--pilot", help="Name of the pilot.")],
+    out: Annotated[Path, typer.Option("--out", help="The .xlsx file to create.")],
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the workbook: fi, sv or en.")
+    ] = "fi",
+) -> None:
+    """Create an empty self-evaluation workbook for PILOT from the schema."""
+    path = write_template(out, pilot=pilot, lang=lang)
+    Console().print(f"Workbook written: {path}")
+
+
+@app.command("read")
+def read(
+    file: Annotated[Path, typer.Argument(help="A filled self-evaluation workbook (.xlsx).")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the content as JSON to this file.")
+    ] = None,
+) -> None:
+    """Check and read a filled workbook; print a summary with the computed indicators.
+
+    Any problem (sheet, cell, what, how to fix) stops the read with exit code 2; nothing
+    is half-read.
+    """
+    evaluation = read_workbook(file)
+    Console().print(evaluation.summary(), highlight=False, markup=False)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(evaluation.to_json(), encoding="utf-8")
+        Console().print(f"JSON written: {json_out}")

@@ -1,0 +1,496 @@
+"""Self-assessment instrument: scoring and the analyses of the seed report (Tables 10-12).
+
+* :func:`score_frame` turns item answers into scores as the instrument defines them;
+* :func:`baseline_means`: means with t-based confidence intervals by service group, with
+  small groups suppressed (Tables 10-11, first answer);
+* :func:`paired_change`: first vs follow-up answer of those who answered twice;
+* :func:`predictive_validity`: baseline scores of those in work or degree education three
+  months after the service versus those in another service or unemployed, with a two-group
+  test and ROC AUC (Table 12). Scores describe groups; they must never be used to exclude
+  anyone from a service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from evaluation.errors import EstimationError, MissingColumnError, OptionError
+from evaluation.schema import Instrument, load_schema
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from evaluation.workbook.model import SelfEvaluation
+
+#: Default instrument id.
+DEFAULT_INSTRUMENT = "work_ability_functioning"
+#: Groups smaller than this are suppressed, as the seed report's Tables 10-11 do.
+DEFAULT_MIN_N = 5
+#: Outcome codes counted as "work or study" / "other service or unemployed" (Table 12).
+POSITIVE_OUTCOMES = ("work_contract", "degree_education")
+NEGATIVE_OUTCOMES = ("other_employment_service", "unemployed")
+
+
+def _instrument(instrument: Instrument | str | None) -> Instrument:
+    if isinstance(instrument, Instrument):
+        return instrument
+    return load_schema().instrument(instrument or DEFAULT_INSTRUMENT)
+
+
+def score_frame(
+    responses: pd.DataFrame, *, instrument: Instrument | str | None = None
+) -> pd.DataFrame:
+    """Add the instrument's scores to a frame of item answers.
+
+    Parameters
+    ----------
+    responses:
+        One row per answer, with one column per item (missing answers as NA).
+    instrument:
+        The instrument or its id (default: the shipped work-ability instrument).
+
+    Returns
+    -------
+    DataFrame
+        ``responses`` (not modified) with one float column per score appended. A scale
+        score is missing unless all its items are answered.
+    """
+    inst = _instrument(instrument)
+    missing = [it.id for it in inst.items if it.id not in responses.columns]
+    if missing:
+        raise MissingColumnError(
+            missing, where="self-assessment answers", available=responses.columns
+        )
+    out = responses.copy()
+    for sc in inst.scores:
+        if sc.method == "item":
+            out[sc.id] = pd.to_numeric(out[sc.items[0]], errors="coerce").astype("float64")
+        elif sc.method == "rescaled_mean":
+            lo, hi = inst.item(sc.items[0]).min, inst.item(sc.items[0]).max
+            items = out[list(sc.items)].apply(pd.to_numeric, errors="coerce").astype("float64")
+            mean = items.mean(axis=1, skipna=False)
+            out[sc.id] = sc.min + (mean - lo) / (hi - lo) * (sc.max - sc.min)
+        else:
+            out[sc.id] = out[list(sc.items)].astype("float64").mean(axis=1, skipna=False)
+    return out
+
+
+def score_assessments(evaluation: SelfEvaluation) -> pd.DataFrame:
+    """Scores of every self-assessment of a pilot, joined with the client's groups.
+
+    Columns: ``pilot, client_id, wave, date, target_group, service_group, outcome_3m`` and
+    one column per score.
+    """
+    schema = evaluation.schema
+    section = schema.section("self_assessment")
+    inst = schema.instrument(section.instrument or DEFAULT_INSTRUMENT)
+    answers = evaluation.frame("self_assessment")
+    clients = evaluation.frame("clients")[
+        ["client_id", "target_group", "service_group", "outcome_3m"]
+    ]
+    scored = score_frame(answers, instrument=inst)
+    merged = scored.merge(clients, on="client_id", how="left", validate="many_to_one")
+    merged.insert(0, "pilot", evaluation.pilot)
+    keep = [
+        "pilot",
+        "client_id",
+        "wave",
+        "date",
+        "target_group",
+        "service_group",
+        "outcome_3m",
+        *(s.id for s in inst.scores),
+    ]
+    return merged[keep]
+
+
+def _mean_ci(x: np.ndarray, conf_level: float) -> tuple[float, float, float]:
+    from scipy import stats
+
+    n = len(x)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(np.mean(x))
+    if n < 2:
+        return m, float("nan"), float("nan")
+    se = float(np.std(x, ddof=1)) / np.sqrt(n)
+    q = float(stats.t.ppf(0.5 + conf_level / 2, n - 1))
+    return m, m - q * se, m + q * se
+
+
+def _check_frame(scores: pd.DataFrame, needed: list[str], where: str) -> None:
+    missing = [c for c in needed if c not in scores.columns]
+    if missing:
+        raise MissingColumnError(missing, where=where, available=scores.columns)
+
+
+def _check_level(conf_level: float, min_n: int) -> None:
+    if not 0 < conf_level < 1:
+        raise OptionError(
+            f"conf_level {conf_level} is not between 0 and 1",
+            where="option conf_level",
+            fix="use e.g. 0.95",
+        )
+    if min_n < 1:
+        raise OptionError(
+            f"min_n {min_n} is below 1",
+            where="option min_n",
+            fix="use a positive threshold such as 5",
+        )
+
+
+@dataclass(frozen=True)
+class GroupMeans:
+    """Means with confidence intervals by group; small groups suppressed.
+
+    ``table`` columns: ``score, group, n, mean, conf_low, conf_high, suppressed``; the
+    ``group`` ``"all"`` is everyone. Suppressed rows keep ``n`` but no estimates.
+    """
+
+    table: pd.DataFrame
+    by: str
+    conf_level: float
+    min_n: int
+
+    def tidy(self) -> pd.DataFrame:
+        """The means as a tidy DataFrame (a copy)."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Text table; suppressed cells shown as ``*``."""
+        lines = [f"Baseline means by {self.by} ({self.conf_level:.0%} CI; * = n < {self.min_n})"]
+        for r in self.table.itertuples(index=False):
+            if r.suppressed:
+                lines.append(f"{r.score:<22} {r.group:<24} n={r.n:<5} *")
+            else:
+                lines.append(
+                    f"{r.score:<22} {r.group:<24} n={r.n:<5} {r.mean:7.2f} "
+                    f"({r.conf_low:.2f}–{r.conf_high:.2f})"
+                )
+        return "\n".join(lines)
+
+    def plot(self, score: str = "work_ability") -> Figure:
+        """Point-and-interval plot of one score by group."""
+        t = self.table[(self.table["score"] == score) & ~self.table["suppressed"]]
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6, 0.4 * len(t) + 1.2))
+        ax = fig.add_subplot()
+        y = np.arange(len(t))
+        ax.errorbar(
+            t["mean"],
+            y,
+            xerr=[t["mean"] - t["conf_low"], t["conf_high"] - t["mean"]],
+            fmt="o",
+            capsize=3,
+        )
+        ax.set_yticks(y, list(t["group"]))
+        ax.set_xlabel(score)
+        fig.tight_layout()
+        return fig
+
+
+def baseline_means(
+    scores: pd.DataFrame,
+    *,
+    by: str = "service_group",
+    wave: str = "baseline",
+    score_ids: tuple[str, ...] | None = None,
+    min_n: int = DEFAULT_MIN_N,
+    conf_level: float = 0.95,
+    instrument: Instrument | str | None = None,
+) -> GroupMeans:
+    """Means of the scores at one wave by group, with t-based confidence intervals.
+
+    Parameters
+    ----------
+    scores:
+        Output of :func:`score_assessments` (one or many pilots stacked).
+    by:
+        Grouping column (e.g. ``"service_group"``, ``"target_group"`` or ``"pilot"``).
+    wave:
+        ``"baseline"`` or ``"follow_up"``.
+    min_n:
+        Groups with fewer answers are suppressed (default 5).
+    """
+    _check_level(conf_level, min_n)
+    ids = score_ids or tuple(s.id for s in _instrument(instrument).scores)
+    _check_frame(scores, ["wave", by, *ids], "self-assessment scores")
+    data = scores[scores["wave"] == wave]
+    rows = []
+    groups = [("all", data), *((str(g), d) for g, d in data.groupby(by, sort=True))]
+    for sid in ids:
+        for g, d in groups:
+            x = d[sid].dropna().to_numpy(dtype=float)
+            m, lo, hi = _mean_ci(x, conf_level)
+            small = len(x) < min_n
+            rows.append(
+                {
+                    "score": sid,
+                    "group": g,
+                    "n": len(x),
+                    "mean": np.nan if small else m,
+                    "conf_low": np.nan if small else lo,
+                    "conf_high": np.nan if small else hi,
+                    "suppressed": small,
+                }
+            )
+    return GroupMeans(pd.DataFrame(rows), by=by, conf_level=conf_level, min_n=min_n)
+
+
+@dataclass(frozen=True)
+class PairedChange:
+    """Baseline vs follow-up among those who answered both.
+
+    ``table`` columns: ``score, group, n, mean_baseline, mean_follow_up, estimate`` (mean
+    change), ``std_error, conf_low, conf_high, p_value, mean_days, suppressed``.
+    """
+
+    table: pd.DataFrame
+    by: str
+    conf_level: float
+    min_n: int
+
+    def tidy(self) -> pd.DataFrame:
+        """The changes as a tidy DataFrame (a copy)."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Text table of mean changes."""
+        lines = [f"Paired change by {self.by} ({self.conf_level:.0%} CI; * = n < {self.min_n})"]
+        for r in self.table.itertuples(index=False):
+            if r.suppressed:
+                lines.append(f"{r.score:<22} {r.group:<24} n={r.n:<5} *")
+            else:
+                lines.append(
+                    f"{r.score:<22} {r.group:<24} n={r.n:<5} {r.mean_baseline:7.2f} -> "
+                    f"{r.mean_follow_up:7.2f}  change {r.estimate:+.2f} "
+                    f"({r.conf_low:+.2f} to {r.conf_high:+.2f}), p={r.p_value:.3f}"
+                )
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """Mean change with interval per score (all respondents)."""
+        t = self.table[(self.table["group"] == "all") & ~self.table["suppressed"]]
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6, 0.4 * len(t) + 1.2))
+        ax = fig.add_subplot()
+        y = np.arange(len(t))
+        ax.errorbar(
+            t["estimate"],
+            y,
+            xerr=[t["estimate"] - t["conf_low"], t["conf_high"] - t["estimate"]],
+            fmt="o",
+            capsize=3,
+        )
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(y, list(t["score"]))
+        ax.set_xlabel("change (follow-up − baseline)")
+        fig.tight_layout()
+        return fig
+
+
+def paired_change(
+    scores: pd.DataFrame,
+    *,
+    by: str = "service_group",
+    score_ids: tuple[str, ...] | None = None,
+    min_n: int = DEFAULT_MIN_N,
+    conf_level: float = 0.95,
+    instrument: Instrument | str | None = None,
+) -> PairedChange:
+    """Change from baseline to follow-up with a paired t interval, by group.
+
+    Clients are matched on ``pilot`` (when present) and ``client_id``; only those with both
+    waves count. The follow-up is the ``follow_up`` answer.
+    """
+    _check_level(conf_level, min_n)
+    ids = score_ids or tuple(s.id for s in _instrument(instrument).scores)
+    _check_frame(scores, ["client_id", "wave", "date", by, *ids], "self-assessment scores")
+    keys = ["pilot", "client_id"] if "pilot" in scores.columns else ["client_id"]
+    base = scores[scores["wave"] == "baseline"]
+    foll = scores[scores["wave"] == "follow_up"]
+    pairs = base.merge(
+        foll[[*keys, "date", *ids]], on=keys, suffixes=("_0", "_1"), validate="one_to_one"
+    )
+    days = (pd.to_datetime(pairs["date_1"]) - pd.to_datetime(pairs["date_0"])).dt.days
+    pairs = pairs.assign(_days=days)
+    rows = []
+    groups = [("all", pairs), *((str(g), d) for g, d in pairs.groupby(by, sort=True))]
+    for sid in ids:
+        for g, d in groups:
+            d2 = d[[f"{sid}_0", f"{sid}_1", "_days"]].dropna(subset=[f"{sid}_0", f"{sid}_1"])
+            n = len(d2)
+            row: dict[str, object] = {"score": sid, "group": g, "n": n, "suppressed": n < min_n}
+            if n < min_n:
+                row.update(
+                    dict.fromkeys(
+                        (
+                            "mean_baseline",
+                            "mean_follow_up",
+                            "estimate",
+                            "std_error",
+                            "conf_low",
+                            "conf_high",
+                            "p_value",
+                            "mean_days",
+                        ),
+                        np.nan,
+                    )
+                )
+            else:
+                x0 = d2[f"{sid}_0"].to_numpy(dtype=float)
+                x1 = d2[f"{sid}_1"].to_numpy(dtype=float)
+                diff = x1 - x0
+                est, lo, hi = _mean_ci(diff, conf_level)
+                se = float(np.std(diff, ddof=1) / np.sqrt(n))
+                from scipy import stats
+
+                p = float(stats.ttest_rel(x1, x0).pvalue) if se > 0 else float("nan")
+                row.update(
+                    {
+                        "mean_baseline": float(x0.mean()),
+                        "mean_follow_up": float(x1.mean()),
+                        "estimate": est,
+                        "std_error": se,
+                        "conf_low": lo,
+                        "conf_high": hi,
+                        "p_value": p,
+                        "mean_days": float(d2["_days"].mean()),
+                    }
+                )
+            rows.append(row)
+    cols = [
+        "score",
+        "group",
+        "n",
+        "mean_baseline",
+        "mean_follow_up",
+        "estimate",
+        "std_error",
+        "conf_low",
+        "conf_high",
+        "p_value",
+        "mean_days",
+        "suppressed",
+    ]
+    return PairedChange(pd.DataFrame(rows)[cols], by=by, conf_level=conf_level, min_n=min_n)
+
+
+@dataclass(frozen=True)
+class PredictiveValidity:
+    """How well baseline scores separate the 3-month outcome groups (Table 12).
+
+    ``table`` columns: ``score, n_positive, n_negative, mean_positive, mean_negative,
+    estimate`` (difference of means, positive − negative), ``test, statistic, p_value,
+    auc``. Positive = work contract or degree education; negative = another employment
+    service or unemployed; ``other`` and unknown outcomes are excluded.
+    """
+
+    table: pd.DataFrame
+    curves: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def tidy(self) -> pd.DataFrame:
+        """The comparison as a tidy DataFrame (a copy)."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Text table of group means, tests and AUC."""
+        lines = ["Baseline score by 3-month outcome (work/study vs other service/unemployed)"]
+        for r in self.table.itertuples(index=False):
+            lines.append(
+                f"{r.score:<22} {r.mean_positive:7.2f} (n={r.n_positive}) vs "
+                f"{r.mean_negative:7.2f} (n={r.n_negative})  {r.test} p={r.p_value:.3f}  "
+                f"AUC={r.auc:.2f}"
+            )
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """ROC curves of the scores."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(5, 5))
+        ax = fig.add_subplot()
+        for sid, (fpr, tpr) in self.curves.items():
+            auc = float(self.table.loc[self.table["score"] == sid, "auc"].iloc[0])
+            ax.plot(fpr, tpr, label=f"{sid} ({auc:.2f})")
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+        ax.set_xlabel("1 − specificity")
+        ax.set_ylabel("sensitivity")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        return fig
+
+
+def predictive_validity(
+    scores: pd.DataFrame,
+    *,
+    score_ids: tuple[str, ...] | None = None,
+    positive: tuple[str, ...] = POSITIVE_OUTCOMES,
+    negative: tuple[str, ...] = NEGATIVE_OUTCOMES,
+    test: Literal["instrument", "ttest", "mannwhitney"] = "instrument",
+    instrument: Instrument | str | None = None,
+) -> PredictiveValidity:
+    """Compare baseline scores of the two 3-month outcome groups; ROC AUC per score.
+
+    ``test="instrument"`` uses each score's test from the instrument definition
+    (Mann-Whitney for short ordinal scales, Welch t-test otherwise).
+
+    Raises
+    ------
+    EstimationError
+        If either outcome group has fewer than two baseline answers.
+    """
+    from scipy import stats
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    inst = _instrument(instrument)
+    ids = score_ids or tuple(s.id for s in inst.scores)
+    _check_frame(scores, ["wave", "outcome_3m", *ids], "self-assessment scores")
+    data = scores[
+        (scores["wave"] == "baseline") & scores["outcome_3m"].isin([*positive, *negative])
+    ]
+    y_all = data["outcome_3m"].isin(list(positive)).to_numpy(dtype=bool)
+    rows = []
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    tests = {s.id: s.test for s in inst.scores}
+    for sid in ids:
+        x = data[sid].to_numpy(dtype=float)
+        ok = ~np.isnan(x)
+        xs, ys = x[ok], y_all[ok]
+        n1, n0 = int(ys.sum()), int((~ys).sum())
+        if n1 < 2 or n0 < 2:
+            raise EstimationError(
+                f"score {sid!r}: {n1} baseline answers in work/study and {n0} in other "
+                "service/unemployment; each group needs at least 2",
+                where="self-assessment scores joined with the 3-month outcome",
+                fix="record more outcomes 3 months after exit, or pool pilots",
+            )
+        kind = tests.get(sid, "ttest") if test == "instrument" else test
+        if kind == "mannwhitney":
+            res = stats.mannwhitneyu(xs[ys], xs[~ys], alternative="two-sided")
+        else:
+            res = stats.ttest_ind(xs[ys], xs[~ys], equal_var=False)
+        auc = float(roc_auc_score(ys, xs))
+        fpr, tpr, _ = roc_curve(ys, xs)
+        curves[sid] = (fpr, tpr)
+        rows.append(
+            {
+                "score": sid,
+                "n_positive": n1,
+                "n_negative": n0,
+                "mean_positive": float(xs[ys].mean()),
+                "mean_negative": float(xs[~ys].mean()),
+                "estimate": float(xs[ys].mean() - xs[~ys].mean()),
+                "test": kind,
+                "statistic": float(res.statistic),
+                "p_value": float(res.pvalue),
+                "auc": auc,
+            }
+        )
+    return PredictiveValidity(pd.DataFrame(rows), curves)

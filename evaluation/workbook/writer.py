@@ -1,0 +1,449 @@
+"""Schema -> Excel workbook (what pilot staff fill in).
+
+The workbook is generated entirely from the schema: one sheet per section in the chosen
+language, drop-down lists for coded answers, data validation on every input cell,
+protected structure (only input cells are unlocked) and an instructions sheet. The same
+function writes a filled workbook from a :class:`SelfEvaluation`, which makes the round trip
+write -> read -> write possible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from evaluation.errors import OptionError
+from evaluation.schema import LANGS, FieldSpec, Lang, Schema, Section, load_schema
+from evaluation.workbook.layout import (
+    FIRST_ROW,
+    FORM_ANSWER_COL,
+    FORM_GUIDANCE_COL,
+    FORM_IDS,
+    FORM_QUESTION_COL,
+    HEADER_ROW,
+    IDS_ROW,
+    INSTRUCTIONS_KEY,
+    INSTRUCTIONS_ROW,
+    KEY_COL,
+    LISTS_SHEET,
+    META_SHEET,
+    ROW_KEY,
+    TITLE_ROW,
+    first_data_col,
+    table_columns,
+)
+from evaluation.workbook.model import SelfEvaluation, Value
+
+_INPUT_FILL = PatternFill("solid", fgColor="FFF9DB")
+_HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+_LOCKED = Protection(locked=True)
+_UNLOCKED = Protection(locked=False)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_DATE_FORMAT = "DD.MM.YYYY"
+#: Fixed document timestamp, so that writing the same content twice gives the same file.
+_STAMP = dt.datetime(2020, 1, 1)
+
+
+def _check_lang(lang: str) -> Lang:
+    if lang not in LANGS:
+        raise OptionError(
+            f"unknown language {lang!r}",
+            where="option --lang",
+            fix=f"use one of {', '.join(LANGS)}",
+        )
+    return lang  # type: ignore[return-value]
+
+
+class _Writer:
+    def __init__(self, schema: Schema, lang: Lang, pilot: str) -> None:
+        self.schema = schema
+        self.lang = lang
+        self.pilot = pilot
+        self.wb = Workbook()
+        self.list_ranges: dict[str, str] = {}
+
+    # -- helpers -----------------------------------------------------------------------
+    def _cell_value(self, spec: FieldSpec, value: Value) -> Any:
+        if value is None:
+            return None
+        if spec.type == "code" and spec.codelist:
+            return self.schema.codelist(spec.codelist).label_of(str(value), self.lang)
+        return value
+
+    def _put(self, ws: Worksheet, row: int, col: int, spec: FieldSpec, value: Value) -> None:
+        cell = ws.cell(row=row, column=col, value=self._cell_value(spec, value))
+        if spec.type == "text" and isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # keep text that looks like a formula as text
+        if spec.type == "date":
+            cell.number_format = _DATE_FORMAT
+        cell.protection = _UNLOCKED
+        cell.fill = _INPUT_FILL
+        cell.alignment = _WRAP
+
+    def _validation(self, spec: FieldSpec) -> DataValidation | None:
+        t = self.schema.text
+        lang = self.lang
+        kind = t(f"type_{spec.type}", lang)
+        dv: DataValidation | None = None
+        if spec.type == "code" and spec.codelist:
+            dv = DataValidation(type="list", formula1=self.list_ranges[spec.codelist])
+            dv.prompt = t("list_prompt", lang)
+        elif spec.type in ("integer", "number"):
+            lo = -1e9 if spec.min is None else spec.min
+            hi = 1e9 if spec.max is None else spec.max
+
+            def fmt(x: float) -> str:
+                return str(int(x)) if spec.type == "integer" else f"{x:g}"
+
+            dv = DataValidation(
+                type="whole" if spec.type == "integer" else "decimal",
+                operator="between",
+                formula1=fmt(lo),
+                formula2=fmt(hi),
+            )
+            dv.prompt = t("range_prompt", lang, type=kind, min=fmt(lo), max=fmt(hi))
+        elif spec.type == "date":
+            dv = DataValidation(
+                type="date",
+                operator="between",
+                formula1="DATE(1990,1,1)",
+                formula2="DATE(2100,12,31)",
+            )
+            dv.prompt = t("date_prompt", lang)
+        elif spec.type == "text" and spec.max_length:
+            dv = DataValidation(
+                type="textLength", operator="lessThanOrEqual", formula1=str(spec.max_length)
+            )
+            dv.prompt = t("length_prompt", lang, max=spec.max_length)
+        if dv is not None:
+            dv.allow_blank = True
+            dv.showErrorMessage = True
+            dv.showInputMessage = True
+            dv.errorTitle = t("validation_title", lang)
+            dv.error = dv.prompt
+        return dv
+
+    def _frame(
+        self, ws: Worksheet, section_key: str, title: str, instructions: str, ncols: int
+    ) -> None:
+        """Key, title, instructions; protect the sheet."""
+        ws.cell(row=TITLE_ROW, column=KEY_COL, value=section_key)
+        c = ws.cell(row=TITLE_ROW, column=2, value=title)
+        c.font = Font(bold=True, size=14)
+        c = ws.cell(row=INSTRUCTIONS_ROW, column=2, value=instructions)
+        c.alignment = _WRAP
+        last = max(ncols + 1, 4)
+        ws.merge_cells(
+            start_row=INSTRUCTIONS_ROW, start_column=2, end_row=INSTRUCTIONS_ROW, end_column=last
+        )
+        ws.row_dimensions[INSTRUCTIONS_ROW].height = 60
+        ws.column_dimensions["A"].hidden = True
+        ws.row_dimensions[IDS_ROW].hidden = True
+        ws.freeze_panes = ws.cell(row=FIRST_ROW, column=2)
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False
+        ws.protection.formatRows = False
+        ws.protection.formatCells = False
+
+    def _header(self, ws: Worksheet, col: int, field_id: str, text: str, width: int) -> None:
+        ws.cell(row=IDS_ROW, column=col, value=field_id)
+        c = ws.cell(row=HEADER_ROW, column=col, value=text)
+        c.font = Font(bold=True)
+        c.fill = _HEADER_FILL
+        c.alignment = _WRAP
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+    # -- sheets ------------------------------------------------------------------------
+    def instructions(self) -> None:
+        ws = self.wb.active
+        assert ws is not None  # a new Workbook always has one sheet
+        lang, t = self.lang, self.schema.text
+        ws.title = t("instructions_sheet", lang)
+        self._frame(
+            ws,
+            INSTRUCTIONS_KEY,
+            t("instructions_title", lang, pilot=self.pilot),
+            t("instructions_intro", lang),
+            3,
+        )
+        self._header(ws, 2, "sheet", t("sheet_col", lang), 24)
+        self._header(ws, 3, "content", t("content_col", lang), 90)
+        self._header(ws, 4, "required", t("required_section", lang), 14)
+        yes_no = self.schema.codelist("yes_no")
+        for i, s in enumerate(self.schema.sections):
+            r = FIRST_ROW + i
+            ws.cell(row=r, column=2, value=s.sheet(lang))
+            c = ws.cell(row=r, column=3, value=f"{s.title(lang)}. {s.instructions(lang)}")
+            c.alignment = _WRAP
+            ws.cell(row=r, column=4, value=yes_no.label_of("yes" if s.required else "no", lang))
+        r = FIRST_ROW + len(self.schema.sections) + 1
+        c = ws.cell(row=r, column=2, value=t("instructions_rules", lang))
+        c.alignment = _WRAP
+        c.font = Font(bold=True)
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=4)
+        ws.row_dimensions[r].height = 45
+        ws.cell(row=r + 2, column=2, value=t("schema_version", lang))
+        ws.cell(row=r + 2, column=3, value=self.schema.version)
+
+    def lists(self) -> None:
+        ws = self.wb.create_sheet(LISTS_SHEET)
+        ws.cell(row=1, column=1, value=LISTS_SHEET)
+        used = sorted({f.codelist for s in self.schema.sections for f in s.fields if f.codelist})
+        for j, cid in enumerate(used, start=2):
+            cl = self.schema.codelist(cid)
+            ws.cell(row=1, column=j, value=cid)
+            for i, code in enumerate(cl.codes, start=2):
+                ws.cell(row=i, column=j, value=code.label(self.lang))
+            letter = get_column_letter(j)
+            self.list_ranges[cid] = (
+                f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(cl.codes) + 1}"
+            )
+        ws.sheet_state = "hidden"
+        ws.protection.sheet = True
+
+    def meta(self) -> None:
+        ws = self.wb.create_sheet(META_SHEET)
+        for i, (k, v) in enumerate(
+            (
+                ("key", META_SHEET),
+                ("schema_version", self.schema.version),
+                ("lang", self.lang),
+                ("pilot", self.pilot),
+            ),
+            start=1,
+        ):
+            ws.cell(row=i, column=1, value=k if i > 1 else META_SHEET)
+            if i > 1:
+                ws.cell(row=i, column=2, value=v)
+        ws.sheet_state = "hidden"
+        ws.protection.sheet = True
+
+    def form(self, section: Section, answers: dict[str, Value]) -> None:
+        lang, t = self.lang, self.schema.text
+        ws = self.wb.create_sheet(section.sheet(lang))
+        self._frame(ws, section.id, section.title(lang), section.instructions(lang), 3)
+        for col, fid, key in zip(
+            (FORM_QUESTION_COL, FORM_ANSWER_COL, FORM_GUIDANCE_COL),
+            FORM_IDS,
+            ("question", "answer", "guidance"),
+            strict=True,
+        ):
+            self._header(ws, col, fid, t(key, lang), (45, 50, 40)[col - 2])
+        for i, spec in enumerate(section.fields):
+            r = FIRST_ROW + i
+            ws.cell(row=r, column=KEY_COL, value=spec.id)
+            label = spec.label(lang) + (f" {t('required_mark', lang)}" if spec.required else "")
+            ws.cell(row=r, column=FORM_QUESTION_COL, value=label).alignment = _WRAP
+            self._put(ws, r, FORM_ANSWER_COL, spec, answers.get(spec.id))
+            help_text = (
+                spec.help(lang)
+                if spec.help
+                else (None if spec.type == "text" else t(f"type_{spec.type}", lang))
+            )
+            ws.cell(row=r, column=FORM_GUIDANCE_COL, value=help_text).alignment = _WRAP
+            dv = self._validation(spec)
+            if dv is not None:
+                ws.add_data_validation(dv)
+                dv.add(ws.cell(row=r, column=FORM_ANSWER_COL).coordinate)
+
+    def table(self, section: Section, records: tuple[dict[str, Value], ...]) -> None:
+        lang, t = self.lang, self.schema.text
+        ws = self.wb.create_sheet(section.sheet(lang))
+        cols = table_columns(section)
+        self._frame(ws, section.id, section.title(lang), section.instructions(lang), len(cols))
+        start = first_data_col(section)
+        for j, cid in enumerate(cols, start=2):
+            if cid == ROW_KEY:
+                text, width = (section.row_label(lang) if section.row_label else ""), 60
+            elif cid in section.row_attrs:
+                text, width = self.schema.codelist(cid).label(lang), 24
+            else:
+                spec = section.field(cid)
+                req = f" {t('required_mark', lang)}" if spec.required else ""
+                text, width = spec.label(lang) + req, spec.width
+            self._header(ws, j, cid, text, width)
+        if section.rows_from:
+            codes = self.schema.codelist(section.rows_from).codes
+            by_code = {str(r.get(ROW_KEY)): r for r in records}
+            nrows = len(codes)
+            for i, code in enumerate(codes):
+                r = FIRST_ROW + i
+                ws.cell(row=r, column=KEY_COL, value=code.code)
+                ws.cell(row=r, column=2, value=code.label(lang)).alignment = _WRAP
+                for k, attr in enumerate(section.row_attrs, start=3):
+                    val = self.schema.codelist(attr).label_of(code.attrs[attr], lang)
+                    ws.cell(row=r, column=k, value=val).alignment = _WRAP
+                rec = by_code.get(code.code, {})
+                for j, spec in enumerate(section.fields, start=start):
+                    self._put(ws, r, j, spec, rec.get(spec.id))
+        else:
+            nrows = max(section.max_rows, len(records))
+            for i, rec in enumerate(records):
+                for j, spec in enumerate(section.fields, start=start):
+                    value = rec.get(spec.id)
+                    if value is not None:
+                        self._put(ws, FIRST_ROW + i, j, spec, value)
+            # empty input cells: unlocked and coloured through the column style
+            for j, spec in enumerate(section.fields, start=start):
+                dim = ws.column_dimensions[get_column_letter(j)]
+                dim.protection = _UNLOCKED
+                dim.fill = _INPUT_FILL
+                if spec.type == "date":
+                    dim.number_format = _DATE_FORMAT
+                for r in range(TITLE_ROW, FIRST_ROW):
+                    ws.cell(row=r, column=j).protection = _LOCKED
+        last = FIRST_ROW + nrows - 1
+        for j, spec in enumerate(section.fields, start=start):
+            dv = self._validation(spec)
+            if dv is not None:
+                ws.add_data_validation(dv)
+                letter = get_column_letter(j)
+                dv.add(f"{letter}{FIRST_ROW}:{letter}{last}")
+
+    def reference(self, section: Section) -> None:
+        """The indicator dictionary, read-only."""
+        lang, t = self.lang, self.schema.text
+        ws = self.wb.create_sheet(section.sheet(lang))
+        keys = (
+            "ind_id",
+            "ind_domain",
+            "ind_name",
+            "ind_definition",
+            "ind_numerator",
+            "ind_denominator",
+            "ind_unit",
+            "ind_period",
+            "ind_disaggregations",
+            "ind_source",
+            "ind_esf",
+        )
+        widths = (30, 22, 30, 60, 35, 35, 12, 30, 25, 20, 30)
+        self._frame(ws, section.id, section.title(lang), section.instructions(lang), len(keys))
+        for j, (k, w) in enumerate(zip(keys, widths, strict=True), start=2):
+            self._header(ws, j, k, t(k, lang), w)
+        domains = self.schema.codelist("indicator_domain")
+        for i, ind in enumerate(self.schema.indicators):
+            table = self.schema.section(ind.compute.table)
+            disagg = ", ".join(table.field(d).label(lang) for d in ind.disaggregations)
+            esf = "; ".join(
+                f"{m.code} {m.name} ({m.relation})" + (f": {m.note(lang)}" if m.note else "")
+                for m in ind.esf_plus
+            )
+            values = (
+                ind.id,
+                domains.label_of(ind.domain, lang),
+                ind.name(lang),
+                ind.definition(lang),
+                ind.numerator(lang),
+                ind.denominator(lang) if ind.denominator else "",
+                t(f"unit_{ind.unit}", lang),
+                ind.period(lang),
+                disagg,
+                ind.data_source(lang),
+                esf,
+            )
+            for j, v in enumerate(values, start=2):
+                ws.cell(row=FIRST_ROW + i, column=j, value=v or None).alignment = _WRAP
+
+    def build(self, data: SelfEvaluation | None) -> Workbook:
+        self.instructions()
+        self.lists()  # created first so validations can point at it; moved to the end below
+        for s in self.schema.sections:
+            if s.kind == "form":
+                answers = dict(data.forms.get(s.id, {})) if data else {}
+                if s.id == "pilot" and not answers.get("pilot_name"):
+                    answers["pilot_name"] = self.pilot
+                self.form(s, answers)
+            elif s.kind == "table":
+                recs = tuple(dict(r) for r in data.records.get(s.id, ())) if data else ()
+                self.table(s, recs)
+            else:
+                self.reference(s)
+        self.meta()
+        lists = self.wb[LISTS_SHEET]
+        self.wb.move_sheet(
+            lists, offset=len(self.wb.sheetnames) - 2 - self.wb.sheetnames.index(LISTS_SHEET)
+        )
+        self.wb.active = 0
+        self.wb.security = WorkbookProtection(lockStructure=True)
+        self.wb.properties.created = _STAMP
+        self.wb.properties.modified = _STAMP
+        self.wb.properties.creator = "pilot-evaluation"
+        return self.wb
+
+
+def write_template(
+    out: str | Path,
+    *,
+    pilot: str,
+    lang: str = "fi",
+    schema: Schema | None = None,
+) -> Path:
+    """Write an empty self-evaluation workbook for ``pilot`` in ``lang``.
+
+    Parameters
+    ----------
+    out:
+        Path of the ``.xlsx`` file to create (parent folders are created).
+    pilot:
+        Name of the pilot, pre-filled on the pilot sheet and stored in the workbook.
+    lang:
+        ``"fi"``, ``"sv"`` or ``"en"``; sheet names, labels, drop-downs and instructions.
+    schema:
+        The schema to use (default: the shipped one).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    return _write(out, pilot=pilot, lang=lang, schema=schema, data=None)
+
+
+def write_workbook(evaluation: SelfEvaluation, out: str | Path, *, lang: str | None = None) -> Path:
+    """Write a filled workbook holding ``evaluation`` (in its own language by default)."""
+    return _write(
+        out,
+        pilot=evaluation.pilot,
+        lang=lang or evaluation.lang,
+        schema=evaluation.schema,
+        data=evaluation,
+    )
+
+
+def _write(
+    out: str | Path, *, pilot: str, lang: str, schema: Schema | None, data: SelfEvaluation | None
+) -> Path:
+    code = _check_lang(lang)
+    if not pilot.strip():
+        raise OptionError(
+            "the pilot name is empty",
+            where="option --pilot",
+            fix='give the pilot\'s name, e.g. --pilot "Sataosaa"',
+        )
+    path = Path(out)
+    if path.suffix.lower() != ".xlsx":
+        raise OptionError(
+            f"output file {path} does not end in .xlsx",
+            where="option --out",
+            fix="give a file name ending in .xlsx",
+        )
+    wb = _Writer(schema or load_schema(), code, pilot.strip()).build(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        wb.save(path)
+    except OSError as exc:
+        raise OptionError(
+            f"cannot write {path}: {exc.strerror}",
+            where="option --out",
+            fix="choose a writable folder and close the file in Excel",
+        ) from exc
+    return path

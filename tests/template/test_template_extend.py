@@ -1,0 +1,86 @@
+"""Adding a section is schema content only: the writer and reader need no new code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from evaluation.schema import Schema, load_schema
+from evaluation.synthetic.filled_workbooks import filled_evaluation
+from evaluation.workbook.model import SelfEvaluation
+from evaluation.workbook.reader import read_workbook
+from evaluation.workbook.writer import write_workbook
+
+
+def _extended() -> Schema:
+    raw = load_schema().model_dump()
+    t = {"fi": "Edellytykset", "sv": "Förutsättningar", "en": "Preconditions"}
+    raw["codelists"]["precondition"] = {
+        "id": "precondition",
+        "label": t,
+        "codes": [
+            {
+                "code": "shared_goal",
+                "label": {"fi": "Yhteinen tavoite", "sv": "Gemensamt mål", "en": "Shared goal"},
+            },
+            {
+                "code": "management_support",
+                "label": {"fi": "Johdon tuki", "sv": "Ledningens stöd", "en": "Management support"},
+            },
+        ],
+    }
+    raw["sections"] = list(raw["sections"])
+    raw["sections"].insert(
+        9,
+        {
+            "id": "preconditions",
+            "kind": "table",
+            "required": True,
+            "rows_from": "precondition",
+            "row_label": t,
+            "sheet": t,
+            "title": t,
+            "instructions": t,
+            "fields": [
+                {
+                    "id": "in_place",
+                    "type": "code",
+                    "codelist": "yes_no",
+                    "required": True,
+                    "label": {"fi": "Toteutuu", "sv": "Uppfylls", "en": "In place"},
+                },
+                {
+                    "id": "comment",
+                    "type": "text",
+                    "label": {"fi": "Kommentti", "sv": "Kommentar", "en": "Comment"},
+                },
+            ],
+        },
+    )
+    return Schema.model_validate(raw)
+
+
+def test_new_section_is_written_and_read_without_code_changes(tmp_path: Path) -> None:
+    schema = _extended()
+    base = filled_evaluation("Fokus", seed=1, lang="sv")
+    ev = SelfEvaluation(
+        pilot=base.pilot,
+        lang="sv",
+        forms=base.forms,
+        records=base.records,
+        schema_version=base.schema_version,
+        schema=schema,
+    )
+    path = write_workbook(ev, tmp_path / "ext.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert "Förutsättningar" in wb.sheetnames
+    ws = wb["Förutsättningar"]
+    ws["C5"] = "Ja"
+    ws["D5"] = "Styrgruppen har godkänt målen."
+    wb.save(path)
+    back = read_workbook(path, schema=schema)
+    assert back.records["preconditions"] == (
+        {"row": "shared_goal", "in_place": "yes", "comment": "Styrgruppen har godkänt målen."},
+    )
+    assert "preconditions" in back.tables()
