@@ -17,6 +17,7 @@ from evaluation.demo.steps import (
     DemoContext,
     build_panel,
     generate_data,
+    read_workbooks,
     summarise_panel,
     write_index,
 )
@@ -51,6 +52,8 @@ def run_demo(
             generate_data(ctx)
         with steps.step("Building the person-month panel (DuckDB)"):
             build_panel(ctx)
+        with steps.step("Filling and reading the pilots' self-evaluation workbooks"):
+            read_workbooks(ctx)
         with steps.step("Summarising participants and outcome trajectories"):
             summarise_panel(ctx)
         with steps.step("Writing index.html"):

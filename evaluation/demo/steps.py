@@ -12,6 +12,8 @@ from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
 from evaluation.registers import PersonMonthPanel, build_person_month_panel
 from evaluation.reporting.disclosure import assert_no_identifiers, suppress_counts
 from evaluation.synthetic import PILOT_NAMES, SyntheticRegisters, generate_registers
+from evaluation.synthetic.filled_workbooks import write_filled_workbooks
+from evaluation.workbook.overview import SubmissionsOverview, submissions_overview
 
 
 @dataclass
@@ -26,6 +28,8 @@ class DemoContext:
     entrants: pd.DataFrame = field(default_factory=pd.DataFrame)
     trajectories: pd.DataFrame = field(default_factory=pd.DataFrame)
     panel_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    workbooks: list[Path] = field(default_factory=list)
+    overview: SubmissionsOverview | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -37,6 +41,11 @@ class DemoContext:
         if self.data is None:
             raise RuntimeError("generate_data must run before this step")
         return self.data
+
+    @property
+    def workbook_dir(self) -> Path:
+        """Folder of the pilots' filled self-evaluation workbooks."""
+        return self.out / "workbooks"
 
     def person_months(self) -> PersonMonthPanel:
         """The person-month panel (after :func:`build_panel`)."""
@@ -62,6 +71,12 @@ def build_panel(ctx: DemoContext) -> None:
         persons=data.persons["person_id"],
     )
     ctx.panel.to_parquet(ctx.data_dir / "person_month_panel.parquet")
+
+
+def read_workbooks(ctx: DemoContext) -> None:
+    """Fill one self-evaluation workbook per pilot (one with mistakes) and read them back."""
+    ctx.workbooks = write_filled_workbooks(ctx.workbook_dir, seed=ctx.seed, lang="fi")
+    ctx.overview = submissions_overview(ctx.workbooks)
 
 
 def summarise_panel(ctx: DemoContext) -> None:
@@ -108,6 +123,29 @@ def _entrants_table(entrants: pd.DataFrame) -> pd.DataFrame:
     shown = suppress_counts(wide, where="entrants per pilot and month").display()
     shown.columns.name = None
     return shown.rename_axis("entry month").reset_index()
+
+
+def _add_workbooks_section(page: Page, overview: SubmissionsOverview) -> None:
+    """Key indicators computed from the client sheets, and what the faulty workbook lacks."""
+    parts = [
+        paragraph(
+            "Each pilot filled the common self-evaluation workbook (in Finnish). Indicators are "
+            "computed from the client follow-up sheet, never typed in by hand (percent unless "
+            "a count)."
+        ),
+        table_to_html(overview.indicators, float_format="{:.1f}"),
+    ]
+    if len(overview.problems):
+        files = ", ".join(sorted(set(overview.problems["file"].astype(str))))
+        parts += [
+            paragraph(
+                f"Not accepted until fixed: {files}. The pilot gets one message per mistake, "
+                "naming the sheet and cell and saying how to fix it:",
+                css_class="bad",
+            ),
+            table_to_html(overview.problems),
+        ]
+    page.add("Self-evaluation workbooks", *parts)
 
 
 def write_index(ctx: DemoContext) -> Path:
@@ -171,7 +209,14 @@ def write_index(ctx: DemoContext) -> Path:
             "like with like."
         ),
     )
-    files = sorted(p.relative_to(ctx.out).as_posix() for p in ctx.data_dir.iterdir())
+    if ctx.overview is not None:
+        _add_workbooks_section(page, ctx.overview)
+    files = sorted(
+        p.relative_to(ctx.out).as_posix()
+        for folder in (ctx.data_dir, ctx.workbook_dir)
+        if folder.exists()
+        for p in folder.iterdir()
+    )
     page.add(
         "Files",
         "<ul class='links'>"
