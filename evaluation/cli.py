@@ -67,10 +67,12 @@ def demo(
 
 def _mount_subcommands() -> None:
     from evaluation.reporting.commands import app as report_app
+    from evaluation.synthetic.extract_commands import app as synthetic_app
     from evaluation.workbook.commands import app as template_app
 
     app.add_typer(template_app, name="template")
     app.add_typer(report_app, name="report")
+    app.add_typer(synthetic_app, name="synthetic")
 
 
 _mount_subcommands()
