@@ -1,0 +1,172 @@
+"""Propensity score models: unpenalised logistic regression and scikit-learn classifiers."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import expit
+
+from evaluation.errors import EstimationError, OverlapError
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Fitted probabilities this close to 0 or 1 mean (quasi-)complete separation.
+SEPARATION_EPS = 1e-10
+
+
+@runtime_checkable
+class ProbabilisticClassifier(Protocol):
+    """Anything with scikit-learn's ``fit`` and ``predict_proba``."""
+
+    def fit(self, X: Any, y: Any) -> Any: ...
+
+    def predict_proba(self, X: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class PropensityFit:
+    """A fitted propensity score.
+
+    Attributes
+    ----------
+    ps:
+        P(treated | covariates) for every unit.
+    logit:
+        ``log(ps / (1 - ps))``, the linear predictor for logistic regression.
+    model:
+        ``"logit"`` or the classifier's class name.
+    coef:
+        Logistic coefficients (intercept first) or None for other classifiers.
+    """
+
+    ps: FloatArray
+    logit: FloatArray
+    model: str
+    coef: FloatArray | None
+
+
+def fit_logit(x: FloatArray, y: npt.NDArray[np.bool_], names: list[str]) -> PropensityFit:
+    """Unpenalised maximum-likelihood logistic regression (statsmodels, Newton-Raphson).
+
+    Covariates are centred and scaled before fitting (the MLE's fitted probabilities are
+    invariant to that) so that earnings in euros and 0/1 dummies converge alike.
+
+    Raises
+    ------
+    OverlapError
+        On perfect or quasi-complete separation (fitted probabilities of exactly 0 or 1).
+    EstimationError
+        If the Newton iterations do not converge or the design is rank deficient.
+    """
+    import statsmodels.api as sm
+
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0)
+    const_cols = [names[k] for k in np.flatnonzero(sd == 0)]
+    if const_cols:
+        raise EstimationError(
+            f"covariate(s) {', '.join(map(repr, const_cols))} take a single value",
+            where="propensity score model",
+            fix="drop constant covariates from `covariates`",
+        )
+    xs = np.column_stack([np.ones(x.shape[0]), (x - mu) / sd])
+    # Smallest eigenvalue of the covariates' correlation matrix: ~0 means collinear.
+    if x.shape[1] > 1 and np.linalg.eigvalsh(np.corrcoef(xs[:, 1:], rowvar=False))[0] < 1e-10:
+        raise EstimationError(
+            "covariates are perfectly collinear",
+            where="propensity score model",
+            fix="drop a redundant covariate (e.g. one category of a set of dummies)",
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = sm.Logit(y.astype(np.float64), xs).fit(
+                start_params=_newton_start(xs, y),
+                method="newton",
+                maxiter=100,
+                disp=0,
+                tol=1e-12,
+                warn_convergence=False,
+            )
+        except Exception as exc:  # statsmodels' PerfectSeparationError or LinAlgError
+            raise OverlapError(
+                f"the logistic propensity model failed ({type(exc).__name__}: {exc})",
+                where="propensity score model",
+                fix="check for covariates that perfectly predict treatment and drop them",
+            ) from exc
+    params = np.asarray(res.params, dtype=np.float64)
+    eta = xs @ params
+    ps = np.asarray(expit(eta), dtype=np.float64)
+    _check_separation(ps, y)
+    if not bool(res.mle_retvals.get("converged", True)):
+        raise EstimationError(
+            "the logistic propensity model did not converge in 100 Newton iterations",
+            where="propensity score model",
+            fix="check for separation or rescale extreme covariates",
+        )
+    # Back to the original covariate scale: intercept, slopes.
+    slopes = params[1:] / sd
+    coef = np.concatenate([[params[0] - float(np.sum(slopes * mu))], slopes])
+    return PropensityFit(ps=ps, logit=eta, model="logit", coef=coef)
+
+
+def _newton_start(xs: FloatArray, y: npt.NDArray[np.bool_]) -> FloatArray:
+    """A few plain Newton-Raphson steps in numpy: start values for statsmodels.
+
+    statsmodels then confirms the maximum in one or two of its own (slower) iterations; the
+    result is statsmodels' MLE either way. Stops early if the steps misbehave (separation).
+    """
+    beta = np.zeros(xs.shape[1])
+    yf = y.astype(np.float64)
+    for _ in range(25):
+        p = expit(xs @ beta)
+        grad = xs.T @ (yf - p)
+        hess = (xs * (p * (1 - p))[:, None]).T @ xs
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            return np.zeros(xs.shape[1])
+        if not np.all(np.isfinite(step)) or np.max(np.abs(step)) > 50:
+            return np.zeros(xs.shape[1])
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return beta
+
+
+def fit_classifier(
+    clf: ProbabilisticClassifier, x: FloatArray, y: npt.NDArray[np.bool_]
+) -> PropensityFit:
+    """Propensity score from any classifier with ``fit`` and ``predict_proba``.
+
+    The classifier is cloned (scikit-learn's ``clone``) so the caller's object is untouched.
+    """
+    from sklearn.base import clone
+
+    model = clone(clf)
+    model.fit(x, y.astype(np.int64))
+    proba = np.asarray(model.predict_proba(x), dtype=np.float64)
+    classes = list(getattr(model, "classes_", [0, 1]))
+    ps = proba[:, classes.index(1)]
+    _check_separation(ps, y)
+    with np.errstate(divide="ignore"):
+        logit = np.log(ps) - np.log1p(-ps)
+    return PropensityFit(ps=ps, logit=logit, model=type(clf).__name__, coef=None)
+
+
+def _check_separation(ps: FloatArray, y: npt.NDArray[np.bool_]) -> None:
+    """Raise OverlapError when fitted probabilities reach 0 or 1 (separation)."""
+    at_one = int(np.sum(ps >= 1.0 - SEPARATION_EPS))
+    at_zero = int(np.sum(ps <= SEPARATION_EPS))
+    if at_one or (at_zero and at_zero == int(np.sum(~y))):
+        raise OverlapError(
+            f"perfect separation: {at_one} unit(s) have a fitted propensity score of 1 "
+            f"and {at_zero} of 0",
+            where="propensity score model",
+            fix="a covariate (or combination) determines treatment; drop it, use it in "
+            "`exact`, or restrict the data to where both groups occur",
+        )

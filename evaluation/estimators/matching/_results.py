@@ -1,0 +1,906 @@
+"""Result objects of matching: the matched design and the effects estimated on it."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from evaluation.errors import EstimationError, OptionError
+from evaluation.estimators.matching import _plots
+from evaluation.estimators.matching._balance import (
+    covariate_balance,
+    effective_sample_size,
+    sd_denominator,
+)
+from evaluation.estimators.matching._effects import (
+    EffectFit,
+    abadie_imbens_att,
+    rosenbaum_bounds,
+    wls_att,
+)
+from evaluation.estimators.matching._kernels import Pairs, matchit_weights
+from evaluation.estimators.matching._propensity import PropensityFit
+from evaluation.estimators.matching._validate import (
+    MatchWarning,
+    MissingValueError,
+    as_names,
+    check_columns,
+)
+
+if TYPE_CHECKING:
+    from evaluation.estimators.matching.api import MatchSpec
+
+FloatArray = npt.NDArray[np.float64]
+
+#: cobalt / Austin (2009) rule of thumb for an acceptable |standardised mean difference|.
+SMD_THRESHOLD = 0.1
+#: Variance ratios outside [1 / 2, 2] flag imbalance in spread (Rubin 2001).
+VAR_RATIO_THRESHOLD = 2.0
+
+Refuter = Literal["placebo_treatment", "random_common_cause", "data_subset"]
+
+
+@dataclass(frozen=True, eq=False)
+class ATTResult:
+    """An average treatment effect on the treated with its standard error.
+
+    Attributes
+    ----------
+    outcome, estimate, std_error:
+        Outcome name, point estimate and standard error.
+    df:
+        Degrees of freedom of the t reference distribution (``inf``: normal).
+    level:
+        Confidence level of ``conf_low`` / ``conf_high``.
+    n_treated, n_control:
+        Units used (distinct controls).
+    method, se_type:
+        How the estimate and the standard error were computed.
+    naive:
+        Unadjusted difference in means over all units (for comparison).
+    """
+
+    outcome: str
+    estimate: float
+    std_error: float
+    df: float
+    level: float
+    n_treated: int
+    n_control: int
+    method: str
+    se_type: str
+    naive: float
+
+    @property
+    def statistic(self) -> float:
+        """``estimate / std_error``."""
+        return self.estimate / self.std_error
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value (t with ``df`` degrees of freedom, normal if infinite)."""
+        return float(2 * stats.t.sf(abs(self.statistic), self.df))
+
+    @property
+    def conf_low(self) -> float:
+        """Lower confidence limit."""
+        return self.estimate - self._crit() * self.std_error
+
+    @property
+    def conf_high(self) -> float:
+        """Upper confidence limit."""
+        return self.estimate + self._crit() * self.std_error
+
+    def _crit(self) -> float:
+        return float(stats.t.ppf(0.5 + self.level / 2, self.df))
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: term, outcome, estimate, std_error, statistic, p_value, conf_low,
+        conf_high, n_treated, n_control, method, se_type, naive."""
+        return pd.DataFrame(
+            [
+                {
+                    "term": "ATT",
+                    "outcome": self.outcome,
+                    "estimate": self.estimate,
+                    "std_error": self.std_error,
+                    "statistic": self.statistic,
+                    "p_value": self.p_value,
+                    "conf_low": self.conf_low,
+                    "conf_high": self.conf_high,
+                    "n_treated": self.n_treated,
+                    "n_control": self.n_control,
+                    "method": self.method,
+                    "se_type": self.se_type,
+                    "naive": self.naive,
+                }
+            ]
+        )
+
+    def summary(self) -> str:
+        """Text summary."""
+        pct = round(100 * self.level)
+        return (
+            f"ATT on {self.outcome!r} ({self.method})\n"
+            f"  estimate {self.estimate:.4g}, std. error {self.std_error:.4g} ({self.se_type})\n"
+            f"  {pct}% CI [{self.conf_low:.4g}, {self.conf_high:.4g}], p = {self.p_value:.3g}\n"
+            f"  {self.n_treated} treated, {self.n_control} controls; "
+            f"naive difference {self.naive:.4g}"
+        )
+
+    def plot(self) -> Figure:
+        """The matched estimate with its interval beside the naive difference."""
+        table = pd.DataFrame(
+            {
+                "label": ["matched ATT", "naive difference"],
+                "estimate": [self.estimate, self.naive],
+                "conf_low": [self.conf_low, self.naive],
+                "conf_high": [self.conf_high, self.naive],
+            }
+        )
+        return _plots.estimate_plot(table, "label", f"Effect on {self.outcome}")
+
+
+@dataclass(frozen=True, eq=False)
+class RosenbaumResult:
+    """Rosenbaum bounds: how strong hidden bias must be to explain the effect away."""
+
+    outcome: str
+    n_pairs: int
+    table: pd.DataFrame
+    alpha: float
+
+    @property
+    def critical_gamma(self) -> float:
+        """Smallest Gamma in the grid whose upper p-value bound exceeds ``alpha`` (NaN: none)."""
+        over = self.table.loc[self.table["p_upper"] > self.alpha, "gamma"]
+        return float(over.iloc[0]) if len(over) else float("nan")
+
+    def tidy(self) -> pd.DataFrame:
+        """Columns gamma, p_lower, p_upper."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Text summary."""
+        lines = [
+            f"Rosenbaum bounds (Wilcoxon signed rank) for {self.outcome!r}, "
+            f"{self.n_pairs} matched sets",
+            self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
+            f"Effect no longer significant at {self.alpha} from Gamma = {self.critical_gamma}",
+        ]
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """p-value bounds against Gamma."""
+        return _plots.rosenbaum_plot(self.table, self.alpha)
+
+
+@dataclass(frozen=True, eq=False)
+class RefutationResult:
+    """A refutation test rerunning the whole design (DoWhy's refuters, implemented natively).
+
+    ``passed``: for ``placebo_treatment``, zero lies in the 95% interval of the mean placebo
+    effect; for the other refuters, the original estimate lies within 1.96 standard
+    deviations of the new effects (DoWhy's normal test, p >= 0.05).
+    """
+
+    refuter: str
+    outcome: str
+    estimate: float
+    new_effects: FloatArray
+
+    @property
+    def new_effect(self) -> float:
+        """Mean of the re-estimated effects."""
+        return float(np.mean(self.new_effects))
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value of the original estimate in the normal fit to the new effects."""
+        sd = float(np.std(self.new_effects, ddof=1))
+        return float(2 * stats.norm.sf(abs(self.estimate - self.new_effect) / sd))
+
+    @property
+    def passed(self) -> bool:
+        """Whether the design survives this refutation (see class docstring)."""
+        sd = float(np.std(self.new_effects, ddof=1))
+        if self.refuter == "placebo_treatment":
+            return bool(abs(self.new_effect) <= 1.96 * sd / np.sqrt(self.new_effects.size))
+        return self.p_value >= 0.05
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: refuter, outcome, estimate, new_effect, new_effect_sd, p_value, passed,
+        n_simulations."""
+        return pd.DataFrame(
+            [
+                {
+                    "refuter": self.refuter,
+                    "outcome": self.outcome,
+                    "estimate": self.estimate,
+                    "new_effect": self.new_effect,
+                    "new_effect_sd": float(np.std(self.new_effects, ddof=1)),
+                    "p_value": self.p_value,
+                    "passed": self.passed,
+                    "n_simulations": int(self.new_effects.size),
+                }
+            ]
+        )
+
+    def summary(self) -> str:
+        """Text summary."""
+        row = self.tidy().iloc[0]
+        verdict = "passed" if self.passed else "FAILED"
+        return (
+            f"Refuter {self.refuter} on {self.outcome!r}: estimate {self.estimate:.4g}, "
+            f"new effect {row['new_effect']:.4g} (sd {row['new_effect_sd']:.4g}, "
+            f"{row['n_simulations']} runs), p = {row['p_value']:.3g}: {verdict}"
+        )
+
+    def plot(self) -> Figure:
+        """Histogram of the new effects with the original estimate."""
+        fig = Figure(figsize=(6.0, 3.5))
+        ax = fig.add_subplot(1, 1, 1)
+        ax.hist(self.new_effects, bins=20, color="C0", alpha=0.7)
+        ax.axvline(self.estimate, color="C3", label="estimate")
+        ax.set_xlabel("re-estimated effect")
+        ax.set_title(f"Refuter: {self.refuter}")
+        ax.legend()
+        fig.tight_layout()
+        return fig
+
+
+@dataclass(frozen=True, eq=False)
+class SubgroupResult:
+    """ATTs by subgroup of the treated units, with a test of equal effects."""
+
+    outcome: str
+    subgroup: str
+    table: pd.DataFrame
+
+    @property
+    def heterogeneity_p_value(self) -> float:
+        """Chi-square test that all subgroup ATTs are equal (subgroups are independent)."""
+        t = self.table.dropna(subset=["std_error"])
+        if len(t) < 2:
+            return float("nan")
+        w = 1.0 / t["std_error"].to_numpy() ** 2
+        est = t["estimate"].to_numpy()
+        pooled = float(np.sum(w * est) / np.sum(w))
+        q = float(np.sum(w * (est - pooled) ** 2))
+        return float(stats.chi2.sf(q, len(t) - 1))
+
+    def tidy(self) -> pd.DataFrame:
+        """Columns subgroup, level, estimate, std_error, conf_low, conf_high, n_treated,
+        n_control, method."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Text summary."""
+        return "\n".join(
+            [
+                f"ATT on {self.outcome!r} by {self.subgroup!r}",
+                self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+                f"Test of equal effects: p = {self.heterogeneity_p_value:.3g}",
+            ]
+        )
+
+    def plot(self) -> Figure:
+        """Subgroup estimates with intervals."""
+        return _plots.estimate_plot(
+            self.table, "level", f"Effect on {self.outcome} by {self.subgroup}"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class MatchResult:
+    """A matched (or weighted) design. Build with :func:`evaluation.match`.
+
+    Attributes
+    ----------
+    matched:
+        The matched rows of the data (original index and order) plus ``subclass`` (matched
+        set number; nullable, empty for IPW) and ``weight`` (MatchIt's ATT weights).
+    spec:
+        The options used.
+    propensity:
+        Propensity score of every row of the data.
+    diagnostics:
+        Messages of warnings raised while matching (also emitted as :class:`MatchWarning`).
+    """
+
+    matched: pd.DataFrame
+    spec: MatchSpec
+    propensity: pd.Series
+    diagnostics: tuple[str, ...]
+    _data: pd.DataFrame = field(repr=False)
+    _treat: npt.NDArray[np.bool_] = field(repr=False)
+    _x: FloatArray = field(repr=False)
+    _names: tuple[str, ...] = field(repr=False)
+    _binary: tuple[bool, ...] = field(repr=False)
+    _fit: PropensityFit = field(repr=False)
+    _pairs: Pairs = field(repr=False)
+    _weights: FloatArray = field(repr=False)
+    _subclass: npt.NDArray[np.int64] = field(repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        data: pd.DataFrame,
+        spec: MatchSpec,
+        treat: npt.NDArray[np.bool_],
+        x: FloatArray,
+        names: list[str],
+        binary: list[bool],
+        fit: PropensityFit,
+        pairs: Pairs,
+        weights: FloatArray,
+        subclass: npt.NDArray[np.int64],
+        diagnostics: tuple[str, ...],
+    ) -> MatchResult:
+        """Assemble the result (internal)."""
+        keep = weights > 0
+        matched = data.loc[keep].copy()
+        sub = pd.array(np.where(subclass[keep] > 0, subclass[keep], 0), dtype="Int64")
+        sub[subclass[keep] <= 0] = pd.NA
+        matched["subclass"] = sub
+        matched["weight"] = weights[keep]
+        return cls(
+            matched=matched,
+            spec=spec,
+            propensity=pd.Series(fit.ps, index=data.index, name="propensity"),
+            diagnostics=diagnostics,
+            _data=data,
+            _treat=treat,
+            _x=x,
+            _names=tuple(names),
+            _binary=tuple(binary),
+            _fit=fit,
+            _pairs=pairs,
+            _weights=weights,
+            _subclass=subclass,
+        )
+
+    # ----------------------------------------------------------------- the design
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """One row per link in matching order.
+
+        Columns: subclass, treated and control (index labels), treated_row and control_row
+        (0-based row positions in the data), rank (1 = first match), distance.
+        """
+        idx = self._data.index
+        return pd.DataFrame(
+            {
+                "subclass": self._subclass[self._pairs.treated],
+                "treated": idx[self._pairs.treated],
+                "control": idx[self._pairs.control],
+                "treated_row": self._pairs.treated,
+                "control_row": self._pairs.control,
+                "rank": self._pairs.rank,
+                "distance": self._pairs.distance,
+            }
+        )
+
+    @property
+    def unmatched(self) -> pd.Index:
+        """Index labels of treated units left without a control."""
+        labels: pd.Index = self._data.index[self._treat & (self._weights == 0)]
+        return labels
+
+    @property
+    def weights(self) -> pd.Series:
+        """Weight of every row of the data (0 = not in the matched sample)."""
+        return pd.Series(self._weights, index=self._data.index, name="weight")
+
+    def mean_pair_distance(self) -> float:
+        """Mean absolute propensity score difference over all links (match quality)."""
+        ps = self._fit.ps
+        return float(np.mean(np.abs(ps[self._pairs.treated] - ps[self._pairs.control])))
+
+    # ----------------------------------------------------------------- balance
+    def balance(
+        self,
+        *,
+        threshold_smd: float = SMD_THRESHOLD,
+        threshold_var_ratio: float = VAR_RATIO_THRESHOLD,
+        include_distance: bool = False,
+    ) -> pd.DataFrame:
+        """Balance table with cobalt's ATT definitions (see ``_balance``).
+
+        Columns: covariate, type (binary/contin), mean_treated_before, mean_control_before,
+        mean_treated_after, mean_control_after, diff_before, diff_after, smd_before,
+        smd_after, var_ratio_before, var_ratio_after, ecdf_mean_before, ecdf_mean_after,
+        ecdf_max_before, ecdf_max_after, balanced (|smd_after| <= threshold_smd and, for
+        continuous covariates, 1/threshold <= var_ratio_after <= threshold).
+        ``include_distance`` adds the propensity score as a first row named ``distance``.
+        """
+        d = self._treat
+        cols = list(zip(self._names, self._binary, self._x.T, strict=True))
+        if include_distance:
+            cols.insert(0, ("distance", False, self._fit.ps))
+        ones = np.ones(d.size)
+        rows = []
+        for name, is_bin, col in cols:
+            sd_t = sd_denominator(col[d], binary=is_bin)
+            b = covariate_balance(col, d, ones, sd_t, binary=is_bin)
+            a = covariate_balance(col, d, self._weights, sd_t, binary=is_bin)
+            vr_ok = is_bin or (
+                np.isfinite(a.var_ratio)
+                and 1 / threshold_var_ratio <= a.var_ratio <= threshold_var_ratio
+            )
+            rows.append(
+                {
+                    "covariate": name,
+                    "type": "binary" if is_bin else "contin",
+                    "mean_treated_before": b.mean_treated,
+                    "mean_control_before": b.mean_control,
+                    "mean_treated_after": a.mean_treated,
+                    "mean_control_after": a.mean_control,
+                    "diff_before": b.mean_treated - b.mean_control,
+                    "diff_after": a.mean_treated - a.mean_control,
+                    "smd_before": b.smd,
+                    "smd_after": a.smd,
+                    "var_ratio_before": b.var_ratio,
+                    "var_ratio_after": a.var_ratio,
+                    "ecdf_mean_before": b.ecdf_mean,
+                    "ecdf_mean_after": a.ecdf_mean,
+                    "ecdf_max_before": b.ecdf_max,
+                    "ecdf_max_after": a.ecdf_max,
+                    "balanced": bool(abs(a.smd) <= threshold_smd and vr_ok),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def balance_ok(
+        self,
+        *,
+        threshold_smd: float = SMD_THRESHOLD,
+        threshold_var_ratio: float = VAR_RATIO_THRESHOLD,
+    ) -> bool:
+        """True when every covariate meets the balance thresholds after matching."""
+        table = self.balance(threshold_smd=threshold_smd, threshold_var_ratio=threshold_var_ratio)
+        return bool(table["balanced"].all())
+
+    def sample_sizes(self) -> pd.DataFrame:
+        """Counts like MatchIt's summary.
+
+        Columns: group (control/treated), all, matched, unmatched, ess_before (= all),
+        ess_matched (Kish's effective sample size of the matching weights).
+        """
+        d, w = self._treat, self._weights
+        rows = [
+            {
+                "group": label,
+                "all": int(g.sum()),
+                "matched": int(np.sum(g & (w > 0))),
+                "unmatched": int(np.sum(g & (w == 0))),
+                "ess_before": float(g.sum()),
+                "ess_matched": effective_sample_size(w[g]),
+            }
+            for label, g in (("control", ~d), ("treated", d))
+        ]
+        return pd.DataFrame(rows)
+
+    # ----------------------------------------------------------------- effects
+    def _outcome(self, columns: str | Sequence[str]) -> FloatArray:
+        names = as_names(columns, "outcome")
+        check_columns(self._data, names, where="MatchResult outcome")
+        frame = self._data[names]
+        used = self._weights > 0
+        if self.spec.replace:
+            used = used | ~self._treat  # the variance estimator uses every control
+        na = frame.isna().any(axis=1).to_numpy() & used
+        if na.any():
+            rows = list(self._data.index[na][:5])
+            raise MissingValueError(
+                f"outcome column(s) {names} missing for {int(na.sum())} units the estimator "
+                f"uses (first rows: {rows})",
+                where="MatchResult.att()",
+                fix="fill or explicitly exclude these units before matching",
+            )
+        for c in names:
+            if not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
+                frame[c]
+            ):
+                raise OptionError(
+                    f"outcome {c!r} is not numeric",
+                    where="MatchResult.att()",
+                    fix="pass a numeric outcome column",
+                )
+        values = frame.astype(np.float64).to_numpy().mean(axis=1)
+        return np.asarray(values, dtype=np.float64)
+
+    def _effect(self, y: FloatArray, adjust: bool) -> EffectFit:
+        d = self._treat
+        x = self._x if adjust else None
+        if self.spec.method == "ipw":
+            return wls_att(y, d.astype(np.float64), self._weights, x, None)
+        if not self.spec.replace:
+            k = self._weights > 0
+            return wls_att(
+                y[k],
+                d[k].astype(np.float64),
+                self._weights[k],
+                None if x is None else x[k],
+                self._subclass[k],
+            )
+        score = self._fit.logit if self.spec.distance == "linear.logit" else self._fit.ps
+        ctl = np.flatnonzero(~d)
+        return abadie_imbens_att(
+            y, self._pairs.treated, self._pairs.control, score[ctl], y[ctl], ctl, x
+        )
+
+    def _att(self, y: FloatArray, label: str, adjust: bool, method: str, level: float) -> ATTResult:
+        if not 0 < level < 1:
+            raise OptionError(
+                f"`level` must be in (0, 1), got {level}", where="att()", fix="use e.g. level=0.95"
+            )
+        fit = self._effect(y, adjust)
+        d = self._treat
+        ok = ~np.isnan(y)
+        naive = float(np.mean(y[d & ok]) - np.mean(y[~d & ok]))
+        w = self._weights
+        if self.spec.method == "ipw":
+            what = "inverse probability weighting"
+        else:
+            what = (
+                "bias-corrected matching (Abadie-Imbens)"
+                if adjust and self.spec.replace
+                else "regression adjustment on the matched sample"
+                if adjust
+                else "difference in means on the matched sample"
+            )
+        return ATTResult(
+            outcome=label,
+            estimate=fit.estimate,
+            std_error=fit.std_error,
+            df=fit.df,
+            level=level,
+            n_treated=int(np.sum(d & (w > 0))),
+            n_control=int(np.sum(~d & (w > 0))),
+            method=f"{method}{what}",
+            se_type=fit.se_type,
+            naive=naive,
+        )
+
+    def att(self, outcome: str, adjust: bool = False, *, level: float = 0.95) -> ATTResult:
+        """ATT on the matched sample.
+
+        Parameters
+        ----------
+        outcome:
+            Outcome column.
+        adjust:
+            False: (weighted) difference in means. True: regression adjustment for the
+            covariates (WLS on the matched sample; bias-corrected matching estimator of
+            Abadie and Imbens 2011 with replacement).
+        level:
+            Confidence level.
+
+        Standard errors: cluster-robust by subclass without replacement; Abadie-Imbens
+        with replacement; HC1 for IPW (see ``_effects``).
+        """
+        return self._att(self._outcome(outcome), outcome, adjust, "", level)
+
+    def did(
+        self,
+        post: str | Sequence[str],
+        pre: str | Sequence[str],
+        adjust: bool = False,
+        *,
+        level: float = 0.95,
+    ) -> ATTResult:
+        """Matched difference-in-differences: the ATT on ``mean(post) - mean(pre)``.
+
+        ``post`` and ``pre`` are outcome columns (e.g. months employed in the 12 months
+        after and before entry, or one column per month, averaged).
+        """
+        y = self._outcome(post) - self._outcome(pre)
+        label = f"{'+'.join(as_names(post, 'post'))} - {'+'.join(as_names(pre, 'pre'))}"
+        return self._att(y, label, adjust, "matched difference-in-differences: ", level)
+
+    # ----------------------------------------------------------------- sensitivity
+    def rosenbaum(
+        self,
+        outcome: str,
+        *,
+        gammas: Sequence[float] = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0),
+        alpha: float = 0.05,
+    ) -> RosenbaumResult:
+        """Rosenbaum bounds for the matched sets (nearest neighbour without replacement).
+
+        Each matched set contributes ``y_treated - mean(y_controls)`` (for 1:1 matching,
+        the pair difference); see :func:`_effects.rosenbaum_bounds`.
+        """
+        if self.spec.method != "nearest" or self.spec.replace:
+            raise OptionError(
+                "Rosenbaum bounds need matched sets without replacement",
+                where="MatchResult.rosenbaum()",
+                fix="match with method='nearest', replace=False",
+            )
+        y = self._outcome(outcome)
+        p = self._pairs
+        sub = self._subclass[p.treated]
+        codes, inv = np.unique(sub, return_inverse=True)
+        mean_c = np.bincount(inv, weights=y[p.control]) / np.bincount(inv)
+        t_of = np.zeros(codes.size, dtype=np.int64)
+        t_of[inv] = p.treated
+        diff = y[t_of] - mean_c
+        rows = rosenbaum_bounds(diff, np.asarray(gammas, dtype=np.float64))
+        table = pd.DataFrame([r.__dict__ for r in rows])[["gamma", "p_lower", "p_upper"]]
+        return RosenbaumResult(outcome, int(codes.size), table, alpha)
+
+    def refute(
+        self,
+        outcome: str,
+        *,
+        refuter: Refuter = "placebo_treatment",
+        n_simulations: int = 20,
+        subset_fraction: float = 0.8,
+        seed: int | None = None,
+    ) -> RefutationResult:
+        """Rerun the whole design (score model, matching, ATT) under a refutation.
+
+        ``placebo_treatment``: the treatment column is randomly permuted; effects should
+        vanish. ``random_common_cause``: an independent N(0, 1) covariate is added; the
+        estimate should not move. ``data_subset``: a random ``subset_fraction`` of rows is
+        kept; the estimate should not move. These are DoWhy's refuters, implemented here
+        on the same design (DoWhy itself is not required).
+        """
+        from evaluation.estimators.matching.api import match
+
+        if refuter not in ("placebo_treatment", "random_common_cause", "data_subset"):
+            raise OptionError(
+                f"unknown refuter {refuter!r}",
+                where="MatchResult.refute()",
+                fix="use placebo_treatment, random_common_cause or data_subset",
+            )
+        if n_simulations < 2:
+            raise OptionError(
+                "`n_simulations` must be at least 2",
+                where="refute()",
+                fix="use e.g. n_simulations=20",
+            )
+        base = self.att(outcome).estimate
+        rng = np.random.default_rng(seed)
+        s = self.spec
+        effects = []
+        for _ in range(n_simulations):
+            data = self._data
+            covs = list(s.covariates)
+            if refuter == "placebo_treatment":
+                data = data.copy()
+                data[s.treatment] = rng.permutation(data[s.treatment].to_numpy())
+            elif refuter == "random_common_cause":
+                data = data.copy()
+                name = "_random_common_cause"
+                data[name] = rng.standard_normal(len(data))
+                covs.append(name)
+            else:
+                n_keep = round(subset_fraction * len(data))
+                keep = np.sort(rng.choice(len(data), size=n_keep, replace=False))
+                data = data.iloc[keep]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MatchWarning)
+                res = match(
+                    data,
+                    treatment=s.treatment,
+                    covariates=covs,
+                    method=s.method,
+                    distance=s.distance,
+                    ratio=s.ratio,
+                    replace=s.replace,
+                    caliper=s.caliper,
+                    exact=s.exact,
+                    order=s.order,
+                    seed=s.seed,
+                )
+            effects.append(res.att(outcome).estimate)
+        return RefutationResult(refuter, outcome, base, np.asarray(effects))
+
+    def by_subgroup(self, outcome: str, subgroup: str, *, level: float = 0.95) -> SubgroupResult:
+        """ATT within subgroups of the treated units (a matched set follows its treated unit).
+
+        Standard errors as in :meth:`att`, computed within each subgroup.
+        """
+        check_columns(self._data, [subgroup], where="MatchResult.by_subgroup()")
+        y = self._outcome(outcome)
+        g = self._data[subgroup].to_numpy()
+        rows = []
+        for level_value in pd.unique(self._data.loc[self._treat, subgroup]):
+            sel_t = self._treat & (g == level_value)
+            sub = self._restrict(sel_t)
+            if sub is None:
+                continue
+            fit = sub._effect(y, adjust=False)
+            res = ATTResult(
+                outcome,
+                fit.estimate,
+                fit.std_error,
+                fit.df,
+                level,
+                int(np.sum(sub._treat & (sub._weights > 0))),
+                int(np.sum(~sub._treat & (sub._weights > 0))),
+                "",
+                fit.se_type,
+                float("nan"),
+            )
+            rows.append(
+                {
+                    "subgroup": subgroup,
+                    "level": level_value,
+                    "estimate": res.estimate,
+                    "std_error": res.std_error,
+                    "conf_low": res.conf_low,
+                    "conf_high": res.conf_high,
+                    "n_treated": res.n_treated,
+                    "n_control": res.n_control,
+                    "method": "matching",
+                }
+            )
+        if not rows:
+            raise EstimationError(
+                f"no matched treated units in any level of {subgroup!r}",
+                where="MatchResult.by_subgroup()",
+                fix="check the column",
+            )
+        return SubgroupResult(outcome, subgroup, pd.DataFrame(rows))
+
+    def cate(
+        self,
+        outcome: str,
+        subgroup: str,
+        *,
+        model: Literal["linear_dml", "causal_forest"] = "linear_dml",
+        level: float = 0.95,
+        seed: int = 0,
+    ) -> SubgroupResult:
+        """Effects by subgroup with EconML's double machine learning on the matched sample.
+
+        The outcome and treatment are modelled on the matched (or weighted) sample with the
+        matching weights as sample weights; the covariates are controls ``W`` and the
+        subgroup's dummies are the effect modifiers ``X``. ``model="linear_dml"`` uses
+        ``LinearDML`` (analytic intervals), ``"causal_forest"`` ``CausalForestDML``
+        (bootstrap-of-little-bags intervals). Needs ``pip install econml``. The chi-square
+        heterogeneity test of the result treats subgroup estimates as independent, which
+        is only approximate here (the nuisance models are shared).
+        """
+        try:
+            from econml.dml import CausalForestDML, LinearDML
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise EstimationError(
+                "EconML is not installed",
+                where="MatchResult.cate()",
+                fix="pip install econml, or use MatchResult.by_subgroup()",
+            ) from exc
+        if model not in ("linear_dml", "causal_forest"):
+            raise OptionError(
+                f"unknown model {model!r}",
+                where="MatchResult.cate()",
+                fix="use 'linear_dml' or 'causal_forest'",
+            )
+        if not 0 < level < 1:
+            raise OptionError(
+                f"`level` must be in (0, 1), got {level}", where="cate()", fix="use e.g. level=0.95"
+            )
+        check_columns(self._data, [subgroup], where="MatchResult.cate()")
+        y = self._outcome(outcome)
+        keep = self._weights > 0
+        groups = self._data[subgroup].to_numpy()
+        levels = list(pd.unique(self._data.loc[self._treat & keep, subgroup]))
+        if len(levels) < 2:
+            raise EstimationError(
+                f"subgroup {subgroup!r} has fewer than two levels among matched treated units",
+                where="MatchResult.cate()",
+                fix="choose a subgroup column with several levels",
+            )
+        design = np.column_stack([(groups == v).astype(np.float64) for v in levels[1:]])
+        est: LinearDML | CausalForestDML
+        if model == "linear_dml":
+            est = LinearDML(discrete_treatment=True, random_state=seed)
+        else:
+            est = CausalForestDML(discrete_treatment=True, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(
+                y[keep],
+                self._treat[keep].astype(np.int64),
+                X=design[keep],
+                W=self._x[keep],
+                sample_weight=self._weights[keep],
+            )
+            grid = np.vstack([np.zeros(len(levels) - 1), np.eye(len(levels) - 1)])
+            inf = est.effect_inference(grid)
+            point = np.asarray(inf.point_estimate, dtype=np.float64).ravel()
+            se = np.asarray(inf.stderr, dtype=np.float64).ravel()
+            lo, hi = (
+                np.asarray(b, dtype=np.float64).ravel() for b in inf.conf_int(alpha=1 - level)
+            )
+        w = self._weights
+        rows = [
+            {
+                "subgroup": subgroup,
+                "level": v,
+                "estimate": float(point[k]),
+                "std_error": float(se[k]),
+                "conf_low": float(lo[k]),
+                "conf_high": float(hi[k]),
+                "n_treated": int(np.sum(self._treat & (w > 0) & (groups == v))),
+                "n_control": int(np.sum(~self._treat & (w > 0) & (groups == v))),
+                "method": f"econml {type(est).__name__}",
+            }
+            for k, v in enumerate(levels)
+        ]
+        return SubgroupResult(outcome, subgroup, pd.DataFrame(rows))
+
+    def _restrict(self, sel_t: npt.NDArray[np.bool_]) -> MatchResult | None:
+        """The design restricted to the treated units ``sel_t`` and their matches."""
+        from dataclasses import replace
+
+        if self.spec.method == "ipw":
+            w = np.where(self._treat & ~sel_t, 0.0, self._weights)
+            return replace(self, _weights=w) if np.any(w[sel_t] > 0) else None
+        p = self._pairs
+        k = sel_t[p.treated]
+        if not k.any():
+            return None
+        pairs = Pairs(p.treated[k], p.control[k], p.rank[k], p.distance[k])
+        w, sub = matchit_weights(pairs, self._treat.size)
+        return replace(self, _pairs=pairs, _weights=w, _subclass=sub)
+
+    # ----------------------------------------------------------------- reporting
+    def tidy(self) -> pd.DataFrame:
+        """The balance table (see :meth:`balance`)."""
+        return self.balance()
+
+    def summary(self) -> str:
+        """Text summary: options, sample sizes, balance and flags."""
+        s = self.spec
+        bal = self.balance()
+        sizes = self.sample_sizes()
+        fails = bal.loc[~bal["balanced"], "covariate"].tolist()
+        show = bal[
+            [
+                "covariate",
+                "smd_before",
+                "smd_after",
+                "var_ratio_before",
+                "var_ratio_after",
+                "ecdf_max_after",
+                "balanced",
+            ]
+        ]
+        lines = [
+            f"Matching: method={s.method}, distance={s.distance_label}, ratio={s.ratio}, "
+            f"replace={s.replace}, caliper={s.caliper}, exact={list(s.exact)}, order={s.order}",
+            sizes.to_string(index=False, float_format=lambda v: f"{v:.1f}"),
+            show.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
+        ]
+        if fails:
+            lines.append(
+                f"BALANCE NOT MET for {len(fails)} covariate(s): {', '.join(fails)} "
+                f"(|SMD| > {SMD_THRESHOLD} or variance ratio outside "
+                f"[{1 / VAR_RATIO_THRESHOLD:g}, {VAR_RATIO_THRESHOLD:g}])"
+            )
+        else:
+            lines.append("Balance thresholds met for all covariates.")
+        lines.extend(f"Warning: {m}" for m in self.diagnostics)
+        return "\n".join(lines)
+
+    def plot(self, kind: Literal["love", "overlap"] = "love") -> Figure:
+        """``"love"``: |SMD| before and after per covariate; ``"overlap"``: score histograms."""
+        if kind == "love":
+            return _plots.love_plot(self.balance(), SMD_THRESHOLD)
+        if kind == "overlap":
+            return _plots.overlap_plot(self._fit.ps, self._treat, self._weights)
+        raise OptionError(
+            f"unknown plot kind {kind!r}", where="MatchResult.plot()", fix="use 'love' or 'overlap'"
+        )
