@@ -18,6 +18,7 @@ from evaluation.demo.steps import (
     build_panel,
     generate_data,
     read_workbooks,
+    submit_workbooks_to_store,
     summarise_panel,
     write_index,
 )
@@ -54,6 +55,8 @@ def run_demo(
             build_panel(ctx)
         with steps.step("Filling and reading the pilots' self-evaluation workbooks"):
             read_workbooks(ctx)
+        with steps.step("Checking and storing the submissions"):
+            submit_workbooks_to_store(ctx)
         with steps.step("Summarising participants and outcome trajectories"):
             summarise_panel(ctx)
         with steps.step("Writing index.html"):

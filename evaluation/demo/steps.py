@@ -11,6 +11,7 @@ from evaluation.demo.figures import entrants_figure, trajectories_figure
 from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
 from evaluation.registers import PersonMonthPanel, build_person_month_panel
 from evaluation.reporting.disclosure import assert_no_identifiers, suppress_counts
+from evaluation.store.demo import DemoSubmissions, submit_workbooks
 from evaluation.synthetic import PILOT_NAMES, SyntheticRegisters, generate_registers
 from evaluation.synthetic.filled_workbooks import write_filled_workbooks
 from evaluation.workbook.overview import SubmissionsOverview, submissions_overview
@@ -30,6 +31,7 @@ class DemoContext:
     panel_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     workbooks: list[Path] = field(default_factory=list)
     overview: SubmissionsOverview | None = None
+    submissions: DemoSubmissions | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -77,6 +79,16 @@ def read_workbooks(ctx: DemoContext) -> None:
     """Fill one self-evaluation workbook per pilot (one with mistakes) and read them back."""
     ctx.workbooks = write_filled_workbooks(ctx.workbook_dir, seed=ctx.seed, lang="fi")
     ctx.overview = submissions_overview(ctx.workbooks)
+
+
+def submit_workbooks_to_store(ctx: DemoContext) -> None:
+    """Validate and store every workbook; the faulty one is stored too, marked rejected."""
+    store_path = ctx.out / "submissions.duckdb"
+    for stale in (store_path, store_path.with_name(store_path.name + ".wal")):
+        stale.unlink(missing_ok=True)  # the demo starts each run with a fresh store
+    ctx.submissions = submit_workbooks(
+        ctx.workbooks, store_path=store_path, report_path=ctx.out / "validation-report.html"
+    )
 
 
 def summarise_panel(ctx: DemoContext) -> None:
@@ -148,6 +160,26 @@ def _add_workbooks_section(page: Page, overview: SubmissionsOverview) -> None:
     page.add("Self-evaluation workbooks", *parts)
 
 
+def _add_submissions_section(page: Page, subs: DemoSubmissions, *, out: Path) -> None:
+    """The submission store's listing and a link to the faulty workbook's report."""
+    listing = subs.listing[["pilot", "period", "version", "status", "n_failures", "file_name"]]
+    parts = [
+        paragraph(
+            "Every workbook is checked against data contracts generated from the template "
+            "schema (Great Expectations) and stored with its original bytes, hash and "
+            "validation result. Client ids are pseudonymised on the way in. Rejected "
+            "submissions are stored too: nothing a pilot sent is lost."
+        ),
+        table_to_html(listing),
+    ]
+    if subs.report_html is not None:
+        link = subs.report_html.relative_to(out).as_posix()
+        parts.append(
+            f"<p>Validation report of the rejected workbook: <a href='{link}'>{link}</a></p>"
+        )
+    page.add("Submissions and data checks", *parts)
+
+
 def write_index(ctx: DemoContext) -> Path:
     """Write ``index.html``: what the demo produced, with tables and plots."""
     data = ctx.registers()
@@ -211,6 +243,8 @@ def write_index(ctx: DemoContext) -> Path:
     )
     if ctx.overview is not None:
         _add_workbooks_section(page, ctx.overview)
+    if ctx.submissions is not None:
+        _add_submissions_section(page, ctx.submissions, out=ctx.out)
     files = sorted(
         p.relative_to(ctx.out).as_posix()
         for folder in (ctx.data_dir, ctx.workbook_dir)

@@ -1,0 +1,300 @@
+"""Readable messages of failed expectations, in Finnish, Swedish and English.
+
+One message per defect family (``meta.family`` of the suites); each has ``what`` and ``fix``
+format strings with ``{n}`` (failing rows or values), ``{column}``, ``{other}``, ``{values}``,
+``{min}``, ``{max}`` and ``{detail}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+Lang = Literal["fi", "sv", "en"]
+
+_M: dict[str, dict[str, tuple[str, str]]] = {
+    "columns": {
+        "fi": ("sarake '{column}' puuttuu", "lisää sarake tai korjaa sen nimi"),
+        "sv": ("kolumnen '{column}' saknas", "lägg till kolumnen eller rätta dess namn"),
+        "en": ("column '{column}' is missing", "add the column or correct its name"),
+    },
+    "required": {
+        "fi": ("{n} tyhjää arvoa pakollisessa kentässä '{column}'", "täytä puuttuvat arvot"),
+        "sv": (
+            "{n} tomma värden i det obligatoriska fältet '{column}'",
+            "fyll i de saknade värdena",
+        ),
+        "en": ("{n} empty value(s) in required column '{column}'", "fill in the missing values"),
+    },
+    "code": {
+        "fi": (
+            "{n} arvoa kentässä '{column}' ei ole sallittuja koodeja: {values}",
+            "valitse arvo sallittujen koodien luettelosta",
+        ),
+        "sv": (
+            "{n} värden i fältet '{column}' är inte tillåtna koder: {values}",
+            "välj ett värde ur listan över tillåtna koder",
+        ),
+        "en": (
+            "{n} value(s) of '{column}' are not allowed codes: {values}",
+            "choose a value from the list of allowed codes",
+        ),
+    },
+    "range": {
+        "fi": (
+            "{n} arvoa kentässä '{column}' on välin {min}–{max} ulkopuolella: {values}",
+            "korjaa arvot välille {min}–{max}",
+        ),
+        "sv": (
+            "{n} värden i fältet '{column}' ligger utanför {min}–{max}: {values}",
+            "rätta värdena till intervallet {min}–{max}",
+        ),
+        "en": (
+            "{n} value(s) of '{column}' are outside {min}..{max}: {values}",
+            "correct the values to lie within {min}..{max}",
+        ),
+    },
+    "domain": {
+        "fi": (
+            "{n} arvoa kentässä '{column}' on arvoalueen ulkopuolella: {values}",
+            "sallitut arvot: {detail}",
+        ),
+        "sv": (
+            "{n} värden i fältet '{column}' ligger utanför värdemängden: {values}",
+            "tillåtna värden: {detail}",
+        ),
+        "en": (
+            "{n} value(s) of '{column}' are outside its domain: {values}",
+            "allowed values: {detail}",
+        ),
+    },
+    "length": {
+        "fi": (
+            "{n} arvoa kentässä '{column}' on yli {max} merkkiä pitkiä",
+            "lyhennä teksti enintään {max} merkkiin",
+        ),
+        "sv": (
+            "{n} värden i fältet '{column}' är längre än {max} tecken",
+            "korta texten till högst {max} tecken",
+        ),
+        "en": (
+            "{n} value(s) of '{column}' are longer than {max} characters",
+            "shorten the text to at most {max} characters",
+        ),
+    },
+    "pattern": {
+        "fi": (
+            "{n} arvoa kentässä '{column}' ei ole vaaditussa muodossa: {values}",
+            "korjaa arvot muotoon {detail}",
+        ),
+        "sv": (
+            "{n} värden i fältet '{column}' har inte den krävda formen: {values}",
+            "rätta värdena till formen {detail}",
+        ),
+        "en": (
+            "{n} value(s) of '{column}' do not have the required form: {values}",
+            "correct the values to the form {detail}",
+        ),
+    },
+    "unique": {
+        "fi": (
+            "{n} riviä toistaa saman arvon kentässä '{column}': {values}",
+            "poista kaksoiskappaleet tai korjaa tunnisteet",
+        ),
+        "sv": (
+            "{n} rader upprepar samma värde i fältet '{column}': {values}",
+            "ta bort dubbletterna eller rätta identifierarna",
+        ),
+        "en": (
+            "{n} row(s) repeat a value of '{column}': {values}",
+            "remove the duplicates or correct the identifiers",
+        ),
+    },
+    "required_if": {
+        "fi": (
+            "{n} riviä, joilta puuttuu ehdollisesti pakollinen '{column}'",
+            "täytä '{column}' näillä riveillä ({detail})",
+        ),
+        "sv": (
+            "{n} rader saknar det villkorligt obligatoriska fältet '{column}'",
+            "fyll i '{column}' på dessa rader ({detail})",
+        ),
+        "en": (
+            "{n} row(s) miss '{column}', which is required there",
+            "fill in '{column}' on these rows ({detail})",
+        ),
+    },
+    "months_since_entry": {
+        "fi": (
+            "{n} riviä, joilla months_since_entry ei vastaa tulokuukautta",
+            "rakenna paneeli uudelleen osallistujatiedoista",
+        ),
+        "sv": (
+            "{n} rader där months_since_entry inte stämmer med inträdesmånaden",
+            "bygg panelen på nytt från deltagaruppgifterna",
+        ),
+        "en": (
+            "{n} row(s) whose months_since_entry does not match the entry month",
+            "rebuild the panel from the participant table",
+        ),
+    },
+    "date_order": {
+        "fi": (
+            "{n} riviä, joilla '{column}' on ennen päivämäärää '{other}'",
+            "korjaa päivämäärät tai vaihda ne keskenään",
+        ),
+        "sv": (
+            "{n} rader där '{column}' ligger före '{other}'",
+            "rätta datumen eller byt plats på dem",
+        ),
+        "en": ("{n} row(s) where '{column}' is before '{other}'", "correct the dates or swap them"),
+    },
+    "personal_id": {
+        "fi": (
+            "{n} arvoa kentässä '{column}' sisältää henkilötunnuksen",
+            "poista henkilötunnukset; käytä vain pseudonyymejä tunnuksia",
+        ),
+        "sv": (
+            "{n} värden i fältet '{column}' innehåller en personbeteckning",
+            "ta bort personbeteckningarna; använd endast pseudonyma koder",
+        ),
+        "en": (
+            "{n} value(s) of '{column}' contain a Finnish personal identity code",
+            "remove the identity codes; use pseudonymous ids only",
+        ),
+    },
+    "month_index": {
+        "fi": (
+            "{n} riviä, joilla kuukausi ei ole kuun 1. päivä tai month_index ei vastaa sitä",
+            "laske month_index = vuosi*12 + kuukausi-1 kuun ensimmäisestä päivästä",
+        ),
+        "sv": (
+            "{n} rader där månaden inte är den 1:a eller month_index inte stämmer",
+            "räkna month_index = år*12 + månad-1 från månadens första dag",
+        ),
+        "en": (
+            "{n} row(s) whose month is not a first day or whose month_index does not match",
+            "use the first day of the month and month_index = year*12 + month-1",
+        ),
+    },
+    "gaps": {
+        "fi": (
+            "{n} riviä yksiköillä, joiden jaksot eivät ole peräkkäisiä (aukkoja paneelissa)",
+            "täydennä puuttuvat jaksot tai rakenna paneeli uudelleen",
+        ),
+        "sv": (
+            "{n} rader för enheter vars perioder inte är i följd (luckor i panelen)",
+            "komplettera de saknade perioderna eller bygg panelen på nytt",
+        ),
+        "en": (
+            "{n} row(s) of units whose periods are not consecutive (gaps in the panel)",
+            "add the missing periods or rebuild the panel",
+        ),
+    },
+    "cohort": {
+        "fi": (
+            "{n} riviä yksiköillä, joilla on useampi kohortti (ensimmäinen hoitojakso)",
+            "anna jokaiselle yksikölle yksi kohortti",
+        ),
+        "sv": (
+            "{n} rader för enheter med mer än en kohort (första behandlade period)",
+            "ge varje enhet en enda kohort",
+        ),
+        "en": (
+            "{n} row(s) of units with more than one cohort (first treated period)",
+            "give each unit a single cohort",
+        ),
+    },
+    "cohort_window": {
+        "fi": (
+            "{n} riviä yksiköillä, jotka ovat hoidettuja jo ensimmäisestä jaksosta",
+            "poista aina hoidetut yksiköt tai lisää jaksoja ennen hoitoa",
+        ),
+        "sv": (
+            "{n} rader för enheter som är behandlade från första perioden",
+            "ta bort alltid behandlade enheter eller lägg till perioder före behandlingen",
+        ),
+        "en": (
+            "{n} row(s) of units treated from the first period on (no pre-period)",
+            "drop always-treated units or add periods before treatment",
+        ),
+    },
+    "absorbing": {
+        "fi": (
+            "{n} riviä, joilla hoito ei ole pysyvä tai ei vastaa kohorttia",
+            "treated = 1 kohortin jaksosta alkaen, muuten 0",
+        ),
+        "sv": (
+            "{n} rader där behandlingen inte är bestående eller inte stämmer med kohorten",
+            "treated = 1 från kohortens period, annars 0",
+        ),
+        "en": (
+            "{n} row(s) where treatment is not absorbing or disagrees with the cohort",
+            "set treated = 1 from the cohort period on and 0 before",
+        ),
+    },
+    "comparison": {
+        "fi": (
+            "{n} kohorttia, joilla on liian vähän vertailuyksiköitä: {values}",
+            "yhdistä kohortteja tai lisää koskaan hoitamattomia yksiköitä ({detail})",
+        ),
+        "sv": (
+            "{n} kohorter med för få jämförelseenheter: {values}",
+            "slå ihop kohorter eller lägg till aldrig behandlade enheter ({detail})",
+        ),
+        "en": (
+            "{n} cohort(s) with too few comparison units: {values}",
+            "merge cohorts or add never-treated units ({detail})",
+        ),
+    },
+    "workbook": {
+        "fi": ("{detail}", "{other}"),
+        "sv": ("{detail}", "{other}"),
+        "en": ("{detail}", "{other}"),
+    },
+}
+
+_UI: dict[str, dict[str, str]] = {
+    "ok": {
+        "fi": "Kaikki tarkistukset läpäisty",
+        "sv": "Alla kontroller godkända",
+        "en": "All checks passed",
+    },
+    "failed": {
+        "fi": "{n} tarkistusta epäonnistui",
+        "sv": "{n} kontroller misslyckades",
+        "en": "{n} check(s) failed",
+    },
+    "checked": {
+        "fi": "{n} tarkistusta, {rows} riviä",
+        "sv": "{n} kontroller, {rows} rader",
+        "en": "{n} checks, {rows} rows",
+    },
+    "fix": {"fi": "Korjaus", "sv": "Åtgärd", "en": "Fix"},
+    "where": {"fi": "Sijainti", "sv": "Plats", "en": "Where"},
+    "rows": {"fi": "rivit", "sv": "rader", "en": "rows"},
+    "table": {"fi": "taulu", "sv": "tabell", "en": "table"},
+    "quarantined": {
+        "fi": "{n} riviä siirretty karanteeniin",
+        "sv": "{n} rader i karantän",
+        "en": "{n} row(s) quarantined",
+    },
+    "report": {"fi": "Tarkistusraportti", "sv": "Kontrollrapport", "en": "Validation report"},
+}
+
+
+def message(family: str, lang: str, **kw: Any) -> tuple[str, str]:
+    """``(what, fix)`` of ``family`` in ``lang`` (English when unknown)."""
+    entry = _M.get(family, _M["workbook"])
+    what, fix = entry.get(lang, entry["en"])
+    fields = {"n": "", "column": "", "other": "", "values": "", "min": "", "max": "", "detail": ""}
+    fields.update({k: "" if v is None else v for k, v in kw.items()})
+    return what.format(**fields), fix.format(**fields)
+
+
+def ui(key: str, lang: str, **kw: Any) -> str:
+    """A user-interface text of the report in ``lang``."""
+    entry = _UI[key]
+    return entry.get(lang, entry["en"]).format(**kw)
+
+
+FAMILIES: tuple[str, ...] = tuple(_M)

@@ -1,0 +1,97 @@
+"""Validate and store one submitted file: :func:`submit_file`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from evaluation.checks.api import validate_submission
+from evaluation.checks.report import ValidationReport
+from evaluation.checks.submission import parse_submission
+from evaluation.errors import OptionError
+from evaluation.schema import Schema, load_schema
+from evaluation.store.pseudonym import Pseudonymiser, load_pseudonymiser
+from evaluation.store.store import StoredSubmission, SubmissionStore
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """What :func:`submit_file` did: the stored receipt and the validation report."""
+
+    stored: StoredSubmission
+    report: ValidationReport
+    pseudonymiser: Pseudonymiser
+
+
+def id_columns(schema: Schema | None = None) -> dict[str, tuple[str, ...]]:
+    """Table -> person-id columns to pseudonymise: pseudonymous fields and fields that
+    reference them (e.g. ``clients.client_id`` and ``self_assessment.client_id``)."""
+    schema = schema or load_schema()
+    pseudo = {f"{s.id}.{f.id}" for s in schema.sections for f in s.fields if f.pseudonymous}
+    out: dict[str, tuple[str, ...]] = {}
+    for s in schema.sections:
+        cols = tuple(
+            f.id
+            for f in s.fields
+            if f.pseudonymous or (f.references is not None and f.references in pseudo)
+        )
+        if cols:
+            out[s.id] = cols
+    out["spells"] = ("person_id",)
+    return out
+
+
+def submit_file(
+    path: str | Path,
+    *,
+    store: SubmissionStore,
+    submitter: str | None = None,
+    period: str | None = None,
+    pilot: str | None = None,
+    key_file: Path | None = None,
+    allow_store_key: bool = True,
+) -> SubmitResult:
+    """Validate ``path`` and store it (accepted or rejected) with a new version.
+
+    The file's bytes are kept whatever its content; the pilot, language and period come
+    from the workbook (``pilot``/``period`` override them, e.g. for an unreadable file).
+
+    Raises
+    ------
+    OptionError
+        If the file cannot be read at all (missing, a folder) or no key can be found.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OptionError(
+            f"file {path} does not exist",
+            where="argument FILE",
+            fix="give the path of the workbook to submit",
+        )
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise OptionError(
+            f"cannot read {path}: {exc.strerror}",
+            where="argument FILE",
+            fix="check the file's permissions",
+        ) from exc
+    pseudo = load_pseudonymiser(
+        key_file=key_file, store=store.path, allow_store_key=allow_store_key
+    )
+    parsed = parse_submission(path)
+    report = validate_submission(parsed, lang=None)
+    stored = store.add(
+        content=content,
+        file_name=path.name,
+        pilot=pilot or parsed.pilot,
+        period=period or parsed.period,
+        lang=parsed.lang,
+        submitter=submitter,
+        report=report,
+        tables=parsed.tables,
+        pseudonymiser=pseudo,
+        schema_version=parsed.schema_version,
+        id_columns=id_columns(),
+    )
+    return SubmitResult(stored, report, pseudo)
