@@ -1,0 +1,52 @@
+"""Staggered-rollout difference-in-differences (Callaway & Sant'Anna 2021).
+
+``att_gt`` estimates group-time effects ATT(g, t); ``result.aggregate(kind)`` summarises them
+(simple, by cohort, by event time, by calendar period), as R ``did``'s ``att_gt -> aggte``.
+``twfe_comparison`` puts the two-way fixed-effects estimate and its Goodman-Bacon
+decomposition beside the Callaway & Sant'Anna result.
+
+Layout: ``api`` (entry point, option checks, cohort rules), ``panel`` (validation, long ->
+wide), ``cells`` (which ATT(g, t) with which base period and comparison cohorts),
+``kernels`` (numerical kernels: sufficient-statistics path without covariates, DRDID designs
+with covariates, unbalanced panels, multiplier bootstrap), ``aggregate`` (aggte weights),
+``results`` (result objects), ``duck`` (DuckDB input), ``twfe`` (TWFE + Goodman-Bacon),
+``simulate`` (synthetic panels with known effects).
+"""
+
+from __future__ import annotations
+
+from evaluation.estimators.did.api import att_gt
+from evaluation.estimators.did.errors import (
+    DuplicateObservationError,
+    MissingValueError,
+    NonIntegerTimeError,
+    NoValidCellsError,
+    TimeVaryingCohortError,
+    TimeVaryingUnitAttributeError,
+    TreatmentSwitchesOffError,
+    UnbalancedPanelError,
+)
+from evaluation.estimators.did.panel import cohort_from_treatment
+from evaluation.estimators.did.results import AggregateResult, AttGtResult, WaldTest
+from evaluation.estimators.did.simulate import simulate_staggered, simulate_staggered_sql
+from evaluation.estimators.did.twfe import TwfeComparison, twfe_comparison
+
+__all__ = [
+    "AggregateResult",
+    "AttGtResult",
+    "DuplicateObservationError",
+    "MissingValueError",
+    "NoValidCellsError",
+    "NonIntegerTimeError",
+    "TimeVaryingCohortError",
+    "TimeVaryingUnitAttributeError",
+    "TreatmentSwitchesOffError",
+    "TwfeComparison",
+    "UnbalancedPanelError",
+    "WaldTest",
+    "att_gt",
+    "cohort_from_treatment",
+    "simulate_staggered",
+    "simulate_staggered_sql",
+    "twfe_comparison",
+]

@@ -1,0 +1,518 @@
+"""The public entry point :func:`att_gt` (Callaway & Sant'Anna 2021 group-time effects)."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from evaluation.estimators.did.cells import BasePeriod, CellPlan, ControlGroup, plan_cells
+from evaluation.estimators.did.errors import (
+    NoComparisonUnitsError,
+    NoValidCellsError,
+    OptionError,
+)
+from evaluation.estimators.did.kernels import (
+    Chunk,
+    KernelResult,
+    Method,
+    MomentAccumulator,
+    Multiplier,
+    dense_influence,
+    dense_kernel,
+    iter_chunks,
+    moment_kernel,
+    unbalanced_influence,
+)
+from evaluation.estimators.did.panel import build_wide_panel
+from evaluation.estimators.did.results import AttGtResult, linear_se
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class CohortMap:
+    """How raw cohort values become cohort codes, and which periods are used."""
+
+    cohorts: FloatArray  # treated cohorts kept, sorted
+    periods: IntArray  # periods kept
+    never_values: tuple[float, ...]  # raw values coded as never treated
+    dropped_values: tuple[float, ...]  # raw values of units dropped by design
+    notes: tuple[str, ...]
+
+    def codes(self, raw: FloatArray) -> IntArray:
+        """Code per unit: index of its cohort, ``G`` for never treated, ``-1`` if dropped."""
+        n_g = len(self.cohorts)
+        pos = np.searchsorted(self.cohorts, raw)
+        pos_c = np.minimum(pos, max(n_g - 1, 0))
+        hit = (pos < n_g) & (self.cohorts[pos_c] == raw) if n_g else np.zeros(len(raw), bool)
+        out = np.where(hit, pos, -1).astype(np.int64)
+        out[np.isin(raw, self.never_values)] = n_g
+        return out
+
+
+def map_cohorts(
+    values: FloatArray,
+    periods: IntArray,
+    *,
+    control_group: ControlGroup,
+    anticipation: int,
+) -> CohortMap:
+    """Apply R ``did``'s rules to the distinct cohort values (``inf`` = never treated).
+
+    Cohorts after the last period count as never treated; units treated by the first period
+    (plus anticipation) are dropped (reported in the notes, never silently); with
+    ``notyettreated`` and no never-treated units, the last cohort becomes the comparison
+    cohort and periods from its (anticipated) treatment on are not used.
+    """
+    values = np.unique(values)
+    notes: list[str] = []
+    late = values[np.isfinite(values) & (values > periods.max())]
+    never = [*values[~np.isfinite(values)].tolist(), *late.tolist()]
+    if len(late):
+        notes.append(
+            f"cohorts {', '.join(f'{g:g}' for g in late)} start after the last "
+            "period and are treated as never treated"
+        )
+    early = values[np.isfinite(values) & (values <= periods.min() + anticipation)]
+    if len(early):
+        notes.append(
+            f"units of cohorts {', '.join(f'{g:g}' for g in early)} are treated by the first "
+            "period (plus anticipation) and are left out: they have no pre-treatment period"
+        )
+    treated = values[np.isfinite(values) & (values <= periods.max())]
+    treated = treated[treated > periods.min() + anticipation]
+    if not never:
+        if control_group == "nevertreated":
+            raise NoComparisonUnitsError(
+                "there are no never-treated units to compare with",
+                where="att_gt(control_group='nevertreated')",
+                fix="use control_group='notyettreated' or add never-treated units (cohort 0)",
+            )
+        if len(treated) < 2:
+            raise NoComparisonUnitsError(
+                "no never-treated units and only one treated cohort: nothing to compare with",
+                where="att_gt",
+                fix="add never-treated units (cohort 0) or more cohorts",
+            )
+        last = float(treated.max())
+        never = [last]
+        treated = treated[treated < last]
+        periods = periods[periods < last - anticipation]
+        notes.append(
+            f"no never-treated units: cohort {last:g} serves as the comparison group and "
+            f"periods from {last - anticipation:g} on are not used"
+        )
+    if len(treated) == 0:
+        raise NoValidCellsError(
+            "no treated cohort has a pre-treatment period inside the data",
+            where="att_gt",
+            fix="check the cohort column (first treated period) against the time column",
+        )
+    return CohortMap(
+        cohorts=treated.astype(np.float64),
+        periods=periods,
+        never_values=tuple(float(v) for v in never),
+        dropped_values=tuple(float(v) for v in early),
+        notes=tuple(notes),
+    )
+
+
+def _check_options(
+    control_group: str,
+    method: str,
+    base_period: str,
+    anticipation: int,
+    bootstrap: int | None,
+    alpha: float,
+    multiplier: str,
+) -> None:
+    allowed: dict[str, tuple[str, Sequence[str]]] = {
+        "control_group": (control_group, ("nevertreated", "notyettreated")),
+        "method": (method, ("dr", "ipw", "reg")),
+        "base_period": (base_period, ("varying", "universal")),
+        "multiplier": (multiplier, ("rademacher", "mammen", "gaussian")),
+    }
+    for name, (value, ok) in allowed.items():
+        if value not in ok:
+            raise OptionError(
+                f"{name}={value!r} is not allowed",
+                where="att_gt",
+                fix=f"use one of {', '.join(repr(v) for v in ok)}",
+            )
+    if (
+        isinstance(anticipation, bool)
+        or not isinstance(anticipation, int | np.integer)
+        or (anticipation < 0)
+    ):
+        raise OptionError(
+            f"anticipation={anticipation!r} is not a non-negative whole number",
+            where="att_gt",
+            fix="give the number of periods of anticipation, e.g. 0 or 1",
+        )
+    if bootstrap is not None and (
+        isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer) or bootstrap < 2
+    ):
+        raise OptionError(
+            f"bootstrap={bootstrap!r} is not a number of draws",
+            where="att_gt",
+            fix="pass bootstrap=None for analytic standard errors or e.g. bootstrap=999",
+        )
+    if not 0 < alpha < 1:
+        raise OptionError(f"alpha={alpha!r} is outside (0, 1)", where="att_gt", fix="e.g. 0.05")
+
+
+def att_gt(
+    data: pd.DataFrame | Any,
+    *,
+    outcome: str,
+    time: str,
+    unit: str,
+    cohort: str,
+    covariates: Sequence[str] = (),
+    control_group: ControlGroup = "nevertreated",
+    method: Method = "dr",
+    base_period: BasePeriod = "varying",
+    anticipation: int = 0,
+    weights: str | None = None,
+    cluster: str | None = None,
+    bootstrap: int | None = None,
+    seed: int | np.random.Generator | None = None,
+    alpha: float = 0.05,
+    multiplier: Multiplier = "rademacher",
+    treatment: str | None = None,
+    allow_unbalanced_panel: bool = False,
+    chunk_size: int = 1_000_000,
+) -> AttGtResult:
+    """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
+
+    Parameters
+    ----------
+    data:
+        A long balanced panel, one row per unit and period: a pandas DataFrame (polars and
+        pyarrow frames are converted), or a DuckDB relation such as ``con.table("panel")``,
+        for panels too large for pandas: DuckDB then validates and summarises the panel and
+        streams (unit, period, outcome) triples in Arrow batches into a wide float matrix.
+    outcome, time, unit, cohort:
+        Column names. ``time`` must hold whole-number periods; ``cohort`` the first treated
+        period, 0 or missing for never-treated units, constant within a unit.
+    covariates:
+        Pre-treatment covariates (values at the earlier of the two periods of a cell are used;
+        time-invariant covariates are recommended). Without covariates all methods coincide.
+    control_group:
+        ``"nevertreated"`` or ``"notyettreated"`` comparison units.
+    method:
+        ``"dr"`` doubly robust, ``"ipw"`` inverse probability weighting, ``"reg"`` outcome
+        regression (Sant'Anna & Zhao 2020 panel estimators).
+    base_period:
+        ``"varying"`` (short pre-period differences) or ``"universal"`` (all cells against
+        period ``g - 1 - anticipation``).
+    anticipation:
+        Number of periods before ``g`` in which units may already react.
+    weights:
+        Column of sampling weights, constant within a unit.
+    cluster:
+        Column to cluster standard errors by (e.g. municipality), constant within a unit.
+        Units are always clustered on themselves.
+    bootstrap:
+        ``None`` for analytic influence-function standard errors, or the number of
+        multiplier-bootstrap draws; then intervals in ``tidy()`` are simultaneous bands.
+    seed:
+        Seed or ``numpy.random.Generator`` for the bootstrap (and for the simulated uniform
+        critical values of aggregations without a bootstrap; 0 if not given).
+    alpha:
+        Significance level of the intervals.
+    multiplier:
+        Bootstrap multiplier distribution: ``"rademacher"``, ``"mammen"`` or ``"gaussian"``.
+    treatment:
+        Optional 0/1 treatment-status column; if given it is checked to be absorbing and to
+        agree with ``cohort``.
+    allow_unbalanced_panel:
+        Accept units missing in some periods (pandas input, no covariates). Each cell then
+        compares weighted means of the units observed in its two periods, with influence
+        functions summed within units (R ``did``'s ``allow_unbalanced_panel``); on a
+        balanced panel the result equals the panel estimator. Units are never dropped.
+    chunk_size:
+        Units per chunk of the moment accumulation (and per Arrow batch from DuckDB).
+
+    Returns
+    -------
+    AttGtResult
+        With ``.tidy()``, ``.summary()``, ``.plot()``, ``.aggregate(kind)`` and
+        ``.pretrend_test()``.
+    """
+    _check_options(control_group, method, base_period, anticipation, bootstrap, alpha, multiplier)
+    if isinstance(seed, np.random.Generator):
+        rng = seed
+        seed_int: int | None = int(rng.integers(0, 2**31 - 1))
+    else:
+        rng = np.random.default_rng(seed)
+        seed_int = seed
+    covs = (covariates,) if isinstance(covariates, str) else tuple(covariates)
+    is_frame = isinstance(data, pd.DataFrame) or hasattr(data, "query")
+    if not is_frame and hasattr(data, "to_pandas"):  # e.g. a polars or pyarrow frame
+        other: Any = data
+        data = other.to_pandas()
+    opts: dict[str, Any] = {
+        "control_group": control_group,
+        "method": method if covs else "none (no covariates: all methods coincide)",
+        "base_period": base_period,
+        "anticipation": anticipation,
+        "covariates": covs,
+        "cluster": cluster,
+        "weights": weights,
+        "bootstrap": bootstrap,
+        "multiplier": multiplier,
+        "allow_unbalanced_panel": allow_unbalanced_panel,
+    }
+    if isinstance(data, pd.DataFrame):
+        kres, plan, cmap = _from_pandas(
+            data,
+            outcome,
+            time,
+            unit,
+            cohort,
+            covs,
+            control_group,
+            method,
+            base_period,
+            anticipation,
+            weights,
+            cluster,
+            treatment,
+            bootstrap,
+            rng,
+            multiplier,
+            allow_unbalanced_panel,
+        )
+    else:
+        from evaluation.estimators.did.duck import from_duckdb
+
+        if covs or treatment is not None:
+            raise OptionError(
+                "covariates and treatment checks are only supported for pandas input",
+                where="att_gt(data=<DuckDB relation>)",
+                fix="pass a pandas DataFrame (e.g. relation.df()) or drop covariates",
+            )
+        kres, plan, cmap = from_duckdb(
+            data,
+            outcome=outcome,
+            time=time,
+            unit=unit,
+            cohort=cohort,
+            weights=weights,
+            cluster=cluster,
+            control_group=control_group,
+            base_period=base_period,
+            anticipation=anticipation,
+            bootstrap=bootstrap,
+            rng=rng,
+            multiplier=multiplier,
+            chunk_size=chunk_size,
+            map_cohorts=map_cohorts,
+            plan=_plan,
+        )
+    for note in cmap.notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return _result(kres, plan, cmap, alpha, seed_int, opts, bootstrap, cluster)
+
+
+def _plan(
+    cmap: CohortMap,
+    counts: FloatArray,
+    control_group: ControlGroup,
+    base_period: BasePeriod,
+    anticipation: int,
+) -> CellPlan:
+    return plan_cells(
+        cmap.periods,
+        cmap.cohorts,
+        counts,
+        control_group=control_group,
+        base_period=base_period,
+        anticipation=anticipation,
+    )
+
+
+def _from_pandas(
+    data: pd.DataFrame,
+    outcome: str,
+    time: str,
+    unit: str,
+    cohort: str,
+    covs: tuple[str, ...],
+    control_group: ControlGroup,
+    method: Method,
+    base_period: BasePeriod,
+    anticipation: int,
+    weights: str | None,
+    cluster: str | None,
+    treatment: str | None,
+    bootstrap: int | None,
+    rng: np.random.Generator,
+    multiplier: Multiplier,
+    allow_unbalanced: bool,
+) -> tuple[KernelResult, CellPlan, CohortMap]:
+    if allow_unbalanced and covs:
+        raise OptionError(
+            "allow_unbalanced_panel=True is only supported without covariates",
+            where="att_gt",
+            fix="drop the covariates, or balance the panel and leave allow_unbalanced_panel off",
+        )
+    wide = build_wide_panel(
+        data,
+        outcome=outcome,
+        time=time,
+        unit=unit,
+        cohort=cohort,
+        covariates=covs,
+        weights=weights,
+        cluster=cluster,
+        treatment=treatment,
+        allow_unbalanced=allow_unbalanced,
+    )
+    cmap = map_cohorts(
+        wide.cohort, wide.periods, control_group=control_group, anticipation=anticipation
+    )
+    code_all = cmap.codes(wide.cohort)
+    keep = code_all >= 0
+    cols = np.searchsorted(wide.periods, cmap.periods)
+    code = code_all[keep]
+    y = wide.y[keep][:, cols]
+    w = wide.weight[keep]
+    cl = None
+    if wide.cluster is not None:
+        _, inv = np.unique(wide.cluster[keep], return_inverse=True)
+        cl = inv.astype(np.int64)
+    n_g = len(cmap.cohorts)
+    counts = np.bincount(code, minlength=n_g + 1).astype(np.float64)
+    plan = _plan(cmap, counts, control_group, base_period, anticipation)
+    if allow_unbalanced and np.isnan(y).any():
+        missing = int(np.isnan(y).sum())
+        note = (
+            f"unbalanced panel: {missing} of {y.size} unit-periods missing; each cell uses "
+            "the units observed in its period, influence functions summed within units"
+        )
+        cmap = dataclasses.replace(cmap, notes=(*cmap.notes, note))
+        wn = w / w.mean()
+        att, a, share = unbalanced_influence(y, code, wn, plan)
+        kres = dense_kernel(
+            a, att, share, code, plan, cl, bootstrap=bootstrap, rng=rng, multiplier=multiplier
+        )
+    elif covs:
+        x = wide.x[keep][:, cols, :]
+        wn = w / w.mean()
+        att, a, share = dense_influence(y, x, code, wn, plan, method)
+        kres = dense_kernel(
+            a, att, share, code, plan, cl, bootstrap=bootstrap, rng=rng, multiplier=multiplier
+        )
+    else:
+        acc = MomentAccumulator(
+            len(cmap.periods), n_g + 1, None if cl is None else int(cl.max()) + 1
+        )
+        for chunk in iter_chunks(code, w, y, cl):
+            acc.add(chunk)
+
+        def again() -> Iterator[Chunk]:
+            return iter_chunks(code, w, y, cl)
+
+        kres = moment_kernel(
+            acc, plan, bootstrap=bootstrap, rng=rng, multiplier=multiplier, second_pass=again
+        )
+    return kres, plan, cmap
+
+
+def slow_path(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    time: str,
+    unit: str,
+    cohort: str,
+    control_group: ControlGroup = "nevertreated",
+    base_period: BasePeriod = "varying",
+    anticipation: int = 0,
+    weights: str | None = None,
+    cluster: str | None = None,
+) -> AttGtResult:
+    """Reference implementation without covariates: per-cell regressions, dense influence.
+
+    Used by the tests to check the moment (fast) path; not part of the public API.
+    """
+    wide = build_wide_panel(
+        data, outcome=outcome, time=time, unit=unit, cohort=cohort, weights=weights, cluster=cluster
+    )
+    cmap = map_cohorts(
+        wide.cohort, wide.periods, control_group=control_group, anticipation=anticipation
+    )
+    code_all = cmap.codes(wide.cohort)
+    keep = code_all >= 0
+    cols = np.searchsorted(wide.periods, cmap.periods)
+    code = code_all[keep]
+    y = wide.y[keep][:, cols]
+    w = wide.weight[keep]
+    cl = None
+    if wide.cluster is not None:
+        _, inv = np.unique(wide.cluster[keep], return_inverse=True)
+        cl = inv.astype(np.int64)
+    counts = np.bincount(code, minlength=len(cmap.cohorts) + 1).astype(np.float64)
+    plan = _plan(cmap, counts, control_group, base_period, anticipation)
+    x = np.zeros((len(code), len(cmap.periods), 0))
+    att, a, share = dense_influence(y, x, code, w / w.mean(), plan, "reg")
+    kres = dense_kernel(
+        a, att, share, code, plan, cl, bootstrap=None, rng=None, multiplier="rademacher"
+    )
+    return _result(kres, plan, cmap, 0.05, 0, {"method": "reg"}, None, cluster)
+
+
+def _result(
+    kres: KernelResult,
+    plan: CellPlan,
+    cmap: CohortMap,
+    alpha: float,
+    seed: int | None,
+    opts: dict[str, Any],
+    bootstrap: int | None,
+    cluster: str | None,
+) -> AttGtResult:
+    eye = np.eye(plan.n_cells, plan.n_cells + len(plan.cohorts))
+    se = np.where(plan.reference, np.nan, linear_se(eye, kres.vcov, kres.draws))
+    kind = (
+        "analytic (influence function)"
+        if bootstrap is None
+        else (f"multiplier bootstrap ({bootstrap} draws, {opts.get('multiplier')})")
+    )
+    if cluster is not None:
+        kind += f", clustered by {cluster!r} ({kres.n_clusters} clusters)"
+    opts = {**opts, "se_kind": kind}
+    return AttGtResult(
+        cohort=plan.cell_cohort,
+        time=plan.cell_time,
+        base_period=plan.cell_base,
+        group=plan.group,
+        reference=plan.reference,
+        estimate=kres.att,
+        std_error=se,
+        crit_pointwise=float(stats.norm.ppf(1 - alpha / 2)),
+        n_treated=kres.n_treated,
+        n_control=kres.n_control,
+        vcov=kres.vcov,
+        draws=kres.draws,
+        cohorts=plan.cohorts,
+        cohort_share=kres.cohort_share,
+        periods=plan.periods,
+        n_units=kres.n_units,
+        n_clusters=kres.n_clusters,
+        alpha=alpha,
+        seed=seed,
+        options=opts,
+        notes=cmap.notes + plan.skipped,
+    )

@@ -1,0 +1,482 @@
+"""Result objects of :func:`att_gt` and its aggregations (tidy, summary, plot)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from evaluation.estimators.did.aggregate import Kind, aggregation_weights
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Standard errors below this are treated as zero variance (R did: sqrt(eps) * 10).
+_SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
+_SIM_DRAWS = 10_000  # Gaussian draws for a sup-t critical value without bootstrap
+_IQR_Z = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
+
+
+@functools.lru_cache(maxsize=16)
+def _z(alpha: float) -> float:
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def linear_se(coefs: FloatArray, vcov: FloatArray, draws: FloatArray | None) -> FloatArray:
+    """Standard errors of the combinations ``coefs @ theta`` (rows of ``coefs``).
+
+    With bootstrap draws it is the rescaled interquartile range of the draws (as R
+    ``did::mboot``), otherwise the analytic influence-function standard error. Combinations
+    with (numerically) zero variance or undefined weights get ``nan``.
+    """
+    finite: npt.NDArray[np.bool_] = np.asarray(np.isfinite(coefs).all(axis=1))
+    c = np.where(finite[:, None], coefs, 0.0)
+    if draws is not None:
+        q75, q25 = np.quantile(draws @ c.T, [0.75, 0.25], axis=0)
+        se = (q75 - q25) / _IQR_Z
+    else:
+        se = np.sqrt(np.clip(np.einsum("jk,kl,jl->j", c, vcov, c), 0, None))
+    return np.where(finite & (se > _SE_FLOOR), se, np.nan)
+
+
+def uniform_crit(
+    coefs: FloatArray,
+    vcov: FloatArray,
+    draws: FloatArray | None,
+    se: FloatArray,
+    alpha: float,
+    rng: np.random.Generator,
+) -> float:
+    """Critical value of a simultaneous (sup-t) ``1 - alpha`` band over the combinations.
+
+    With bootstrap draws: the ``1 - alpha`` quantile of ``max_j |draw_j| / se_j`` (R
+    ``did::mboot``); without: the same quantile simulated from the Gaussian limit.
+    """
+    z = _z(alpha)
+    ok = np.isfinite(se)
+    if ok.sum() <= 1:  # one combination: the uniform band is the pointwise interval
+        return z
+    c = coefs[ok]
+    if draws is not None:
+        sup = np.abs((draws @ c.T) / se[ok]).max(axis=1)
+    else:
+        cov = c @ vcov @ c.T
+        sd = np.sqrt(np.diag(cov))
+        corr = cov / np.outer(sd, sd)
+        b = rng.standard_normal((_SIM_DRAWS, len(sd))) @ _sqrt_psd(corr)
+        sup = np.abs(b).max(axis=1)
+    return max(float(np.quantile(sup, 1 - alpha, method="inverted_cdf")), z)
+
+
+def _sqrt_psd(mat: FloatArray) -> FloatArray:
+    """The symmetric square root of a PSD matrix (unique, so the draws do not depend on
+    eigenvector signs when the matrix is rank deficient, e.g. with few clusters)."""
+    vals, vecs = np.linalg.eigh((mat + mat.T) / 2)
+    return np.asarray(
+        (vecs * np.sqrt(np.where(vals > vals.max() * 1e-10, vals, 0.0))) @ vecs.T, dtype=np.float64
+    )
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """Wald test that all pre-treatment ATT(g, t) are zero (parallel pre-trends)."""
+
+    statistic: float
+    df: int
+    p_value: float
+
+    def summary(self) -> str:
+        """One line of text."""
+        return (
+            f"Pre-trend Wald test: chi2({self.df}) = {self.statistic:.3f}, p = {self.p_value:.4f}"
+        )
+
+
+def _ci(est: FloatArray, se: FloatArray, crit: float) -> tuple[FloatArray, FloatArray]:
+    return est - crit * se, est + crit * se
+
+
+@dataclass(frozen=True)
+class AggregateResult:
+    """An aggregation of group-time effects (R ``did::aggte``).
+
+    Attributes
+    ----------
+    kind:
+        ``"simple"``, ``"group"``, ``"dynamic"`` or ``"calendar"``.
+    estimate, std_error, conf_low, conf_high:
+        The overall effect, its standard error and pointwise ``1 - alpha`` interval.
+    labels:
+        Event time, cohort or period of each element (empty for ``simple``).
+    element_estimate, element_std_error:
+        Effects by element.
+    crit_pointwise, crit_uniform:
+        Critical values for the element intervals; ``tidy()`` uses the uniform one when a
+        bootstrap was run (simultaneous bands, as R ``did`` with ``cband=TRUE``).
+    """
+
+    kind: Kind
+    estimate: float
+    std_error: float
+    conf_low: float
+    conf_high: float
+    labels: FloatArray
+    element_estimate: FloatArray
+    element_std_error: FloatArray
+    crit_pointwise: float
+    alpha: float
+    bootstrap: bool
+    options: dict[str, Any] = field(default_factory=dict)
+    coefs: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    vcov: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    draws: FloatArray | None = field(default=None, repr=False)
+    seed: int | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def crit_uniform(self) -> float:
+        """Critical value of the simultaneous band over the elements (sup-t)."""
+        if self.kind == "simple":
+            return self.crit_pointwise
+        rng = np.random.default_rng(self.seed if self.seed is not None else 0)
+        return uniform_crit(
+            self.coefs, self.vcov, self.draws, self.element_std_error, self.alpha, rng
+        )
+
+    @property
+    def label_name(self) -> str:
+        """Column name of the element labels in ``tidy()``."""
+        return {"dynamic": "event_time", "group": "cohort", "calendar": "time"}.get(
+            self.kind, "term"
+        )
+
+    def tidy(self) -> pd.DataFrame:
+        """Effects by element.
+
+        Columns: ``event_time`` / ``cohort`` / ``time`` (by kind; ``term`` for ``simple``,
+        which has the overall row only), ``estimate``, ``std_error``, ``conf_low``,
+        ``conf_high`` (uniform band with bootstrap, else pointwise), ``conf_low_pointwise``,
+        ``conf_high_pointwise``, ``conf_low_uniform``, ``conf_high_uniform``.
+        """
+        if self.kind == "simple":
+            return pd.DataFrame(
+                {
+                    "term": ["ATT"],
+                    "estimate": [self.estimate],
+                    "std_error": [self.std_error],
+                    "conf_low": [self.conf_low],
+                    "conf_high": [self.conf_high],
+                }
+            )
+        est, se = self.element_estimate, self.element_std_error
+        lo_p, hi_p = _ci(est, se, self.crit_pointwise)
+        lo_u, hi_u = _ci(est, se, self.crit_uniform)
+        labels: npt.NDArray[Any] = self.labels.astype(np.int64)
+        return pd.DataFrame(
+            {
+                self.label_name: labels,
+                "estimate": est,
+                "std_error": se,
+                "conf_low": lo_u if self.bootstrap else lo_p,
+                "conf_high": hi_u if self.bootstrap else hi_p,
+                "conf_low_pointwise": lo_p,
+                "conf_high_pointwise": hi_p,
+                "conf_low_uniform": lo_u,
+                "conf_high_uniform": hi_u,
+            }
+        )
+
+    def summary(self) -> str:
+        """Text summary of the overall effect and the elements."""
+        pct = round(100 * (1 - self.alpha))
+        lines = [
+            f"Aggregated ATT ({self.kind}), Callaway & Sant'Anna (2021)",
+            f"  overall: {self.estimate:.4f} (SE {self.std_error:.4f}), "
+            f"{pct}% CI [{self.conf_low:.4f}, {self.conf_high:.4f}]",
+        ]
+        if self.kind != "simple":
+            band = "simultaneous" if self.bootstrap else "pointwise"
+            lines.append(f"  by {self.label_name} ({band} {pct}% intervals):")
+            lines.append(self.tidy().iloc[:, :5].to_string(index=False, float_format="%.4f"))
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """Estimates by element: pointwise intervals (error bars), uniform band (shaded bars)."""
+        fig = Figure(figsize=(7, 4))
+        ax = fig.add_subplot()
+        if self.kind == "simple":
+            ax.errorbar(
+                [0],
+                [self.estimate],
+                yerr=[[self.estimate - self.conf_low], [self.conf_high - self.estimate]],
+                fmt="o",
+                capsize=4,
+            )
+            ax.set_xticks([0], ["ATT"])
+        else:
+            tab = self.tidy()
+            x = tab[self.label_name].to_numpy(dtype=float)
+            est = tab["estimate"].to_numpy()
+            ax.vlines(
+                x,
+                tab["conf_low_uniform"].to_numpy(),
+                tab["conf_high_uniform"].to_numpy(),
+                linewidth=10,
+                alpha=0.2,
+                color="C0",
+                label=f"uniform {100 * (1 - self.alpha):.0f}% band",
+            )
+            ax.set_xticks(x)
+            pre = x < 0 if self.kind == "dynamic" else np.zeros(len(x), dtype=bool)
+            for mask, colour, name in ((pre, "C7", "pre-treatment"), (~pre, "C0", "effect")):
+                if mask.any():
+                    ax.errorbar(
+                        x[mask],
+                        est[mask],
+                        yerr=[
+                            est[mask] - tab["conf_low_pointwise"].to_numpy()[mask],
+                            tab["conf_high_pointwise"].to_numpy()[mask] - est[mask],
+                        ],
+                        fmt="o",
+                        color=colour,
+                        capsize=3,
+                        label=f"{name} (pointwise interval)",
+                    )
+            ax.set_xlabel(self.label_name.replace("_", " "))
+            ax.legend(loc="best", fontsize="small")
+        ax.axhline(0, color="black", linewidth=0.8)
+        if self.kind == "dynamic":
+            ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
+        ax.set_ylabel("ATT")
+        ax.set_title(f"Callaway & Sant'Anna: {self.kind} aggregation")
+        return fig
+
+
+@dataclass(frozen=True)
+class AttGtResult:
+    """Group-time average treatment effects ATT(g, t) (R ``did::att_gt``).
+
+    Attributes
+    ----------
+    cohort, time, base_period:
+        Cohort (first treated period), current period and base period of each cell.
+    estimate, std_error:
+        ATT(g, t) and its standard error (``nan`` for universal-base reference cells).
+    n_treated, n_control:
+        Units in the treated cohort and in the comparison cohorts of each cell.
+    vcov:
+        Covariance of ``(ATT(g, t), cohort shares)``; the cohort-share block carries the
+        uncertainty of the estimated aggregation weights.
+    draws:
+        Multiplier-bootstrap draws (centred) of the same vector, or ``None``.
+    cohorts, cohort_share:
+        Treated cohorts and their weighted population shares.
+    """
+
+    cohort: FloatArray
+    time: IntArray
+    base_period: IntArray
+    group: IntArray
+    reference: npt.NDArray[np.bool_]
+    estimate: FloatArray
+    std_error: FloatArray
+    crit_pointwise: float
+    n_treated: IntArray
+    n_control: IntArray
+    vcov: FloatArray
+    draws: FloatArray | None
+    cohorts: FloatArray
+    cohort_share: FloatArray
+    periods: IntArray
+    n_units: int
+    n_clusters: int
+    alpha: float
+    seed: int | None
+    options: dict[str, Any]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_cells(self) -> int:
+        """Number of group-time cells."""
+        return len(self.estimate)
+
+    @functools.cached_property
+    def crit_uniform(self) -> float:
+        """Critical value of the simultaneous band over all cells (sup-t)."""
+        eye = np.eye(self.n_cells, len(self.vcov))
+        rng = np.random.default_rng(self.seed if self.seed is not None else 0)
+        return uniform_crit(eye, self.vcov, self.draws, self.std_error, self.alpha, rng)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per cell.
+
+        Columns: ``cohort``, ``time``, ``estimate``, ``std_error``, ``conf_low``, ``conf_high``
+        (simultaneous band with bootstrap, else pointwise), ``event_time``, ``base_period``,
+        ``post``, ``n_treated``, ``n_control``, ``conf_low_pointwise``, ``conf_high_pointwise``,
+        ``conf_low_uniform``, ``conf_high_uniform``.
+        """
+        lo_p, hi_p = _ci(self.estimate, self.std_error, self.crit_pointwise)
+        lo_u, hi_u = _ci(self.estimate, self.std_error, self.crit_uniform)
+        boot = self.draws is not None
+        return pd.DataFrame(
+            {
+                "cohort": self.cohort.astype(np.int64),
+                "time": self.time,
+                "estimate": self.estimate,
+                "std_error": self.std_error,
+                "conf_low": lo_u if boot else lo_p,
+                "conf_high": hi_u if boot else hi_p,
+                "event_time": (self.time - self.cohort).astype(np.int64),
+                "base_period": self.base_period,
+                "post": self.cohort <= self.time,
+                "n_treated": self.n_treated,
+                "n_control": self.n_control,
+                "conf_low_pointwise": lo_p,
+                "conf_high_pointwise": hi_p,
+                "conf_low_uniform": lo_u,
+                "conf_high_uniform": hi_u,
+            }
+        )
+
+    def aggregate(
+        self,
+        kind: Kind = "group",
+        *,
+        min_e: float = -np.inf,
+        max_e: float = np.inf,
+        balance_e: int | None = None,
+        alpha: float | None = None,
+    ) -> AggregateResult:
+        """Aggregate ATT(g, t) into a summary parameter, as R ``did::aggte``.
+
+        Parameters
+        ----------
+        kind:
+            ``"simple"`` (share-weighted average of post-treatment cells), ``"group"`` (by
+            cohort; the default, as in R), ``"dynamic"`` (by event time ``t - g``) or
+            ``"calendar"`` (by period).
+        min_e, max_e:
+            Event-time window (``dynamic``); ``max_e`` also caps post cells in the others.
+        balance_e:
+            ``dynamic`` only: keep cohorts observed for at least ``balance_e`` periods after
+            treatment and event times ``<= balance_e`` (a balanced event window).
+        alpha:
+            Significance level (default: the one given to ``att_gt``).
+        """
+        a = self.alpha if alpha is None else alpha
+        aw = aggregation_weights(
+            kind,
+            att=self.estimate,
+            cohort=self.cohort,
+            time=self.time,
+            group=self.group,
+            share=self.cohort_share,
+            cohorts=self.cohorts,
+            periods=self.periods,
+            min_e=min_e,
+            max_e=max_e,
+            balance_e=balance_e,
+        )
+        k = self.n_cells
+        theta_all = np.append(self.estimate, np.zeros(len(self.cohorts)))
+        se_el = linear_se(aw.elements, self.vcov, self.draws)
+        est_el = np.where(
+            np.isfinite(aw.elements).all(axis=1), np.nan_to_num(aw.elements) @ theta_all, np.nan
+        )
+        est = float(aw.overall[:k] @ self.estimate)
+        se = float(linear_se(aw.overall[None, :], self.vcov, self.draws)[0])
+        z = _z(a)
+        simple = kind == "simple"
+        return AggregateResult(
+            kind=kind,
+            estimate=est,
+            std_error=se,
+            conf_low=est - z * se,
+            conf_high=est + z * se,
+            labels=np.array([]) if simple else aw.labels,
+            element_estimate=np.array([]) if simple else est_el,
+            element_std_error=np.array([]) if simple else se_el,
+            crit_pointwise=z,
+            alpha=a,
+            bootstrap=self.draws is not None,
+            options={"min_e": min_e, "max_e": max_e, "balance_e": balance_e},
+            coefs=aw.elements,
+            vcov=self.vcov,
+            draws=self.draws,
+            seed=self.seed,
+        )
+
+    def pretrend_test(self) -> WaldTest | None:
+        """Wald test that all pre-treatment ATT(g, t) are zero; ``None`` without pre cells."""
+        pre = (self.cohort > self.time) & ~self.reference & np.isfinite(self.std_error)
+        idx = np.nonzero(pre)[0]
+        if len(idx) == 0:
+            return None
+        v = self.vcov[np.ix_(idx, idx)]  # analytic, as R did (also with a bootstrap)
+        a = self.estimate[idx]
+        stat = float(a @ np.linalg.pinv(v) @ a)
+        return WaldTest(stat, len(idx), float(stats.chi2.sf(stat, len(idx))))
+
+    def summary(self) -> str:
+        """Text summary: options, the ATT(g, t) table and the pre-trend test."""
+        o = self.options
+        pct = round(100 * (1 - self.alpha))
+        band = "simultaneous" if self.draws is not None else "pointwise"
+        lines = [
+            "Group-time ATT, Callaway & Sant'Anna (2021)",
+            f"  units: {self.n_units}, clusters: {self.n_clusters}, periods: {len(self.periods)}, "
+            f"cohorts: {', '.join(f'{g:g}' for g in self.cohorts)}",
+            f"  control group: {o.get('control_group')}, method: {o.get('method')}, "
+            f"base period: {o.get('base_period')}, anticipation: {o.get('anticipation')}",
+            f"  standard errors: {o.get('se_kind')}; {pct}% {band} intervals",
+            self.tidy().iloc[:, :6].to_string(index=False, float_format="%.4f"),
+        ]
+        test = self.pretrend_test()
+        if test is not None:
+            lines.append(test.summary())
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """ATT(g, t) by period, one panel per cohort, pointwise bars and uniform band."""
+        tab = self.tidy()
+        n_g = len(self.cohorts)
+        fig = Figure(figsize=(7, 2.2 * n_g + 0.5))
+        axes = fig.subplots(n_g, 1, sharex=True, squeeze=False)[:, 0]
+        for ax, g in zip(axes, self.cohorts, strict=True):
+            sub = tab[tab["cohort"] == int(g)]
+            x = sub["time"].to_numpy(dtype=float)
+            est = sub["estimate"].to_numpy()
+            ax.vlines(
+                x,
+                sub["conf_low_uniform"].to_numpy(),
+                sub["conf_high_uniform"].to_numpy(),
+                color="C0",
+                linewidth=10,
+                alpha=0.2,
+            )
+            ax.set_xticks(x)
+            post = sub["post"].to_numpy()
+            for mask, colour in ((~post, "C7"), (post, "C0")):
+                ax.errorbar(
+                    x[mask],
+                    est[mask],
+                    yerr=[
+                        est[mask] - sub["conf_low_pointwise"].to_numpy()[mask],
+                        sub["conf_high_pointwise"].to_numpy()[mask] - est[mask],
+                    ],
+                    fmt="o",
+                    color=colour,
+                    capsize=3,
+                )
+            ax.axhline(0, color="black", linewidth=0.8)
+            ax.set_title(f"cohort {g:g}", fontsize="small")
+            ax.set_ylabel("ATT")
+        axes[-1].set_xlabel("period")
+        fig.suptitle("Group-time ATT (grey: pre-treatment; bars: pointwise; shaded: uniform band)")
+        return fig
