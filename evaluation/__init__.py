@@ -9,7 +9,34 @@ from evaluation.errors import PilotEvalError
 from evaluation.estimators.did import att_gt
 from evaluation.estimators.matching import match
 from evaluation.estimators.meta import meta_analysis, meta_regression
+from evaluation.registers import (
+    PersonMonthPanel,
+    PersonYearPanel,
+    build_person_month_panel,
+    build_person_year_panel,
+    code_table,
+    months_employed_in_window,
+    outcome_at_months,
+    validate_spells,
+)
+from evaluation.synthetic import generate_registers
 
 __version__ = "0.1.0"
 
-__all__ = ["PilotEvalError", "__version__", "att_gt", "match", "meta_analysis", "meta_regression"]
+__all__ = [
+    "PersonMonthPanel",
+    "PersonYearPanel",
+    "PilotEvalError",
+    "__version__",
+    "att_gt",
+    "build_person_month_panel",
+    "build_person_year_panel",
+    "code_table",
+    "generate_registers",
+    "match",
+    "meta_analysis",
+    "meta_regression",
+    "months_employed_in_window",
+    "outcome_at_months",
+    "validate_spells",
+]

@@ -67,6 +67,7 @@ def demo(
 
 def _mount_subcommands() -> None:
     from evaluation.checks.commands import check_command
+    from evaluation.registers.commands import app as registers_app
     from evaluation.reporting.commands import app as report_app
     from evaluation.store.commands import submissions_command, submit_command
     from evaluation.synthetic.extract_commands import app as synthetic_app
@@ -76,6 +77,7 @@ def _mount_subcommands() -> None:
     app.command("submit")(submit_command)
     app.command("submissions")(submissions_command)
     app.add_typer(template_app, name="template")
+    app.add_typer(registers_app, name="registers")
     app.add_typer(report_app, name="report")
     app.add_typer(synthetic_app, name="synthetic")
 
