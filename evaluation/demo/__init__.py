@@ -16,6 +16,7 @@ from evaluation.demo.progress import Steps
 from evaluation.demo.steps import (
     DemoContext,
     build_panel,
+    estimate_impacts,
     generate_data,
     read_workbooks,
     submit_workbooks_to_store,
@@ -57,6 +58,8 @@ def run_demo(
             read_workbooks(ctx)
         with steps.step("Checking and storing the submissions"):
             submit_workbooks_to_store(ctx)
+        with steps.step("Estimating each pilot's effect (staggered DiD, matching)"):
+            estimate_impacts(ctx)
         with steps.step("Summarising participants and outcome trajectories"):
             summarise_panel(ctx)
         with steps.step("Writing index.html"):
