@@ -19,9 +19,11 @@ from evaluation.demo.steps import (
     estimate_impacts,
     generate_data,
     read_workbooks,
+    render_reports,
     submit_workbooks_to_store,
     summarise_panel,
     write_index,
+    write_results,
 )
 
 __all__ = ["run_demo"]
@@ -60,6 +62,10 @@ def run_demo(
             submit_workbooks_to_store(ctx)
         with steps.step("Estimating each pilot's effect (staggered DiD, matching)"):
             estimate_impacts(ctx)
+        with steps.step("Writing tidy results"):
+            write_results(ctx)
+        with steps.step("Rendering the comparison, impact and pilot reports"):
+            render_reports(ctx)
         with steps.step("Summarising participants and outcome trajectories"):
             summarise_panel(ctx)
         with steps.step("Writing index.html"):

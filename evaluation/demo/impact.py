@@ -167,30 +167,6 @@ def did_table(estimates: list[PilotDid], data: SyntheticRegisters) -> pd.DataFra
     return table
 
 
-def effects_table(estimates: list[PilotDid], data: SyntheticRegisters) -> pd.DataFrame:
-    """The comparison report's ``effects`` table (never-treated comparison)."""
-    participants = data.participants["pilot"].astype(str).value_counts()
-    never = len(data.persons) - len(data.participants)
-    rows = []
-    for est in estimates:
-        if est.control_group != "nevertreated":
-            continue
-        rows.append(
-            {
-                "pilot": est.pilot,
-                "outcome": "employed",
-                "estimate": est.simple.estimate,
-                "std_error": est.simple.std_error,
-                "conf_low": est.simple.conf_low,
-                "conf_high": est.simple.conf_high,
-                "n_treated": int(participants.get(est.pilot, 0)),
-                "n_control": int(never),
-                "design": "did",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def matching_table(m: DemoMatching) -> pd.DataFrame:
     """Matching estimates of both designs beside the true effect."""
     post, pre = "post_outcome", "pre_outcome"

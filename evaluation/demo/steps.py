@@ -13,14 +13,23 @@ from evaluation.demo.impact import (
     DemoMatching,
     PilotDid,
     did_table,
-    effects_table,
     estimate_did,
     estimate_matching,
     event_study_figure,
     matching_table,
+    true_simple_effect,
 )
 from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
+from evaluation.process import process_measures
 from evaluation.registers import PersonMonthPanel, build_person_month_panel
+from evaluation.reporting import (
+    REPORTS_DIR,
+    render_report,
+    write_did_results,
+    write_matching_results,
+    write_pilot_results,
+)
+from evaluation.reporting.comparison_tables import write_comparison_tables
 from evaluation.reporting.disclosure import assert_no_identifiers, suppress_counts
 from evaluation.store.demo import DemoSubmissions, submit_workbooks
 from evaluation.synthetic import PILOT_NAMES, SyntheticRegisters, generate_registers
@@ -45,6 +54,7 @@ class DemoContext:
     submissions: DemoSubmissions | None = None
     did: list[PilotDid] = field(default_factory=list)
     matching: DemoMatching | None = None
+    reports: list[Path] = field(default_factory=list)
 
     @property
     def data_dir(self) -> Path:
@@ -56,6 +66,11 @@ class DemoContext:
         if self.data is None:
             raise RuntimeError("generate_data must run before this step")
         return self.data
+
+    @property
+    def results_dir(self) -> Path:
+        """Folder of the tidy result tables the reports read."""
+        return self.out / "results"
 
     @property
     def workbook_dir(self) -> Path:
@@ -109,9 +124,73 @@ def estimate_impacts(ctx: DemoContext) -> None:
     data, panel = ctx.registers(), ctx.person_months()
     ctx.did = estimate_did(data, panel)
     ctx.matching = estimate_matching(data, panel, seed=ctx.seed)
-    results = ctx.out / "results"
-    results.mkdir(exist_ok=True)
-    effects_table(ctx.did, data).to_csv(results / "effects.csv", index=False)
+
+
+def write_results(ctx: DemoContext) -> None:
+    """Write every tidy result table the reports read (the reports read nothing else)."""
+    data = ctx.registers()
+    results = ctx.results_dir
+    if results.exists():
+        for old in results.iterdir():  # writers append; start each demo run afresh
+            old.unlink()
+    by_pilot = {(e.pilot, e.control_group): e for e in ctx.did}
+    for pilot in data.pilots["pilot"].astype(str):
+        main = by_pilot[(pilot, "nevertreated")]
+        write_did_results(
+            results,
+            main.result,
+            pilot=pilot,
+            outcome="employed",
+            truth=true_simple_effect(main, data),
+            sensitivity={"not-yet-treated": by_pilot[(pilot, "notyettreated")].result},
+        )
+    if ctx.matching is not None:
+        write_matching_results(
+            results,
+            ctx.matching.result,
+            pilot=ctx.matching.pilot,
+            outcome="employed",
+            primary="did",
+            truth=ctx.matching.truth,
+        )
+    if ctx.overview is not None:
+        evaluations = list(ctx.overview.submissions.evaluations)
+        for evaluation in evaluations:
+            write_pilot_results(results, evaluation)
+        # Pilots whose workbook was rejected keep their effect; process measures are missing.
+        process = process_measures(evaluations).set_index("pilot")
+        process = process.reindex(pd.Index(data.pilots["pilot"].astype(str), name="pilot"))
+        write_comparison_tables(results, evaluations, process=process.reset_index())
+
+
+def render_reports(ctx: DemoContext) -> None:
+    """Render the funders' comparison, the evaluator's impact report and pilot reports."""
+    reports = ctx.out / "reports"
+    reports.mkdir(exist_ok=True)
+    params = {"results_dir": str(ctx.results_dir), "threshold": 5}
+    jobs: list[tuple[str, dict[str, object], str, str]] = [
+        ("compare.qmd", params, "compare.html", "en"),
+        ("compare.qmd", params, "vertailu.html", "fi"),
+        ("impact.qmd", {**params, "pilot": ""}, "impact.html", "en"),
+    ]
+    if ctx.overview is not None:
+        for evaluation in ctx.overview.submissions.evaluations:
+            name = f"pilot-{_slug(str(evaluation.pilot))}.html"
+            jobs.append(("pilot.qmd", {**params, "pilot": str(evaluation.pilot)}, name, "fi"))
+    ctx.reports = [
+        render_report(
+            REPORTS_DIR / qmd, params=job_params, output=reports / out, format="html", lang=lang
+        )
+        for qmd, job_params, out, lang in jobs
+    ]
+
+
+def _slug(name: str) -> str:
+    """ASCII file-name part of a pilot name (``Pähee Ote`` -> ``pahee-ote``)."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "-".join(ascii_name.lower().split())
 
 
 def summarise_panel(ctx: DemoContext) -> None:
@@ -328,6 +407,20 @@ def write_index(ctx: DemoContext) -> Path:
             "like with like."
         ),
     )
+    if ctx.reports:
+        links = "".join(
+            f"<li><a href='{p.relative_to(ctx.out).as_posix()}'>{p.name}</a></li>"
+            for p in ctx.reports
+        )
+        page.add(
+            "Reports",
+            paragraph(
+                "Rendered from the tidy results only (Quarto documents in reports/; the "
+                "toolkit renders them itself where Quarto is not installed). Person counts "
+                "under 5 are hidden."
+            ),
+            f"<ul class='links'>{links}</ul>",
+        )
     if ctx.did:
         _add_did_section(page, ctx.did, data)
     if ctx.matching is not None:

@@ -6,6 +6,9 @@
 - :mod:`~evaluation.reporting.i18n`: fi/sv/en labels and prose.
 - :mod:`~evaluation.reporting.results`: the tidy result tables the reports read, and a
   synthetic example.
+- :mod:`~evaluation.reporting.impact_results` / :mod:`~evaluation.reporting.pilot_results`:
+  writers of the tidy tables of the impact designs and of a self-evaluation workbook.
+- :mod:`~evaluation.reporting.examples`: synthetic results folders for all three reports.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from evaluation.reporting.disclosure import (
     suppress_count_column,
     suppress_counts,
 )
+from evaluation.reporting.examples import example_impact_results, example_pilot_results
 from evaluation.reporting.i18n import LANGUAGES, Translator, translator
+from evaluation.reporting.impact_results import write_did_results, write_matching_results
+from evaluation.reporting.pilot_results import write_pilot_results
 from evaluation.reporting.render import render_report
 from evaluation.reporting.results import (
     ComparisonResults,
@@ -38,10 +44,15 @@ __all__ = [
     "SuppressedTable",
     "Translator",
     "assert_no_identifiers",
+    "example_impact_results",
+    "example_pilot_results",
     "example_results",
     "load_comparison_results",
     "render_report",
     "suppress_count_column",
     "suppress_counts",
     "translator",
+    "write_did_results",
+    "write_matching_results",
+    "write_pilot_results",
 ]

@@ -11,7 +11,8 @@ from rich.console import Console
 app = typer.Typer(
     name="report",
     help=(
-        "Render reports from tidy results: `compare` (funder's comparison across pilots). "
+        "Render reports from tidy results: `pilot` (a pilot and its steering group), "
+        "`impact` (evaluator's impact report), `compare` (funder's comparison across pilots). "
         "Uses quarto when installed, else the built-in renderer (pandoc + typst)."
     ),
     no_args_is_help=True,
@@ -53,13 +54,87 @@ def compare(
     Console().print(f"[green]Report written:[/green] {path}")
 
 
+@app.command()
+def pilot(
+    results: Annotated[
+        Path, typer.Option("--results", help="Results folder with the tidy tables.")
+    ],
+    pilot: Annotated[str, typer.Option("--pilot", help="Pilot name, e.g. Sataosaa.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (.html or .pdf).")],
+    format: Annotated[str, typer.Option("--format", help="html or pdf.")] = "html",
+    lang: Annotated[str, typer.Option("--lang", help="Report language: fi, sv or en.")] = "fi",
+    threshold: Annotated[
+        int, typer.Option("--threshold", min=1, help="Smallest person count shown.")
+    ] = 5,
+    engine: Annotated[str, typer.Option("--engine", help="auto, quarto or builtin.")] = "auto",
+) -> None:
+    """Pilot report for a pilot and its steering group: intervention and logic model,
+    process-evaluation findings, traffic lights, indicators over time and the effect."""
+    from evaluation.reporting import REPORTS_DIR, render_report
+
+    path = render_report(
+        REPORTS_DIR / "pilot.qmd",
+        params={"results_dir": str(results.resolve()), "pilot": pilot, "threshold": threshold},
+        output=out,
+        format=format,  # type: ignore[arg-type]
+        lang=lang,
+        engine=engine,  # type: ignore[arg-type]
+    )
+    Console().print(f"[green]Report written:[/green] {path}")
+
+
+@app.command()
+def impact(
+    results: Annotated[
+        Path, typer.Option("--results", help="Results folder with the tidy tables.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="File to write (.html or .pdf).")],
+    format: Annotated[str, typer.Option("--format", help="html or pdf.")] = "html",
+    lang: Annotated[str, typer.Option("--lang", help="Report language: fi, sv or en.")] = "fi",
+    threshold: Annotated[
+        int, typer.Option("--threshold", min=1, help="Smallest person count shown.")
+    ] = 5,
+    pilot: Annotated[str, typer.Option("--pilot", help="Only this pilot (default: all).")] = "",
+    engine: Annotated[str, typer.Option("--engine", help="auto, quarto or builtin.")] = "auto",
+) -> None:
+    """Evaluator's impact report: design, sample flow, diagnostics, ATT(g,t) and
+    aggregations, event-study plots, sensitivity analyses and a methods appendix."""
+    from evaluation.reporting import REPORTS_DIR, render_report
+
+    path = render_report(
+        REPORTS_DIR / "impact.qmd",
+        params={"results_dir": str(results.resolve()), "pilot": pilot, "threshold": threshold},
+        output=out,
+        format=format,  # type: ignore[arg-type]
+        lang=lang,
+        engine=engine,  # type: ignore[arg-type]
+    )
+    Console().print(f"[green]Report written:[/green] {path}")
+
+
 @app.command("example-results")
 def example_results_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the tables into.")],
     seed: Annotated[int, typer.Option(help="Seed of the synthetic generator.")] = 7,
+    impact: Annotated[
+        bool,
+        typer.Option(
+            "--impact/--no-impact",
+            help="Also write pilot and impact results (synthetic workbooks and registers).",
+        ),
+    ] = True,
+    persons: Annotated[
+        int, typer.Option("--persons", min=1000, help="Persons in the synthetic registers.")
+    ] = 4000,
 ) -> None:
-    """Write synthetic tidy results of the six OTE 4 pilots (to try the reports)."""
+    """Write synthetic tidy results (to try the reports): the comparison tables of the six
+    OTE 4 pilots and, with --impact, the pilot tables of the synthetic workbooks and a DiD
+    and matching run for Sataosaa (whose effect then replaces its comparison row)."""
+    from evaluation.reporting.examples import example_impact_results, example_pilot_results
     from evaluation.reporting.results import example_results
 
     folder = example_results(out, seed=seed)
+    if impact:
+        example_pilot_results(folder, seed=seed)
+        example_impact_results(folder, persons=persons)
     Console().print(f"[green]Example results written:[/green] {folder}")

@@ -102,7 +102,25 @@ def _choose_outcome(effects: pd.DataFrame, outcome: str | None, where: str) -> s
                 fix=f"use one of {', '.join(sorted(set(effects['outcome'].astype(str))))}",
             )
         return outcome
-    return str(effects["outcome"].astype(str).value_counts().index[0])
+    # The outcome estimated for the most pilots (not rows: a pilot may have two designs).
+    per = effects.drop_duplicates(["pilot", "outcome"])["outcome"].astype(str)
+    return str(per.value_counts().index[0])
+
+
+#: Design kept when a pilot has several estimates of the pooled outcome.
+DESIGN_PREFERENCE = ("did", "matching")
+
+
+def _one_per_pilot(eff: pd.DataFrame) -> pd.DataFrame:
+    """Keep one estimate per pilot (staggered DiD before matching before others).
+
+    Pooling two designs of the same pilot would count its participants twice.
+    """
+    rank = {d: i for i, d in enumerate(DESIGN_PREFERENCE)}
+    order = eff["design"].astype(str).map(lambda d: rank.get(d, len(rank)))
+    keep = eff.assign(_rank=order.to_numpy()).sort_values("_rank", kind="stable")
+    keep = keep.drop_duplicates("pilot", keep="first").sort_index()
+    return keep.drop(columns="_rank").reset_index(drop=True)
 
 
 def _moderator_values(results: ComparisonResults, pilots: list[str]) -> pd.DataFrame:
@@ -231,6 +249,8 @@ def _reach_parts(
 ) -> tuple[pd.DataFrame, Figure]:
     proc = results.process.copy()
     proc["pilot"] = proc["pilot"].astype(str)
+    # A pilot without process measures (e.g. its workbook was rejected) has no row here.
+    proc = proc[proc["participants"].notna()].reset_index(drop=True)
     part = suppress_count_column(
         proc[["pilot", "participants"]],
         "participants",
@@ -366,7 +386,7 @@ def build_comparison(
     eff = res.effects.copy()
     eff["outcome"] = eff["outcome"].astype(str)
     chosen = _choose_outcome(eff, outcome, str(res.folder / "effects"))
-    eff = eff[eff["outcome"] == chosen].reset_index(drop=True)
+    eff = _one_per_pilot(eff[eff["outcome"] == chosen].reset_index(drop=True))
     pilots_eff = [str(p) for p in eff["pilot"]]
     outcome_label = _label(t, "outcome", chosen)
     meta = meta_analysis(
@@ -377,17 +397,20 @@ def build_comparison(
     )
     mods = _moderator_values(res, pilots_eff)
     mod_rows: list[ModeratorRow] = []
-    if meta.k >= 3:
-        for name in MODERATORS:
-            if float(mods[name].std()) > 0:
-                mr = meta_regression(
-                    meta.effects,
-                    meta.std_errors,
-                    moderators=mods[[name]],
-                    labels=pilots_eff,
-                    method=method,  # type: ignore[arg-type]
-                )
-                mod_rows.append(ModeratorRow(name, mr))
+    labels = np.asarray(pilots_eff, dtype=object)
+    for name in MODERATORS:
+        # Pilots without this process measure (e.g. a rejected workbook) are left out of
+        # this regression only; the table says with how many pilots each was fitted.
+        known = np.isfinite(mods[name].to_numpy(dtype="float64"))
+        if known.sum() >= 3 and float(mods[name][known].std()) > 0:
+            mr = meta_regression(
+                np.asarray(meta.effects)[known],
+                np.asarray(meta.std_errors)[known],
+                moderators=mods.loc[known, [name]],
+                labels=list(labels[known]),
+                method=method,  # type: ignore[arg-type]
+            )
+            mod_rows.append(ModeratorRow(name, mr))
     moderator_table = pd.DataFrame(
         {
             t("col.term"): [t(f"moderator.{m.moderator}") for m in mod_rows],
@@ -395,6 +418,7 @@ def build_comparison(
             t("col.ci"): [t.ci(m.result.conf_lows[1], m.result.conf_highs[1], 3) for m in mod_rows],
             t("col.p"): [t.pvalue(m.p_value) for m in mod_rows],
             t("col.r2"): [t.num(m.result.r2, 1) for m in mod_rows],
+            "k": [str(m.result.k) for m in mod_rows],
         }
     )
     tidy = meta.tidy()

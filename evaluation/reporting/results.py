@@ -9,7 +9,8 @@ workbook write them; the reports read nothing else. Column names (types):
     outcome code, e.g. ``employed_12m``), ``estimate``, ``std_error``, ``conf_low``,
     ``conf_high`` (float, effect scale of the outcome), ``n_treated``, ``n_control``
     (int, persons), ``design`` (str, e.g. ``did``, ``matching``). The comparison report
-    pools the rows of its ``outcome`` parameter (default: the most common outcome).
+    pools the rows of its ``outcome`` parameter (default: the outcome estimated for the
+    most pilots), one per pilot (``did`` preferred to ``matching`` when both exist).
 ``indicators``
     Shared indicators: ``pilot``, ``indicator`` (str, code of the indicator dictionary),
     ``estimate``, ``conf_low``, ``conf_high`` (float), ``n`` (int, persons the estimate

@@ -15,7 +15,7 @@ from evaluation.schema.model import Schema
 #: Folder of the schema's YAML content (shipped inside the package).
 CONTENT_DIR = Path(__file__).with_name("content")
 #: Version of the schema; written into every workbook.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _read(path: Path) -> Any:
@@ -63,6 +63,7 @@ def build_schema(content_dir: Path = CONTENT_DIR) -> Schema:
     """
     codes = _read(content_dir / "codes.yaml")
     codes.update(_read(content_dir / "criteria.yaml"))
+    codes.update(_read(content_dir / "process_codes.yaml"))
     sections = _read(content_dir / "sections.yaml")
     indicators = _read(content_dir / "indicators.yaml")
     instruments = _read(content_dir / "instruments.yaml")

@@ -451,6 +451,9 @@ def _evaluation(p: Ote4Pilot, lang: Lang, rng: np.random.Generator) -> SelfEvalu
         "clients": tuple(clients),
         "self_assessment": tuple(assess),
     }
+    integration, process = _process_content(p, lang, rng, clients)
+    forms["integration_model"] = integration
+    records.update(process)
     if p.name == FLAWED_PILOT:
         records["mechanisms"] = ()
         records["context"] = ()
@@ -476,6 +479,8 @@ def _spoil(path: Path, lang: Lang) -> None:
     assess["H6"] = 15  # work ability on a 0-10 scale
     crit = wb[schema.section("criteria").sheet(lang)]
     crit["E6"] = words[2]  # not a traffic-light colour
+    goals = wb[schema.section("client_goals").sheet(lang)]
+    goals["I6"] = 3  # goal attainment on the -2..+2 scale
     wb.save(path)
 
 
@@ -501,7 +506,7 @@ def write_filled_workbooks(folder: str | Path, *, seed: int, lang: str = "fi") -
         raise OptionError(
             f"unknown language {lang!r}", where="option lang", fix=f"use one of {', '.join(LANGS)}"
         )
-    code: Lang = lang  # type: ignore[assignment]
+    code: Lang = lang
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
@@ -526,3 +531,359 @@ def filled_evaluation(pilot: str, *, seed: int, lang: str = "fi") -> SelfEvaluat
         )
     code: Any = lang if lang in LANGS else "fi"
     return _evaluation(OTE4_PILOTS[k], code, np.random.default_rng([seed, k]))
+
+
+# -- process evaluation content (issue 9) ---------------------------------------------
+#: Integration model of each pilot (synthetic; the typology of the seed report's Table 4).
+_MODEL = {
+    "Yhdessä hyvä Ote": "partnership",
+    "Sataosaa": "multisectoral_team",
+    "KP Ote": "coordination",
+    "Pähee Ote": "coordination",
+    "Fokus": "one_stop",
+    "Savon Ote": "partnership",
+}
+#: Mean readiness answer (1-5) per theme at round 1 for each pilot.
+_READY = {
+    "Yhdessä hyvä Ote": (3.6, 3.4, 3.1, 2.6, 2.8),
+    "Sataosaa": (3.3, 3.5, 3.3, 2.4, 2.6),
+    "KP Ote": (3.0, 3.2, 3.4, 2.9, 2.5),
+    "Pähee Ote": (3.4, 3.8, 3.2, 2.7, 2.4),
+    "Fokus": (3.7, 3.6, 3.5, 3.1, 3.0),
+    "Savon Ote": (2.9, 3.1, 2.8, 2.3, 2.2),
+}
+_READINESS_THEME_ITEMS = ("leadership", "culture", "competence", "technology", "economics")
+
+_PTEXT: dict[str, dict[str, str]] = {
+    "fi": {
+        "funding": "ESR-rahoitus ja kuntien omarahoitus; TE-toimisto ja Kela omilla "
+        "resursseillaan.",
+        "actors": "Hallinnoija {coordinator}; mukana TE-toimisto, Kela, kunnan sosiaali- ja "
+        "terveyspalvelut ja järjestöt.",
+        "target": "Osatyökykyiset ja pitkäaikaistyöttömät, joiden palvelutarve on monialainen.",
+        "goal": "Sovittaa yhteen palvelut niin, että asiakas etenee kohti työtä tai koulutusta.",
+        "practices": "Yhteiset asiakaspalaverit, nimetty vastuutyöntekijä ja sovittu "
+        "palveluohjaus organisaatioiden välillä.",
+        "benefits": "Kelan ja TE-toimiston edustaja neuvoo etuuksissa; päätökset tehdään "
+        "omissa organisaatioissa.",
+        "results": "Asiakkaiden työhön ja koulutukseen siirtymistä seurataan "
+        "asiakasseurannalla ja rekistereistä.",
+        "just_pre": "Perustuu ohjausryhmän ja työntekijöiden arvioon.",
+        "harm_desc": "Asiakkaat kertoivat saaneensa eri ohjeita eri toimijoilta.",
+        "harm_resp": "Sovittiin, että vastuutyöntekijä kokoaa ohjeet yhteen.",
+        "code_def": "Myös tietojärjestelmien ja tietosuojan aiheuttamat esteet.",
+    },
+    "sv": {
+        "funding": "ESF-finansiering och kommunernas egen finansiering; TE-byrån och FPA med "
+        "egna resurser.",
+        "actors": "Förvaltare {coordinator}; med TE-byrån, FPA, kommunens social- och "
+        "hälsovårdstjänster och organisationer.",
+        "target": "Personer med partiell arbetsförmåga och långtidsarbetslösa med "
+        "sektorsövergripande servicebehov.",
+        "goal": "Samordna tjänsterna så att klienten går vidare mot arbete eller utbildning.",
+        "practices": "Gemensamma klientmöten, en utsedd ansvarig arbetstagare och "
+        "överenskommen servicehänvisning mellan organisationerna.",
+        "benefits": "En representant för FPA och TE-byrån ger råd om förmåner; besluten fattas "
+        "i respektive organisation.",
+        "results": "Klienternas övergång till arbete och utbildning följs upp i "
+        "klientuppföljningen och i register.",
+        "just_pre": "Baserar sig på styrgruppens och personalens bedömning.",
+        "harm_desc": "Klienterna berättade att de fått olika anvisningar av olika aktörer.",
+        "harm_resp": "Man kom överens om att den ansvariga arbetstagaren samlar anvisningarna.",
+        "code_def": "Även hinder som beror på informationssystem och dataskydd.",
+    },
+    "en": {
+        "funding": "ESF funding and the municipalities' own share; TE office and Kela with "
+        "their own resources.",
+        "actors": "Coordinated by {coordinator}; with the TE office, Kela, municipal social "
+        "and health services and NGOs.",
+        "target": "People with partial work ability and the long-term unemployed whose "
+        "service needs span several sectors.",
+        "goal": "Integrate the services so that the client moves towards work or education.",
+        "practices": "Joint client meetings, a named responsible worker and agreed service "
+        "guidance between the organisations.",
+        "benefits": "A Kela and TE office representative advises on benefits; decisions are "
+        "made in each organisation.",
+        "results": "Clients' moves to work and education are followed in the client "
+        "follow-up and from registers.",
+        "just_pre": "Based on the steering group's and staff's assessment.",
+        "harm_desc": "Clients said they got different instructions from different actors.",
+        "harm_resp": "The responsible worker now brings the instructions together.",
+        "code_def": "Includes barriers caused by information systems and data protection.",
+    },
+}
+
+#: Goals in clients' own words, by goal area.
+_GOALS: dict[str, dict[str, str]] = {
+    "fi": {
+        "work": "Haluan löytää osa-aikatyön, jossa jaksan.",
+        "education": "Haluan aloittaa ammatilliset opinnot ensi syksynä.",
+        "health_functioning": "Haluan saada unirytmini kuntoon.",
+        "everyday_life": "Haluan hoitaa asiointini itse.",
+        "social_relations": "Haluan käydä ryhmässä kerran viikossa.",
+        "finances": "Haluan saada velkani järjestykseen.",
+    },
+    "sv": {
+        "work": "Jag vill hitta ett deltidsarbete som jag orkar med.",
+        "education": "Jag vill börja yrkesstudier nästa höst.",
+        "health_functioning": "Jag vill få ordning på min dygnsrytm.",
+        "everyday_life": "Jag vill sköta mina ärenden själv.",
+        "social_relations": "Jag vill gå i en grupp en gång i veckan.",
+        "finances": "Jag vill få ordning på mina skulder.",
+    },
+    "en": {
+        "work": "I want to find a part-time job I can manage.",
+        "education": "I want to start vocational studies next autumn.",
+        "health_functioning": "I want to get my sleep rhythm back on track.",
+        "everyday_life": "I want to handle my errands myself.",
+        "social_relations": "I want to join a group once a week.",
+        "finances": "I want to get my debts in order.",
+    },
+}
+
+#: Interview excerpts: (code, source type, text). Some name a person or an id on purpose,
+#: so that the masking of quotes can be seen.
+_EXCERPTS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "fi": (
+        ("meeting_content", "client", "Tapaamisissa käytiin läpi, mitä minä itse haluan."),
+        ("client_participation_decisions", "client", "Sain vihdoin sanoa, mikä minulle sopii."),
+        ("guidance_benefits", "client", "Matti Virtanen auttoi minua hakemaan työpaikkaa."),
+        ("solutions", "client", "Löydettiin työkokeilu, jossa pystyin aloittamaan pienesti."),
+        (
+            "coop_client_in_network",
+            "client",
+            "Kaikki olivat samassa palaverissa, ei tarvinnut kertoa asioita monta kertaa.",
+        ),
+        (
+            "transition_support",
+            "professional",
+            "Nivelvaiheissa asiakas jää helposti tyhjän päälle, jos kukaan ei ota koppia.",
+        ),
+        ("coop_te", "professional", "TE-toimiston kanssa sovittiin yhteiset tapaamiset."),
+        (
+            "coop_kela",
+            "professional",
+            "Kelan kuntoutukseen ohjaus sujui, kun yhteyshenkilö oli tuttu.",
+        ),
+        (
+            "guidance_barriers",
+            "professional",
+            "Asiakkaan FOK012 tiedot piti kysyä kolmesta järjestelmästä.",
+        ),
+        ("process_monitoring", "professional", "Seurasimme asiakkaan etenemistä kuukausittain."),
+        ("environment_barriers", "management", "Alueella on vähän osa-aikaisia työpaikkoja."),
+        (
+            "services_benefits_coordination",
+            "management",
+            "Etuuksien ja palvelujen yhteensovittaminen vaatii sopimista johdon tasolla.",
+        ),
+        ("guidance_facilitators", "management", "Johdon tuki ja yhteinen tavoite auttoivat."),
+    ),
+    "sv": (
+        ("meeting_content", "client", "På mötena gick vi igenom vad jag själv vill."),
+        ("client_participation_decisions", "client", "Äntligen fick jag säga vad som passar mig."),
+        ("guidance_benefits", "client", "Matti Virtanen hjälpte mig att söka arbete."),
+        ("solutions", "client", "Vi hittade en arbetsprövning där jag kunde börja i liten skala."),
+        (
+            "coop_client_in_network",
+            "client",
+            "Alla var på samma möte, jag behövde inte berätta saker många gånger.",
+        ),
+        (
+            "transition_support",
+            "professional",
+            "I övergångsskeden blir klienten lätt utan stöd om ingen tar ansvar.",
+        ),
+        ("coop_te", "professional", "Med TE-byrån kom vi överens om gemensamma möten."),
+        (
+            "coop_kela",
+            "professional",
+            "Hänvisningen till FPA:s rehabilitering gick smidigt när kontaktpersonen var bekant.",
+        ),
+        (
+            "guidance_barriers",
+            "professional",
+            "Uppgifterna om klient FOK012 måste sökas i tre system.",
+        ),
+        ("process_monitoring", "professional", "Vi följde klientens framsteg varje månad."),
+        ("environment_barriers", "management", "I regionen finns få deltidsarbeten."),
+        (
+            "services_benefits_coordination",
+            "management",
+            "Samordningen av förmåner och tjänster kräver överenskommelser på ledningsnivå.",
+        ),
+        ("guidance_facilitators", "management", "Ledningens stöd och ett gemensamt mål hjälpte."),
+    ),
+    "en": (
+        ("meeting_content", "client", "In the meetings we went through what I want myself."),
+        ("client_participation_decisions", "client", "At last I could say what suits me."),
+        ("guidance_benefits", "client", "Matti Virtanen helped me apply for a job."),
+        ("solutions", "client", "We found a work trial where I could start small."),
+        (
+            "coop_client_in_network",
+            "client",
+            "Everyone was in the same meeting, I did not have to tell things many times.",
+        ),
+        (
+            "transition_support",
+            "professional",
+            "At transitions the client easily falls through the cracks if no one takes charge.",
+        ),
+        ("coop_te", "professional", "We agreed joint meetings with the TE office."),
+        (
+            "coop_kela",
+            "professional",
+            "Referral to Kela rehabilitation went smoothly when the contact person was familiar.",
+        ),
+        (
+            "guidance_barriers",
+            "professional",
+            "Client FOK012's details had to be looked up in three systems.",
+        ),
+        ("process_monitoring", "professional", "We followed the client's progress monthly."),
+        ("environment_barriers", "management", "There are few part-time jobs in the region."),
+        (
+            "services_benefits_coordination",
+            "management",
+            "Coordinating benefits and services needs agreement at management level.",
+        ),
+        ("guidance_facilitators", "management", "Management support and a shared goal helped."),
+    ),
+}
+
+
+def _positive(c: Record) -> bool:
+    return c.get("outcome_3m") in ("work_contract", "degree_education")
+
+
+def _process_content(
+    p: Ote4Pilot, lang: Lang, rng: np.random.Generator, clients: list[Record]
+) -> tuple[dict[str, Value], dict[str, tuple[Record, ...]]]:
+    """Integration model form and the process sheets of one pilot (drawn after the
+    clients, so the earlier content does not depend on them)."""
+    schema = load_schema()
+    tx = {k: v.format(coordinator=", ".join(p.organisers)) for k, v in _PTEXT[lang].items()}
+    model = _MODEL[p.name]
+    form: dict[str, Value] = {
+        "model_type": model,
+        "level_administration": "yes" if model in ("one_stop", "partnership") else "no",
+        "level_organisation": "no" if model == "coordination" else "yes",
+        "level_client_work": "yes",
+        "benefit_link": "integrated" if model == "one_stop" else "coordinated",
+        "pooled_budget": "yes" if model == "one_stop" else "no",
+        "funding_detail": tx["funding"],
+        "responsible_actors": tx["actors"],
+        "target_group": tx["target"],
+        "goal_task": tx["goal"],
+        "organisation_practices": tx["practices"],
+        "benefit_link_detail": tx["benefits"],
+        "results": tx["results"],
+    }
+    pre: list[Record] = []
+    for code in schema.codelist("precondition").ids:
+        rating = str(rng.choice(["green", "yellow", "red"], p=[0.4, 0.45, 0.15]))
+        pre.append({"row": code, "rating": rating, "justification": tx["just_pre"]})
+    harms: list[Record] = []
+    for code in schema.codelist("harm").ids:
+        status = str(rng.choice(["not_observed", "risk", "observed"], p=[0.6, 0.3, 0.1]))
+        seen = status != "not_observed"
+        harms.append(
+            {
+                "row": code,
+                "status": status,
+                "description": tx["harm_desc"] if seen else None,
+                "response": tx["harm_resp"] if seen else None,
+            }
+        )
+    # per-client dose: more months and meetings for those with a positive outcome
+    dose: list[Record] = []
+    goals: list[Record] = []
+    domains = list(_GOALS[lang])
+    for c in clients:
+        entry = c["entry_date"]
+        assert isinstance(entry, dt.date)  # synthetic data, not user input
+        end = c["exit_date"] if isinstance(c["exit_date"], dt.date) else REPORT_DATE
+        months = max((end - entry).days / 30.4375, 0.5)
+        boost = 1.25 if _positive(c) else 1.0
+        meetings = int(rng.poisson(2.2 * months * boost))
+        hours = round(meetings * float(rng.uniform(1.0, 2.0)) + float(rng.uniform(0, 4)), 1)
+        fid = str(rng.choice(["as_planned", "partly", "not_delivered"], p=[0.6, 0.3, 0.1]))
+        exited = c["exit_date"] is not None
+        dose.append(
+            {
+                "client_id": c["client_id"],
+                "meetings": meetings,
+                "service_hours": hours,
+                "fidelity": fid,
+                "completed": (
+                    "yes" if rng.random() < (0.85 if fid == "as_planned" else 0.6) else "no"
+                )
+                if exited
+                else None,
+            }
+        )
+        if rng.random() < 0.75:
+            for g in range(int(rng.integers(1, 4))):
+                domain = domains[int(rng.integers(0, len(domains)))]
+                follow = None
+                level = None
+                if exited:
+                    follow = end
+                    mu = 0.5 if _positive(c) else -0.4
+                    level = int(np.clip(round(mu + rng.normal(0, 0.9)), -2, 2))
+                goals.append(
+                    {
+                        "client_id": c["client_id"],
+                        "goal_no": g + 1,
+                        "goal": _GOALS[lang][domain],
+                        "domain": domain,
+                        "weight": int(rng.choice([1, 1, 2, 3])),
+                        "set_date": entry,
+                        "follow_up_date": follow,
+                        "attainment": level,
+                    }
+                )
+    # readiness survey: two rounds; the flawed pilot's second round is too small to report
+    ready: list[Record] = []
+    base = _READY[p.name]
+    for rnd, when in ((1, dt.date(2017, 5, 15)), (2, dt.date(2018, 11, 15))):
+        n = 4 if (p.name == FLAWED_PILOT and rnd == 2) else int(rng.integers(8, 16))
+        for i in range(n):
+            rec: dict[str, Value] = {
+                "respondent_id": f"R{_PREFIX[p.name]}{i + 1:02d}",
+                "survey_round": rnd,
+                "date": when,
+                "role": "management" if i < 2 else "professional",
+            }
+            person = float(rng.normal(0, 0.4))
+            for t, stem in enumerate(_READINESS_THEME_ITEMS):
+                mu = base[t] + (0.3 if rnd == 2 else 0.0) + person
+                for k in (1, 2, 3):
+                    rec[f"{stem}_{k}"] = int(np.clip(round(mu + rng.normal(0, 0.7)), 1, 5))
+            ready.append(rec)
+    # coded excerpts from interviews
+    bank = _EXCERPTS[lang]
+    exc: list[Record] = []
+    for _ in range(int(rng.integers(26, 40))):
+        code, src, text = bank[int(rng.integers(0, len(bank)))]
+        exc.append(
+            {
+                "excerpt": text,
+                "code": code,
+                "source_type": src,
+                "date": dt.date(2018, int(rng.integers(1, 12)), int(rng.integers(1, 28))),
+            }
+        )
+    book: list[Record] = [
+        {"row": "guidance_barriers", "mrc_dimension": "context", "local_definition": tx["code_def"]}
+    ]
+    records: dict[str, tuple[Record, ...]] = {
+        "service_dose": tuple(dose),
+        "client_goals": tuple(goals),
+        "preconditions": tuple(pre),
+        "harms": tuple(harms),
+        "readiness": tuple(ready),
+        "codebook": tuple(book),
+        "excerpts": tuple(exc),
+    }
+    return form, records

@@ -59,7 +59,7 @@ def _check_lang(lang: str) -> Lang:
             where="option --lang",
             fix=f"use one of {', '.join(LANGS)}",
         )
-    return lang  # type: ignore[return-value]
+    return lang
 
 
 class _Writer:

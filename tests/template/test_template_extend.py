@@ -15,9 +15,9 @@ from evaluation.workbook.writer import write_workbook
 
 def _extended() -> Schema:
     raw = load_schema().model_dump()
-    t = {"fi": "Edellytykset", "sv": "Förutsättningar", "en": "Preconditions"}
-    raw["codelists"]["precondition"] = {
-        "id": "precondition",
+    t = {"fi": "Opit", "sv": "Lärdomar", "en": "Lessons"}
+    raw["codelists"]["lesson"] = {
+        "id": "lesson",
         "label": t,
         "codes": [
             {
@@ -34,10 +34,10 @@ def _extended() -> Schema:
     raw["sections"].insert(
         9,
         {
-            "id": "preconditions",
+            "id": "lessons",
             "kind": "table",
             "required": True,
-            "rows_from": "precondition",
+            "rows_from": "lesson",
             "row_label": t,
             "sheet": t,
             "title": t,
@@ -74,13 +74,13 @@ def test_new_section_is_written_and_read_without_code_changes(tmp_path: Path) ->
     )
     path = write_workbook(ev, tmp_path / "ext.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert "Förutsättningar" in wb.sheetnames
-    ws = wb["Förutsättningar"]
+    assert "Lärdomar" in wb.sheetnames
+    ws = wb["Lärdomar"]
     ws["C5"] = "Ja"
     ws["D5"] = "Styrgruppen har godkänt målen."
     wb.save(path)
     back = read_workbook(path, schema=schema)
-    assert back.records["preconditions"] == (
+    assert back.records["lessons"] == (
         {"row": "shared_goal", "in_place": "yes", "comment": "Styrgruppen har godkänt målen."},
     )
-    assert "preconditions" in back.tables()
+    assert "lessons" in back.tables()

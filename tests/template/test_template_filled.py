@@ -21,13 +21,13 @@ def test_six_workbooks_five_clean(filled_fi: list[Path], read_fi: Submissions) -
     assert len(bad) == 1 and "savon_ote" in bad[0].source
     kinds = [p.what for p in bad[0].problems]
     assert sum("on tyhjä" in w for w in kinds) == 2  # mechanisms and context left empty
-    assert len(kinds) == 6  # plus four invalid cells
+    assert len(kinds) == 7  # plus five invalid cells
     problems = read_fi.problems()
     assert list(problems.columns) == ["file", "where", "what", "fix"]
-    assert len(problems) == 6 and set(problems["file"]) == {"savon_ote.xlsx"}
+    assert len(problems) == 7 and set(problems["file"]) == {"savon_ote.xlsx"}
     ind = read_fi.indicators()
     assert set(ind["pilot"]) == {ev.pilot for ev in good}
-    assert "savon_ote.xlsx: 6 problem(s)" in read_fi.summary()
+    assert "savon_ote.xlsx: 7 problem(s)" in read_fi.summary()
     for ev in good:
         assert len(ev.records["clients"]) >= 40
         assert ev.indicators().value("clients_total") == len(ev.records["clients"])
@@ -65,6 +65,6 @@ def test_overview_for_the_demo(filled_fi: list[Path]) -> None:
     ov = submissions_overview(filled_fi)
     assert list(ov.indicators.columns) == ["pilot", *KEY_INDICATORS]
     assert len(ov.indicators) == 5
-    assert len(ov.problems) == 6
+    assert len(ov.problems) == 7
     page = ov.to_html()
     assert "savon_ote.xlsx" in page and "<table" in page

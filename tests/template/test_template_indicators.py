@@ -150,7 +150,14 @@ EXPECTED = {
     "work_or_education_3m_after_exit": (2, 50.0),
     "unemployed_3m_after_exit": (1, 25.0),
     "low_work_ability_baseline": (2, 100 * 2 / 3),
+    # four goals rated (-1, 0, 2, -2; one unrated): two at level 0 or better
+    "goals_attained": (2, 50.0),
+    # hours 10, 20 and 45 (one client without hours)
+    "mean_service_hours": (3, 25.0),
 }
+
+_GOALS = [("c1", 1, -1), ("c1", 2, 0), ("c2", 1, 2), ("c3", 1, -2), ("c4", 1, None)]
+_HOURS = [("c1", 10.0), ("c2", 20.0), ("c3", 45.0), ("c4", None)]
 
 
 def _evaluation(rows: list[tuple[object, ...]] = _ROWS) -> SelfEvaluation:
@@ -168,7 +175,14 @@ def _evaluation(rows: list[tuple[object, ...]] = _ROWS) -> SelfEvaluation:
         pilot="Test",
         lang="en",
         forms={"pilot": {"report_date": D(2018, 12, 31)}},
-        records={"clients": tuple(clients), "self_assessment": tuple(assess)},
+        records={
+            "clients": tuple(clients),
+            "self_assessment": tuple(assess),
+            "client_goals": tuple(
+                {"client_id": c, "goal_no": g, "attainment": a} for c, g, a in _GOALS
+            ),
+            "service_dose": tuple({"client_id": c, "service_hours": h} for c, h in _HOURS),
+        },
         schema_version="1.0",
     )
 

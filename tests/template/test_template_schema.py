@@ -65,6 +65,14 @@ def test_sections_cover_the_issue() -> None:
         "indicators",
         "clients",
         "self_assessment",
+        "service_dose",
+        "client_goals",
+        "integration_model",
+        "preconditions",
+        "harms",
+        "readiness",
+        "codebook",
+        "excerpts",
     ]
     # TIDieR: 12 items (item 6 split into mode and detail)
     assert len(schema.section("intervention").fields) == 13

@@ -1,0 +1,64 @@
+"""``pilot-eval plan check FILE`` and ``pilot-eval run FILE --out DIR``.
+
+Mount with ``app.add_typer(plan_app, name="plan")`` and ``app.command("run")(run_command)``.
+Errors are the toolkit's named errors (:class:`~evaluation.errors.PlanError` etc.); the main
+entry prints them as one message with exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+plan_app = typer.Typer(
+    help="Evaluation plans (designs/*.yaml): check them before the data are seen.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@plan_app.command("check")
+def check_command(
+    file: Annotated[Path, typer.Argument(help="Plan YAML file, e.g. designs/sataosaa.yaml.")],
+) -> None:
+    """Validate a plan against the published schema (designs/plan.schema.json).
+
+    Every mistake is listed with its YAML path and line, and a fix.
+    """
+    from evaluation.plans.load import load_plan
+
+    plan = load_plan(file)
+    Console().print(
+        f"[green]Plan OK:[/green] {file} ({plan.study.id}; {plan.design.kind}; "
+        f"pilots: {', '.join(plan.pilots)})"
+    )
+
+
+@plan_app.command("schema")
+def schema_command(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the JSON Schema.")] = Path(
+        "designs/plan.schema.json"
+    ),
+) -> None:
+    """Write the plan JSON Schema (the published designs/plan.schema.json)."""
+    from evaluation.plans.model import write_schema
+
+    Console().print(f"Schema written to {write_schema(out)}")
+
+
+def run_command(
+    file: Annotated[Path, typer.Argument(help="Plan YAML file, e.g. designs/sataosaa.yaml.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the results into.")],
+) -> None:
+    """Run an evaluation plan end to end and write tidy results, the evidence rating and a
+    manifest (plan hash, input hashes, package versions, seeds) into --out."""
+    from evaluation.plans.runner import run_plan
+
+    result = run_plan(file, out)
+    console = Console()
+    console.print(result.summary())
+    console.print(f"[green]Results written to[/green] {out}")

@@ -1,0 +1,258 @@
+"""Per-pilot process measures and per-client process-outcome links (dose-response).
+
+* :func:`process_measures`: the funders' comparison ``process`` table, one row per pilot:
+  ``pilot, target_group, participants, completed, mean_dose_hours, fidelity`` (see
+  ``evaluation/reporting/results.py``);
+* :func:`client_process`: one row per client with dose (months in service, meetings,
+  hours), fidelity, GAS T-score and the outcome 3 months after exit;
+* :func:`dose_response`: outcome share and GAS T-score by dose band, with a rank
+  correlation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+from evaluation.errors import EstimationError, MissingColumnError, OptionError
+from evaluation.process.gas import DEFAULT_RHO, goal_attainment
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from evaluation.workbook.model import SelfEvaluation
+
+#: Columns of the ``process`` table read by the funders' comparison report.
+PROCESS_COLUMNS = (
+    "pilot",
+    "target_group",
+    "participants",
+    "completed",
+    "mean_dose_hours",
+    "fidelity",
+)
+#: Outcomes 3 months after exit counted as positive (work or degree education).
+POSITIVE_OUTCOMES = ("work_contract", "degree_education")
+#: Per-client fidelity codes as numbers (as planned = 1, partly = 0.5, not = 0).
+FIDELITY_SCORE = {"as_planned": 1.0, "partly": 0.5, "not_delivered": 0.0}
+#: Average days per month, for months in service.
+DAYS_PER_MONTH = 30.4375
+
+Dose = Literal["service_hours", "meetings", "months_in_service"]
+
+
+def process_measures(evaluations: Iterable[SelfEvaluation]) -> pd.DataFrame:
+    """Per-pilot process measures (reach, completion, dose, fidelity).
+
+    * ``target_group``: planned clients summed over the target groups the pilot serves
+      (sheet *Target groups*); missing if none is given;
+    * ``participants``: clients on the *Client follow-up* sheet;
+    * ``completed``: clients marked as having completed the service (*Service dose*);
+    * ``mean_dose_hours``: mean service hours per participant with hours recorded;
+    * ``fidelity``: share of the components on the *Implementation* sheet delivered as
+      planned (in [0, 1]); missing without components.
+    """
+    rows = []
+    for ev in evaluations:
+        tg = ev.frame("target_groups")
+        served = tg[tg["included"] == "yes"]["planned_clients"].dropna()
+        dose = ev.frame("service_dose")
+        impl = ev.frame("implementation")["fidelity"].dropna()
+        hours = dose["service_hours"].dropna().astype("float64")
+        rows.append(
+            {
+                "pilot": ev.pilot,
+                "target_group": int(served.sum()) if len(served) else pd.NA,
+                "participants": len(ev.records.get("clients", ())),
+                "completed": int((dose["completed"] == "yes").sum()),
+                "mean_dose_hours": float(hours.mean()) if len(hours) else float("nan"),
+                "fidelity": float((impl == "as_planned").mean()) if len(impl) else float("nan"),
+            }
+        )
+    out = pd.DataFrame(rows, columns=list(PROCESS_COLUMNS))
+    out["target_group"] = out["target_group"].astype("Int64")
+    for c in ("participants", "completed"):
+        out[c] = out[c].astype("int64")
+    for c in ("mean_dose_hours", "fidelity"):
+        out[c] = out[c].astype("float64")
+    out["pilot"] = out["pilot"].astype("string")
+    return out
+
+
+def client_process(
+    evaluations: Iterable[SelfEvaluation], *, rho: float = DEFAULT_RHO
+) -> pd.DataFrame:
+    """One row per client: dose, fidelity, GAS T-score and outcome.
+
+    Columns: ``pilot, client_id, target_group, months_in_service, meetings,
+    service_hours, fidelity, completed, gas_t_score, outcome_3m, positive_outcome``.
+    Months in service run from entry to exit (or to the report date while in service).
+    ``positive_outcome`` is 1 for work or degree education 3 months after exit, 0 for
+    another recorded situation and missing when not yet followed up.
+    """
+    frames = []
+    for ev in evaluations:
+        cl = ev.frame("clients")
+        ref = ev.report_date or dt.date.today()
+        end = cl["exit_date"].fillna(pd.Timestamp(ref))
+        months = (end - cl["entry_date"]).dt.days / DAYS_PER_MONTH
+        base = pd.DataFrame(
+            {
+                "pilot": ev.pilot,
+                "client_id": cl["client_id"],
+                "target_group": cl["target_group"],
+                "months_in_service": months.astype("float64"),
+                "outcome_3m": cl["outcome_3m"],
+            }
+        )
+        dose = ev.frame("service_dose")[
+            ["client_id", "meetings", "service_hours", "fidelity", "completed"]
+        ]
+        dose = dose.assign(fidelity=dose["fidelity"].map(FIDELITY_SCORE).astype("Float64"))
+        goals = ev.frame("client_goals")
+        if len(goals):
+            gas = goal_attainment(goals.assign(pilot=ev.pilot), rho=rho, min_n=1).clients
+            gas = gas[["client_id", "t_score"]].rename(columns={"t_score": "gas_t_score"})
+        else:
+            gas = pd.DataFrame({"client_id": pd.array([], dtype="string"), "gas_t_score": []})
+        merged = base.merge(dose, on="client_id", how="left", validate="one_to_one")
+        merged = merged.merge(gas, on="client_id", how="left", validate="one_to_one")
+        frames.append(merged)
+    cols = [
+        "pilot",
+        "client_id",
+        "target_group",
+        "months_in_service",
+        "meetings",
+        "service_hours",
+        "fidelity",
+        "completed",
+        "gas_t_score",
+        "outcome_3m",
+    ]
+    out = (
+        pd.concat([f[cols] for f in frames], ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=cols)
+    )
+    known = out["outcome_3m"].notna().to_numpy()
+    hit = out["outcome_3m"].isin(list(POSITIVE_OUTCOMES)).to_numpy()
+    out["positive_outcome"] = pd.array(
+        [int(h) if k else None for h, k in zip(hit, known, strict=True)], dtype="Int64"
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class DoseResponse:
+    """Outcome by dose band.
+
+    ``bands``: ``band, dose_low, dose_high, n, n_followed, positive_share,
+    mean_gas_t_score``; ``spearman_rho`` and ``p_value``: rank correlation of dose and
+    the positive outcome among clients followed up.
+    """
+
+    dose: str
+    bands: pd.DataFrame
+    spearman_rho: float
+    p_value: float
+    n: int
+
+    def tidy(self) -> pd.DataFrame:
+        """The dose bands."""
+        return self.bands.copy()
+
+    def summary(self) -> str:
+        """Bands and the rank correlation."""
+        lines = [f"Dose-response ({self.dose}; n = {self.n} followed up)"]
+        for r in self.bands.itertuples(index=False):
+            lines.append(
+                f"  {r.band:<4} {r.dose_low:8.1f}-{r.dose_high:<8.1f} n = {r.n_followed:>4}  "
+                f"positive {r.positive_share:.2f}"
+            )
+        lines.append(f"  Spearman rho = {self.spearman_rho:.3f} (p = {self.p_value:.3g})")
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """Share with a positive outcome per dose band."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(5, 3.2))
+        ax = fig.subplots()
+        ax.bar(self.bands["band"].astype(str), self.bands["positive_share"].astype("float64"))
+        ax.set_ylim(0, 1)
+        ax.set_xlabel(f"{self.dose} band (low to high)")
+        ax.set_ylabel("work or education 3 months after exit")
+        fig.tight_layout()
+        return fig
+
+
+def dose_response(
+    clients: pd.DataFrame, *, dose: Dose = "service_hours", bands: int = 4
+) -> DoseResponse:
+    """Outcome share and GAS T-score by quantile band of ``dose``.
+
+    Parameters
+    ----------
+    clients:
+        Output of :func:`client_process` (or a frame with ``dose``,
+        ``positive_outcome`` and ``gas_t_score``).
+    dose:
+        The dose measure.
+    bands:
+        Number of quantile bands (2-10).
+    """
+    if dose not in ("service_hours", "meetings", "months_in_service"):
+        raise OptionError(
+            f"unknown dose {dose!r}",
+            where="option dose",
+            fix="use service_hours, meetings or months_in_service",
+        )
+    if not 2 <= bands <= 10:
+        raise OptionError(f"bands {bands} not in 2..10", where="option bands", fix="use e.g. 4")
+    need = [dose, "positive_outcome", "gas_t_score"]
+    missing = [c for c in need if c not in clients.columns]
+    if missing:
+        raise MissingColumnError(missing, where="client process table", available=clients.columns)
+    from scipy import stats
+
+    d = pd.DataFrame(
+        {
+            "dose": pd.to_numeric(clients[dose], errors="coerce").astype("float64"),
+            "pos": pd.to_numeric(clients["positive_outcome"], errors="coerce").astype("float64"),
+            "gas": pd.to_numeric(clients["gas_t_score"], errors="coerce").astype("float64"),
+        }
+    ).dropna(subset=["dose"])
+    if d["dose"].nunique() < bands:
+        raise EstimationError(
+            f"only {d['dose'].nunique()} distinct {dose} values for {bands} bands",
+            where="dose-response",
+            fix="use fewer bands or record the dose for more clients",
+        )
+    d["band"] = pd.qcut(
+        d["dose"].rank(method="first"), bands, labels=[f"Q{i + 1}" for i in range(bands)]
+    )
+    rows = []
+    for band, grp in d.groupby("band", observed=True):
+        rows.append(
+            {
+                "band": str(band),
+                "dose_low": float(grp["dose"].min()),
+                "dose_high": float(grp["dose"].max()),
+                "n": len(grp),
+                "n_followed": int(grp["pos"].notna().sum()),
+                "positive_share": float(grp["pos"].mean()),
+                "mean_gas_t_score": float(grp["gas"].mean()),
+            }
+        )
+    f = d.dropna(subset=["pos"])
+    if len(f) >= 3 and f["pos"].nunique() > 1:
+        res = stats.spearmanr(f["dose"], f["pos"])
+        rho, p = float(res.statistic), float(res.pvalue)
+    else:
+        rho = p = float("nan")
+    return DoseResponse(dose, pd.DataFrame(rows), rho, p, len(f))

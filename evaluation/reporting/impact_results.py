@@ -1,0 +1,725 @@
+"""Tidy result writers of the impact designs (pure: no rendering) and their loader.
+
+:func:`write_did_results` and :func:`write_matching_results` turn an estimator's result
+object into CSV tables in a results folder; the impact and pilot reports read nothing
+else. Every table has leading columns ``pilot`` and ``outcome``; writing a pilot's
+results again replaces its earlier rows (of the same design), so one folder can hold all
+pilots. Both writers also append one row per pilot to ``effects.csv`` (the ``effects``
+format of :mod:`evaluation.reporting.results`), so the funder's comparison can pool the
+real estimates, and update ``manifest.json``.
+
+Tables (``name.csv``; column names and types)
+----------------------------------------------
+``did_design``
+    ``pilot, outcome, key, value`` (str): the options of the staggered DiD (control
+    group, estimation method, base period, anticipation, standard errors, alpha,
+    bootstrap, periods, units, clusters, outcome unit, notes).
+``did_att_gt``
+    One row per group-time cell: ``pilot, outcome, cohort, time, event_time`` (int),
+    ``base_period`` (int), ``post`` (bool), ``estimate, std_error, conf_low, conf_high``
+    (float, outcome scale; simultaneous band with a bootstrap, else pointwise),
+    ``n_treated, n_control`` (int, persons in the cell's cohort / comparison cohorts).
+``did_aggregations``
+    ``pilot, outcome, kind`` (``simple``, ``dynamic``, ``group``, ``calendar``),
+    ``label`` (int event time / cohort / period; empty for the overall row), ``overall``
+    (bool: the kind's single summary number), ``estimate, std_error, conf_low, conf_high,
+    conf_low_pointwise, conf_high_pointwise`` (float).
+``did_pretrend``
+    ``pilot, outcome, statistic, df, p_value``: Wald test that all pre-treatment
+    ATT(g, t) are zero (no row when there are no pre-treatment cells).
+``did_sensitivity``
+    ``pilot, outcome, analysis, estimate, std_error, conf_low, conf_high``: the simple
+    aggregate of the main analysis (``main``), of each alternative specification given
+    to the writer, and the two-way fixed-effects estimate (``twfe``) when given.
+``did_bacon``
+    ``pilot, outcome, comparison, treated, control, estimate, weight``: Goodman-Bacon
+    decomposition of the TWFE estimate (only with ``twfe=``).
+``matching_design``
+    ``pilot, outcome, key, value``: matching options (method, distance, ratio, replace,
+    caliper, covariates, exact), number of covariates and balance verdict.
+``matching_balance``
+    ``pilot, outcome, covariate, type, mean_treated_before, mean_control_before,
+    mean_treated_after, mean_control_after, smd_before, smd_after, var_ratio_before,
+    var_ratio_after, balanced`` (cobalt's definitions).
+``matching_estimates``
+    ``pilot, outcome, term`` (``att``, ``att_adjusted``, ``did``), ``estimate,
+    std_error, conf_low, conf_high, p_value, naive`` (float), ``n_treated, n_control``
+    (int, persons), ``method, se_type`` (str).
+``matching_rosenbaum``
+    ``pilot, outcome, gamma, p_lower, p_upper`` (Rosenbaum bounds, Wilcoxon signed rank).
+``matching_refutations``
+    ``pilot, outcome, refuter, estimate, new_effect, new_effect_sd, p_value, passed,
+    n_simulations``.
+``sample_flow``
+    ``pilot, outcome, design, step, group, persons`` (int): how the analysed sample
+    arose. DiD: ``step`` ``cohort`` (``group`` = first month in the pilot) and
+    ``comparison`` (``group`` = ``never_treated``); matching: ``step`` ``all``,
+    ``matched``, ``unmatched`` for ``group`` ``treated`` / ``control``; both may carry
+    caller-given steps (e.g. ``excluded_short_follow_up``).
+``truth``
+    ``pilot, outcome, design, value``: the true effect, known only for synthetic data.
+``effects``
+    As in :mod:`evaluation.reporting.results`: ``pilot, outcome, estimate, std_error,
+    conf_low, conf_high, n_treated, n_control, design``, with the result object's own
+    interval (t-based for matching). Effects of share outcomes are written in percentage
+    points (x100), as the comparison report expects. DiD rows carry the simple aggregate,
+    ``n_treated`` the persons in the cohorts and ``n_control`` the never-treated persons.
+``manifest.json``
+    ``{"created_utc", "software": {python, numpy, pandas, duckdb, scipy, statsmodels,
+    pilot-evaluation}, "inputs": {name: sha256}, "tables": {file: sha256}, "runs":
+    [{pilot, outcome, design}]}``.
+
+Person identifiers never reach these tables: the writers refuse result objects whose
+tables would carry one (:func:`evaluation.reporting.disclosure.assert_no_identifiers`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import platform
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from evaluation.errors import InputDataError, OptionError, ReportError
+from evaluation.reporting.disclosure import assert_no_identifiers
+
+if TYPE_CHECKING:
+    from evaluation.estimators.did import AttGtResult, TwfeComparison
+    from evaluation.estimators.matching import MatchResult
+    from evaluation.estimators.matching._results import RefutationResult
+
+OutcomeUnit = Literal["share", "months", "score"]
+MatchingPrimary = Literal["att", "att_adjusted", "did"]
+
+#: Packages whose versions the manifest records.
+MANIFEST_PACKAGES = ("numpy", "pandas", "duckdb", "scipy", "statsmodels", "pilot-evaluation")
+#: Columns of every impact table (besides the leading ``pilot, outcome``).
+IMPACT_TABLES: dict[str, tuple[str, ...]] = {
+    "did_design": ("key", "value"),
+    "did_att_gt": (
+        "cohort",
+        "time",
+        "event_time",
+        "base_period",
+        "post",
+        "estimate",
+        "std_error",
+        "conf_low",
+        "conf_high",
+        "n_treated",
+        "n_control",
+    ),
+    "did_aggregations": (
+        "kind",
+        "label",
+        "overall",
+        "estimate",
+        "std_error",
+        "conf_low",
+        "conf_high",
+        "conf_low_pointwise",
+        "conf_high_pointwise",
+    ),
+    "did_pretrend": ("statistic", "df", "p_value"),
+    "did_sensitivity": ("analysis", "estimate", "std_error", "conf_low", "conf_high"),
+    "did_bacon": ("comparison", "treated", "control", "estimate", "weight"),
+    "matching_design": ("key", "value"),
+    "matching_balance": (
+        "covariate",
+        "type",
+        "mean_treated_before",
+        "mean_control_before",
+        "mean_treated_after",
+        "mean_control_after",
+        "smd_before",
+        "smd_after",
+        "var_ratio_before",
+        "var_ratio_after",
+        "balanced",
+    ),
+    "matching_estimates": (
+        "term",
+        "estimate",
+        "std_error",
+        "conf_low",
+        "conf_high",
+        "p_value",
+        "naive",
+        "n_treated",
+        "n_control",
+        "method",
+        "se_type",
+    ),
+    "matching_rosenbaum": ("gamma", "p_lower", "p_upper"),
+    "matching_refutations": (
+        "refuter",
+        "estimate",
+        "new_effect",
+        "new_effect_sd",
+        "p_value",
+        "passed",
+        "n_simulations",
+    ),
+    "sample_flow": ("design", "step", "group", "persons"),
+    "truth": ("design", "value"),
+}
+EFFECT_COLUMNS = (
+    "pilot",
+    "outcome",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "n_treated",
+    "n_control",
+    "design",
+)
+_Z95 = 1.959963984540054
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_frame(frame: pd.DataFrame) -> str:
+    """SHA-256 (hex) of a DataFrame's column names and row hashes (order-sensitive)."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _hash_input(name: str, value: object) -> str:
+    if isinstance(value, pd.DataFrame):
+        return sha256_frame(value)
+    if isinstance(value, str | Path):
+        path = Path(value)
+        if not path.is_file():
+            raise InputDataError(
+                f"input {name!r} is not a file",
+                where=str(path),
+                fix="pass the path of an input file, or a DataFrame, in inputs=",
+            )
+        return sha256_file(path)
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    raise OptionError(
+        f"cannot hash input {name!r} of type {type(value).__name__}",
+        where="inputs=",
+        fix="pass file paths, bytes or DataFrames",
+    )
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of Python and the packages that produced the results."""
+    out = {"python": platform.python_version()}
+    for pkg in MANIFEST_PACKAGES:
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = "-"
+    return out
+
+
+def _folder(folder: Path | str) -> Path:
+    root = Path(folder)
+    if root.exists() and not root.is_dir():
+        raise OptionError("the results folder is a file", where=str(root), fix="give a folder path")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _upsert(root: Path, name: str, new: pd.DataFrame, key: Mapping[str, str]) -> Path:
+    """Replace the rows of ``key`` in ``name.csv`` by ``new`` (creating the file)."""
+    assert_no_identifiers(new, where=f"{name}.csv")
+    path = root / f"{name}.csv"
+    if path.exists():
+        old = pd.read_csv(path, dtype={k: str for k in key})
+        same = np.ones(len(old), dtype=bool)  # rows of the same key are replaced
+        for col, val in key.items():
+            if col in old.columns:
+                same &= old[col].astype(str).to_numpy() == str(val)
+        keep = ~same
+        frames = [f for f in (old.loc[keep], new) if len(f)]
+        new = pd.concat(frames, ignore_index=True) if frames else new
+        # Same content whatever the order of writing: rows grouped by key, stable within.
+        by = [c for c in key if c in new.columns]
+        new = new.sort_values(by, kind="stable", key=lambda c: c.astype(str), ignore_index=True)
+    new.to_csv(path, index=False)
+    return path
+
+
+def _with_keys(frame: pd.DataFrame, pilot: str, outcome: str) -> pd.DataFrame:
+    out = frame.reset_index(drop=True).copy()
+    out.insert(0, "outcome", outcome)
+    out.insert(0, "pilot", pilot)
+    return out
+
+
+def _update_manifest(
+    root: Path,
+    written: Sequence[Path],
+    inputs: Mapping[str, object] | None,
+    run: Mapping[str, str],
+) -> Path:
+    path = root / "manifest.json"
+    manifest: dict[str, Any] = {}
+    if path.exists():
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputDataError(
+                f"manifest.json is not valid JSON ({exc.msg})",
+                where=f"{path}, line {exc.lineno}",
+                fix="delete the file; the writers create it again",
+            ) from exc
+    manifest["created_utc"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    manifest["software"] = software_versions()
+    hashes = dict(manifest.get("inputs", {}))
+    for name, value in (inputs or {}).items():
+        hashes[str(name)] = _hash_input(str(name), value)
+    manifest["inputs"] = hashes
+    tables = dict(manifest.get("tables", {}))
+    for p in written:
+        tables[p.name] = sha256_file(p)
+    manifest["tables"] = dict(sorted(tables.items()))
+    runs = [r for r in manifest.get("runs", []) if r != dict(run)]
+    manifest["runs"] = [*runs, dict(run)]
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _check_name(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise OptionError(f"{what} is empty", where=f"{what}=", fix=f"give the {what} name")
+    return value
+
+
+def _scale(unit: OutcomeUnit) -> float:
+    if unit not in ("share", "months", "score"):
+        raise OptionError(
+            f"unknown outcome unit {unit!r}", where="unit=", fix="use share, months or score"
+        )
+    return 100.0 if unit == "share" else 1.0
+
+
+def _effects_row(
+    pilot: str,
+    outcome: str,
+    est: float,
+    se: float,
+    lo: float,
+    hi: float,
+    n_t: int,
+    n_c: int,
+    design: str,
+    unit: OutcomeUnit,
+) -> pd.DataFrame:
+    k = _scale(unit)
+    return pd.DataFrame(
+        [
+            {
+                "pilot": pilot,
+                "outcome": outcome,
+                "estimate": k * est,
+                "std_error": k * se,
+                "conf_low": k * lo,
+                "conf_high": k * hi,
+                "n_treated": int(n_t),
+                "n_control": int(n_c),
+                "design": design,
+            }
+        ]
+    )
+
+
+def _design_table(items: Mapping[str, object]) -> pd.DataFrame:
+    return pd.DataFrame({"key": list(items), "value": [str(v) for v in items.values()]})
+
+
+def _aggregation_rows(result: AttGtResult, kind: str, **window: Any) -> pd.DataFrame:
+    agg = result.aggregate(kind, **window)  # type: ignore[arg-type]
+    overall = pd.DataFrame(
+        [
+            {
+                "kind": kind,
+                "label": pd.NA,
+                "overall": True,
+                "estimate": agg.estimate,
+                "std_error": agg.std_error,
+                "conf_low": agg.conf_low,
+                "conf_high": agg.conf_high,
+                "conf_low_pointwise": agg.conf_low,
+                "conf_high_pointwise": agg.conf_high,
+            }
+        ]
+    )
+    if kind == "simple":
+        return overall
+    tab = agg.tidy()
+    el = pd.DataFrame(
+        {
+            "kind": kind,
+            "label": tab[agg.label_name].astype("Int64"),
+            "overall": False,
+            "estimate": tab["estimate"],
+            "std_error": tab["std_error"],
+            "conf_low": tab["conf_low"],
+            "conf_high": tab["conf_high"],
+            "conf_low_pointwise": tab["conf_low_pointwise"],
+            "conf_high_pointwise": tab["conf_high_pointwise"],
+        }
+    )
+    overall["label"] = overall["label"].astype("Int64")
+    return pd.concat([overall, el], ignore_index=True)
+
+
+def write_did_results(
+    folder: Path | str,
+    result: AttGtResult,
+    *,
+    pilot: str,
+    outcome: str,
+    unit: OutcomeUnit = "share",
+    min_e: int = -12,
+    max_e: int = 18,
+    truth: float | None = None,
+    twfe: TwfeComparison | None = None,
+    sensitivity: Mapping[str, AttGtResult] | None = None,
+    sample_flow: Mapping[str, int] | None = None,
+    inputs: Mapping[str, object] | None = None,
+) -> list[Path]:
+    """Write the tidy tables of a staggered DiD (see the module docstring).
+
+    Parameters
+    ----------
+    folder:
+        Results folder (created when missing).
+    result:
+        :func:`evaluation.estimators.did.att_gt` result of one pilot and outcome.
+    pilot, outcome:
+        Pilot name and outcome code (e.g. ``employed``) the rows are keyed by.
+    unit:
+        ``share`` (0/1 outcome; effects.csv in percentage points), ``months`` or ``score``.
+    min_e, max_e:
+        Event-time window of the dynamic aggregation (event-study plot).
+    truth:
+        True effect on the outcome scale (synthetic data only).
+    twfe:
+        :func:`evaluation.estimators.did.twfe_comparison` on the same data.
+    sensitivity:
+        Alternative specifications by name (e.g. ``{"notyettreated": result2}``); their
+        simple aggregates go to ``did_sensitivity``.
+    sample_flow:
+        Extra counts of persons by step (e.g. ``{"excluded_short_follow_up": 12}``).
+    inputs:
+        Input files (paths), bytes or DataFrames by name; their SHA-256 go to the manifest.
+
+    Returns
+    -------
+    list of Path
+        The files written (the manifest last).
+    """
+    root = _folder(folder)
+    _check_name(pilot, "pilot")
+    _check_name(outcome, "outcome")
+    _scale(unit)
+    key = {"pilot": pilot, "outcome": outcome}
+    written: list[Path] = []
+    o = result.options
+    design = {
+        "control_group": o.get("control_group"),
+        "method": o.get("method"),
+        "base_period": o.get("base_period"),
+        "anticipation": o.get("anticipation"),
+        "se_kind": o.get("se_kind"),
+        "alpha": result.alpha,
+        "bootstrap": result.draws is not None,
+        "n_units": result.n_units,
+        "n_clusters": result.n_clusters,
+        "n_periods": len(result.periods),
+        "first_period": int(result.periods.min()),
+        "last_period": int(result.periods.max()),
+        "n_cohorts": len(result.cohorts),
+        "n_cells": result.n_cells,
+        "min_e": min_e,
+        "max_e": max_e,
+        "unit": unit,
+        "notes": " | ".join(result.notes),
+    }
+    written.append(
+        _upsert(root, "did_design", _with_keys(_design_table(design), pilot, outcome), key)
+    )
+    cells = result.tidy()[["cohort", *IMPACT_TABLES["did_att_gt"][1:]]]
+    written.append(_upsert(root, "did_att_gt", _with_keys(cells, pilot, outcome), key))
+    aggs = pd.concat(
+        [
+            _aggregation_rows(result, "simple"),
+            _aggregation_rows(result, "dynamic", min_e=min_e, max_e=max_e),
+            _aggregation_rows(result, "group"),
+            _aggregation_rows(result, "calendar"),
+        ],
+        ignore_index=True,
+    )
+    written.append(_upsert(root, "did_aggregations", _with_keys(aggs, pilot, outcome), key))
+    test = result.pretrend_test()
+    pre = pd.DataFrame(
+        [{"statistic": test.statistic, "df": test.df, "p_value": test.p_value}]
+        if test is not None
+        else [],
+        columns=list(IMPACT_TABLES["did_pretrend"]),
+    )
+    written.append(_upsert(root, "did_pretrend", _with_keys(pre, pilot, outcome), key))
+    simple = result.aggregate("simple")
+    sens_rows = [("main", simple.estimate, simple.std_error)]
+    for name, alt in (sensitivity or {}).items():
+        a = alt.aggregate("simple")
+        sens_rows.append((str(name), a.estimate, a.std_error))
+    if twfe is not None:
+        sens_rows.append(("twfe", twfe.twfe_estimate, twfe.twfe_std_error))
+    sens = pd.DataFrame(sens_rows, columns=["analysis", "estimate", "std_error"])
+    sens["conf_low"] = sens["estimate"] - _Z95 * sens["std_error"]
+    sens["conf_high"] = sens["estimate"] + _Z95 * sens["std_error"]
+    written.append(_upsert(root, "did_sensitivity", _with_keys(sens, pilot, outcome), key))
+    if twfe is not None:
+        bacon = twfe.bacon[list(IMPACT_TABLES["did_bacon"])]
+        written.append(_upsert(root, "did_bacon", _with_keys(bacon, pilot, outcome), key))
+    # Sample flow: persons per cohort (first month in the pilot) and the comparison group.
+    tab = result.tidy()
+    per_cohort = tab.groupby("cohort", sort=True)["n_treated"].max()
+    n_treated = int(per_cohort.sum())
+    flow_rows = [
+        ("cohort", str(int(g)), int(n))
+        for g, n in zip(per_cohort.index, per_cohort.to_numpy(), strict=True)
+    ]
+    flow_rows.append(("comparison", "never_treated", int(result.n_units) - n_treated))
+    flow_rows += [(str(s), "all", int(n)) for s, n in (sample_flow or {}).items()]
+    flow = pd.DataFrame(flow_rows, columns=["step", "group", "persons"])
+    flow.insert(0, "design", "did")
+    fkey = {**key, "design": "did"}
+    written.append(_upsert(root, "sample_flow", _with_keys(flow, pilot, outcome), fkey))
+    if truth is not None:
+        tr = pd.DataFrame([{"design": "did", "value": float(truth)}])
+        written.append(_upsert(root, "truth", _with_keys(tr, pilot, outcome), fkey))
+    eff = _effects_row(
+        pilot,
+        outcome,
+        simple.estimate,
+        simple.std_error,
+        simple.conf_low,
+        simple.conf_high,
+        n_treated,
+        int(result.n_units) - n_treated,
+        "did",
+        unit,
+    )
+    written.append(_upsert(root, "effects", eff, fkey))
+    written.append(_update_manifest(root, written, inputs, {**fkey}))
+    return written
+
+
+def write_matching_results(
+    folder: Path | str,
+    result: MatchResult,
+    *,
+    pilot: str,
+    outcome: str,
+    outcome_column: str = "post_outcome",
+    pre_column: str | None = "pre_outcome",
+    primary: MatchingPrimary = "att",
+    unit: OutcomeUnit = "share",
+    rosenbaum: bool = True,
+    refutations: Sequence[RefutationResult] = (),
+    truth: float | None = None,
+    sample_flow: Mapping[str, int] | None = None,
+    inputs: Mapping[str, object] | None = None,
+) -> list[Path]:
+    """Write the tidy tables of a matched comparison (see the module docstring).
+
+    Parameters
+    ----------
+    folder:
+        Results folder (created when missing).
+    result:
+        :func:`evaluation.estimators.matching.match` result.
+    pilot, outcome:
+        Pilot name and outcome code the rows are keyed by.
+    outcome_column, pre_column:
+        Columns of the matched data with the follow-up outcome and its pre-period value
+        (``pre_column=None``: no matched difference-in-differences).
+    primary:
+        Estimate written to ``effects.csv``: ``att``, ``att_adjusted`` or ``did``.
+    unit:
+        ``share`` (effects.csv in percentage points), ``months`` or ``score``.
+    rosenbaum:
+        Compute Rosenbaum bounds (nearest-neighbour matching without replacement only).
+    refutations:
+        Results of ``result.refute(...)``.
+    truth:
+        True effect on the outcome scale (synthetic data only).
+    sample_flow:
+        Extra counts of persons by step (e.g. ``{"excluded_short_follow_up": 3}``).
+    inputs:
+        Input files (paths), bytes or DataFrames by name; their SHA-256 go to the manifest.
+    """
+    root = _folder(folder)
+    _check_name(pilot, "pilot")
+    _check_name(outcome, "outcome")
+    _scale(unit)
+    if primary not in ("att", "att_adjusted", "did"):
+        raise OptionError(
+            f"unknown primary estimate {primary!r}",
+            where="primary=",
+            fix="use att, att_adjusted or did",
+        )
+    if primary == "did" and pre_column is None:
+        raise OptionError(
+            "primary='did' needs the pre-period column",
+            where="pre_column=",
+            fix="give pre_column (e.g. 'pre_outcome') or choose primary='att'",
+        )
+    key = {"pilot": pilot, "outcome": outcome}
+    written: list[Path] = []
+    spec = result.spec
+    balance = result.balance()
+    design = {
+        "method": spec.method,
+        "distance": spec.distance,
+        "ratio": spec.ratio,
+        "replace": spec.replace,
+        "caliper": spec.caliper,
+        "exact": ", ".join(spec.exact),
+        "covariates": ", ".join(spec.covariates),
+        "n_covariates": len(spec.covariates),
+        "balance_ok": bool(balance["balanced"].all()),
+        "unit": unit,
+        "diagnostics": " | ".join(result.diagnostics),
+    }
+    written.append(
+        _upsert(root, "matching_design", _with_keys(_design_table(design), pilot, outcome), key)
+    )
+    bal = balance[list(IMPACT_TABLES["matching_balance"])]
+    written.append(_upsert(root, "matching_balance", _with_keys(bal, pilot, outcome), key))
+    fits = {
+        "att": result.att(outcome_column),
+        "att_adjusted": result.att(outcome_column, adjust=True),
+    }
+    if pre_column is not None:
+        fits["did"] = result.did(outcome_column, pre_column)
+    est = pd.DataFrame(
+        [
+            {
+                "term": term,
+                "estimate": f.estimate,
+                "std_error": f.std_error,
+                "conf_low": f.conf_low,
+                "conf_high": f.conf_high,
+                "p_value": f.p_value,
+                "naive": f.naive,
+                "n_treated": f.n_treated,
+                "n_control": f.n_control,
+                "method": f.method,
+                "se_type": f.se_type,
+            }
+            for term, f in fits.items()
+        ]
+    )
+    written.append(_upsert(root, "matching_estimates", _with_keys(est, pilot, outcome), key))
+    if rosenbaum:
+        rb = result.rosenbaum(outcome_column).tidy()[list(IMPACT_TABLES["matching_rosenbaum"])]
+        written.append(_upsert(root, "matching_rosenbaum", _with_keys(rb, pilot, outcome), key))
+    if refutations:
+        ref = pd.concat([r.tidy() for r in refutations], ignore_index=True)
+        ref = ref[list(IMPACT_TABLES["matching_refutations"])]
+        written.append(_upsert(root, "matching_refutations", _with_keys(ref, pilot, outcome), key))
+    sizes = result.sample_sizes().set_index("group")
+    flow_rows = [
+        (step, group, int(sizes.at[group, step]))  # type: ignore[arg-type]
+        for group in ("treated", "control")
+        for step in ("all", "matched", "unmatched")
+    ]
+    flow_rows += [(str(s), "all", int(n)) for s, n in (sample_flow or {}).items()]
+    flow = pd.DataFrame(flow_rows, columns=["step", "group", "persons"])
+    flow.insert(0, "design", "matching")
+    fkey = {**key, "design": "matching"}
+    written.append(_upsert(root, "sample_flow", _with_keys(flow, pilot, outcome), fkey))
+    if truth is not None:
+        tr = pd.DataFrame([{"design": "matching", "value": float(truth)}])
+        written.append(_upsert(root, "truth", _with_keys(tr, pilot, outcome), fkey))
+    f = fits[primary]
+    eff = _effects_row(
+        pilot,
+        outcome,
+        f.estimate,
+        f.std_error,
+        f.conf_low,
+        f.conf_high,
+        f.n_treated,
+        f.n_control,
+        "matching",
+        unit,
+    )
+    written.append(_upsert(root, "effects", eff, fkey))
+    written.append(_update_manifest(root, written, inputs, fkey))
+    return written
+
+
+def read_table(folder: Path | str, name: str) -> pd.DataFrame:
+    """Read ``name.csv`` of a results folder (an empty frame with the documented columns
+    when the file is missing), refusing identifier columns."""
+    path = Path(folder) / f"{name}.csv"
+    if not path.exists():
+        cols = IMPACT_TABLES.get(name, EFFECT_COLUMNS if name == "effects" else ())
+        base = () if name == "effects" else ("pilot", "outcome")
+        return pd.DataFrame(columns=[*base, *cols])
+    try:
+        frame = pd.read_csv(path, dtype={"pilot": str, "outcome": str})
+    except Exception as exc:
+        raise InputDataError(
+            f"cannot read the table ({type(exc).__name__}: {exc})",
+            where=str(path),
+            fix="write the results again with the toolkit",
+        ) from exc
+    assert_no_identifiers(frame, where=str(path))
+    return frame
+
+
+def read_manifest(folder: Path | str) -> dict[str, Any]:
+    """The ``manifest.json`` of a results folder (empty dict when missing)."""
+    path = Path(folder) / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReportError(
+            f"manifest.json is not valid JSON ({exc.msg})",
+            where=f"{path}, line {exc.lineno}",
+            fix="write the results again with the toolkit",
+        ) from exc
+    return data
+
+
+__all__ = [
+    "EFFECT_COLUMNS",
+    "IMPACT_TABLES",
+    "read_manifest",
+    "read_table",
+    "sha256_file",
+    "sha256_frame",
+    "software_versions",
+    "write_did_results",
+    "write_matching_results",
+]

@@ -1,0 +1,346 @@
+"""Content of the pilot report (``reports/pilot.qmd``) for a pilot and its steering group.
+
+:func:`build_pilot` reads the tables of :mod:`evaluation.reporting.pilot_results` (and,
+where an impact design was run, those of :mod:`evaluation.reporting.impact_results`) and
+returns translated, disclosure-controlled display tables, figures and plain-language
+texts. The document only lays them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from evaluation.errors import ReportError
+from evaluation.reporting.compare import RATING_COLOURS
+from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, ID_COLUMN_NAMES, suppress_counts
+from evaluation.reporting.i18n import Translator, translator
+from evaluation.reporting.impact_report import event_study_figure, plain_effect
+from evaluation.reporting.impact_results import read_table
+
+#: Pilot-level table sections shown in the process-evaluation part, in this order.
+PROCESS_SECTIONS = ("implementation", "mechanisms", "context")
+#: Other sections shown after the known ones, when the workbook has them.
+SKIP_SECTIONS = frozenset(
+    {"logic_model", "criteria", "target_groups", "organisations", *PROCESS_SECTIONS}
+)
+#: Indicators of the pilot report's indicator table (overall values; others by group).
+SHOWN_INDICATORS_MAX = 25
+
+
+@dataclass(frozen=True)
+class PilotReport:
+    """Everything the pilot report shows, in one language."""
+
+    pilot: str
+    lang: str
+    threshold: int
+    intro: str
+    intervention_table: pd.DataFrame
+    target_table: pd.DataFrame
+    logic_table: pd.DataFrame
+    process_tables: tuple[tuple[str, pd.DataFrame], ...]
+    criteria_table: pd.DataFrame
+    criteria_figure: Figure | None
+    rating_counts: dict[str, int]
+    indicator_table: pd.DataFrame
+    timeline_table: pd.DataFrame
+    timeline_figure: Figure | None
+    scores_table: pd.DataFrame
+    effect_texts: tuple[str, ...]
+    effect_table: pd.DataFrame
+    effect_figure: Figure | None
+
+
+class _Labels:
+    """Schema labels (``pilot_labels.csv``) in one language."""
+
+    def __init__(self, frame: pd.DataFrame, lang: str) -> None:
+        self._d: dict[tuple[str, str], str] = {}
+        if len(frame):
+            for kind, key, text in zip(frame["kind"], frame["key"], frame[lang], strict=True):
+                self._d[(str(kind), str(key))] = str(text)
+
+    def __call__(self, kind: str, key: str, default: str | None = None) -> str:
+        return self._d.get((kind, key), default if default is not None else key)
+
+
+def _section_frame(cells: pd.DataFrame, section: str) -> pd.DataFrame:
+    sub = cells[cells["section"] == section]
+    if sub.empty:
+        return pd.DataFrame()
+    wide = sub.pivot(index="row_no", columns="field", values="value")
+    order = list(dict.fromkeys(sub["field"]))
+    return wide[order].reset_index(drop=True).fillna("")
+
+
+def _display(frame: pd.DataFrame, section: str, lab: _Labels) -> pd.DataFrame:
+    """Translate a section's codes and column names with the schema's labels."""
+    out = frame.copy()
+    for col in out.columns:
+        out[col] = [lab("code", str(v), str(v)) if str(v) else "" for v in out[col]]
+    names = [lab("field", f"{section}.{c}", c.replace("_", " ")) for c in out.columns]
+    # A label such as "Id" (of a logic-model element) is not a person id; keep the guard.
+    out.columns = [f"{n} #" if n.strip().lower() in ID_COLUMN_NAMES else n for n in names]
+    return out
+
+
+def criteria_figure(crit: pd.DataFrame, lab: _Labels, t: Translator) -> Figure:
+    """Traffic-light column of the criteria (one square per criterion)."""
+    n = len(crit)
+    fig = Figure(figsize=(7.5, 0.28 * n + 0.8))
+    ax = fig.add_subplot()
+    for i, (row, rating) in enumerate(zip(crit["row"], crit["rating"], strict=True)):
+        y = n - 1 - i
+        colour = RATING_COLOURS.get(str(rating), RATING_COLOURS["na"])
+        ax.add_patch(Rectangle((0, y + 0.1), 0.8, 0.8, color=colour))
+        ax.text(1.0, y + 0.5, lab("code", str(row))[:90], va="center", fontsize=7)
+    ax.set_xlim(0, 12)
+    ax.set_ylim(0, n)
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def timeline_figure(tl: pd.DataFrame, shown: pd.DataFrame, t: Translator) -> Figure:
+    """Clients entering, leaving and starting work by quarter (hidden cells left out)."""
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.add_subplot()
+    x = np.arange(len(tl))
+    width = 0.27
+    for j, col in enumerate(("entered", "exited", "employed")):
+        vals = [
+            float(v) if str(s).isdigit() else np.nan
+            for v, s in zip(tl[col], shown.iloc[: len(tl), j + 1], strict=True)
+        ]
+        ax.bar(x + (j - 1) * width, vals, width=width, label=t(f"timeline.{col}"))
+    ax.set_xticks(x, [str(q) for q in tl["quarter"]], rotation=45, fontsize=7)
+    ax.set_ylabel(t("col.n"))
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def build_pilot(
+    results_dir: str | Path,
+    *,
+    pilot: str,
+    lang: str = "en",
+    threshold: int = DEFAULT_THRESHOLD,
+) -> PilotReport:
+    """Compute the content of one pilot's report from a results folder."""
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        raise ReportError(
+            "results folder does not exist",
+            where=str(folder),
+            fix="give the folder write_pilot_results wrote into",
+        )
+    t = translator(lang)
+    forms = read_table(folder, "pilot_forms")
+    if "section" not in forms.columns or not (forms["pilot"] == pilot).any():
+        known = sorted(set(forms["pilot"])) if "pilot" in forms.columns else []
+        raise ReportError(
+            f"no self-evaluation results for pilot {pilot!r}",
+            where=str(folder / "pilot_forms.csv"),
+            fix=f"use one of: {', '.join(known)}" if known else "run write_pilot_results first",
+        )
+    labels_path = folder / "pilot_labels.csv"
+    lab = _Labels(pd.read_csv(labels_path) if labels_path.exists() else pd.DataFrame(), lang)
+    forms = forms[forms["pilot"] == pilot].fillna("")
+    cells = read_table(folder, "pilot_sections")
+    cells = cells[cells["pilot"] == pilot].fillna("")
+    inter = forms[forms["section"] == "intervention"]
+    intervention_table = pd.DataFrame(
+        {
+            t("col.question"): [lab("field", f"intervention.{f}", f) for f in inter["field"]],
+            t("col.answer"): [lab("code", str(v), str(v)) for v in inter["value"]],
+        }
+    )
+    head = forms[forms["section"] == "pilot"]
+    info = dict(zip(head["field"], head["value"], strict=True))
+    intro = t(
+        "pilot.intro",
+        pilot=pilot,
+        region=info.get("region", ""),
+        start=info.get("period_start", ""),
+        end=info.get("period_end", ""),
+        date=info.get("report_date", ""),
+    )
+    tg = _section_frame(cells, "target_groups")
+    if len(tg) and "included" in tg.columns:
+        tg = tg[tg["included"] == "yes"].drop(columns=["included"])
+    target_table = _display(tg, "target_groups", lab)
+    logic_table = _display(_section_frame(cells, "logic_model"), "logic_model", lab)
+    process: list[tuple[str, pd.DataFrame]] = []
+    seen = list(PROCESS_SECTIONS) + [
+        s for s in dict.fromkeys(cells["section"]) if s not in SKIP_SECTIONS
+    ]
+    for s in seen:
+        f = _section_frame(cells, s)
+        if len(f):
+            f = f.loc[:, [c for c in f.columns if (f[c] != "").any()]]
+            process.append((lab("section", s, s.replace("_", " ")), _display(f, s, lab)))
+    crit = _section_frame(cells, "criteria")
+    rating_counts = {r: 0 for r in ("green", "yellow", "red", "na")}
+    if len(crit):
+        for r in crit.get("rating", pd.Series(dtype=str)):
+            rating_counts[str(r) if str(r) in rating_counts else "na"] += 1
+        criteria_table = pd.DataFrame(
+            {
+                t("col.theme"): [lab("code", v) for v in crit.get("theme", "")],
+                t("col.criterion"): [lab("code", v) for v in crit["row"]],
+                t("col.rating"): [t.get(f"rating.{r}", str(r)) for r in crit["rating"]],
+            }
+        )
+        crit_fig: Figure | None = criteria_figure(crit, lab, t)
+    else:
+        criteria_table, crit_fig = pd.DataFrame(), None
+    # Indicators: overall rows; values resting on fewer than threshold persons hidden.
+    ind = read_table(folder, "pilot_indicators")
+    ind = ind[(ind["pilot"] == pilot)]
+    if "group_var" in ind.columns:
+        ind = ind[ind["group_var"] == "all"]
+    ind = ind.head(SHOWN_INDICATORS_MAX)
+
+    def small(n: object) -> bool:
+        v = pd.to_numeric(pd.Series([n]), errors="coerce").iloc[0]
+        return bool(pd.notna(v) and 0 < v < threshold)
+
+    indicator_table = pd.DataFrame(
+        {
+            t("col.indicator"): [lab("indicator", str(i)) for i in ind["indicator"]],
+            t("col.value"): [
+                f"n <{threshold}"
+                if small(n) or small(d)
+                else (t.num(float(v), 0 if u == "count" else 1) + (" %" if u == "percent" else ""))
+                if pd.notna(v)
+                else "–"
+                for v, n, d, u in zip(
+                    ind["value"], ind["numerator"], ind["denominator"], ind["unit"], strict=True
+                )
+            ],
+            t("col.n"): [
+                f"<{threshold}" if small(d) else ("" if pd.isna(d) else str(int(d)))
+                for d in ind["denominator"]
+            ],
+        }
+    )
+    tl = read_table(folder, "pilot_timeline")
+    tl = tl[tl["pilot"] == pilot].reset_index(drop=True)
+    if len(tl):
+        counts = tl.set_index("quarter")[["entered", "exited", "employed"]].astype("int64")
+        sup = suppress_counts(counts, threshold=threshold, total_label=t("total"))
+        shown = sup.display(totals=True).reset_index(names=t("col.quarter"))
+        shown.columns = [
+            t("col.quarter"),
+            *(t(f"timeline.{c}") for c in counts.columns),
+            t("total"),
+        ]
+        shown = shown.iloc[:, :-1]  # the row total adds nothing here
+        timeline_table = shown
+        tl_fig: Figure | None = timeline_figure(tl, shown, t)
+    else:
+        timeline_table, tl_fig = pd.DataFrame(), None
+    sc = read_table(folder, "pilot_scores")
+    sc = sc[sc["pilot"] == pilot]
+    scores_table = pd.DataFrame()
+    if len(sc):
+        piv = sc.pivot(index="measure", columns="wave", values="mean")
+        nn = sc.pivot(index="measure", columns="wave", values="n")
+        scores_table = pd.DataFrame(
+            {t("col.measure"): [lab("code", str(m), str(m).replace("_", " ")) for m in piv.index]}
+        )
+        for w in piv.columns:
+            w_mean = piv[w].to_numpy(dtype=float)
+            w_n = nn[w].to_numpy(dtype=float)
+            scores_table[lab("code", str(w), str(w))] = [
+                f"n <{threshold}" if 0 < n < threshold else t.num(float(v), 1)
+                for v, n in zip(w_mean, w_n, strict=True)
+            ]
+    # Impact results of this pilot, if any.
+    eff = read_table(folder, "effects")
+    eff = eff[eff["pilot"] == pilot] if len(eff) else eff
+    texts: list[str] = []
+    for outcome, est, lo, hi, design in zip(
+        eff["outcome"].astype(str),
+        eff["estimate"].to_numpy(dtype=float),
+        eff["conf_low"].to_numpy(dtype=float),
+        eff["conf_high"].to_numpy(dtype=float),
+        eff["design"].astype(str),
+        strict=True,
+    ):
+        unit = t.get(f"outcome_short.{outcome}", outcome.replace("_", " "))
+        texts.append(
+            plain_effect(t, float(est), float(lo), float(hi), unit)
+            + " "
+            + t("plain.design", design=t.get(f"design.{design}", design))
+        )
+    effect_table = pd.DataFrame(
+        {
+            t("col.design"): [t.get(f"design.{d}", str(d)) for d in eff.get("design", [])],
+            t("col.estimate"): [t.num(float(v), 1) for v in eff.get("estimate", [])],
+            t("col.ci"): [
+                t.ci(float(a), float(b), 1)
+                for a, b in zip(eff.get("conf_low", []), eff.get("conf_high", []), strict=True)
+            ],
+            t("col.effect_n"): [
+                f"<{threshold}" if 0 < n < threshold else str(int(n))
+                for n in eff.get("n_treated", [])
+            ],
+        }
+    )
+    # Diagnostics in plain language.
+    pre = read_table(folder, "did_pretrend")
+    pre = pre[pre["pilot"] == pilot]
+    if len(pre):
+        p = float(pre["p_value"].iloc[0])
+        texts.append(t("plain.pretrend_ok" if p >= 0.05 else "plain.pretrend_bad"))
+    bal = read_table(folder, "matching_balance")
+    bal = bal[bal["pilot"] == pilot]
+    if len(bal):
+        ok = bool((bal["balanced"].astype(str).str.lower() == "true").all())
+        texts.append(t("plain.balance_ok" if ok else "plain.balance_bad"))
+    aggs = read_table(folder, "did_aggregations")
+    dyn = aggs[(aggs["pilot"] == pilot) & (aggs["kind"] == "dynamic")]
+    dyn = dyn[~dyn["overall"].astype(bool)].copy()
+    fig = None
+    if len(dyn):
+        dyn = dyn[dyn["outcome"] == dyn["outcome"].iloc[0]]
+        dyn["label"] = dyn["label"].astype(float)
+        did_design = read_table(folder, "did_design")
+        unit = did_design[
+            (did_design["pilot"] == pilot)
+            & (did_design["outcome"] == dyn["outcome"].iloc[0])
+            & (did_design["key"] == "unit")
+        ]["value"]
+        share = len(unit) == 0 or str(unit.iloc[0]) == "share"
+        fig = event_study_figure(dyn, t, 100.0 if share else 1.0)
+    return PilotReport(
+        pilot=pilot,
+        lang=lang,
+        threshold=int(threshold),
+        intro=intro,
+        intervention_table=intervention_table,
+        target_table=target_table,
+        logic_table=logic_table,
+        process_tables=tuple(process),
+        criteria_table=criteria_table,
+        criteria_figure=crit_fig,
+        rating_counts=rating_counts,
+        indicator_table=indicator_table,
+        timeline_table=timeline_table,
+        timeline_figure=tl_fig,
+        scores_table=scores_table,
+        effect_texts=tuple(texts),
+        effect_table=effect_table,
+        effect_figure=fig,
+    )
+
+
+__all__ = ["PilotReport", "build_pilot"]
