@@ -23,7 +23,7 @@ header h1{margin:0 0 .3rem 0;font-size:1.6rem}
 header p{margin:0;opacity:.85}
 main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
 section{background:#fff;border-radius:8px;padding:1rem 1.4rem;margin:1.2rem 0;
-box-shadow:0 1px 3px rgba(0,0,0,.08)}
+box-shadow:0 1px 3px rgba(0,0,0,.08);overflow-x:auto}
 h2{font-size:1.25rem;color:#12395b;margin-top:.2rem}
 table{border-collapse:collapse;font-size:.88rem;margin:.6rem 0}
 th,td{border-bottom:1px solid #e3e6ea;padding:.3rem .6rem;text-align:right}

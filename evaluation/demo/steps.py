@@ -20,7 +20,7 @@ from evaluation.demo.impact import (
     true_simple_effect,
 )
 from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
-from evaluation.process import process_measures
+from evaluation.process import process_measures, process_report
 from evaluation.registers import PersonMonthPanel, build_person_month_panel
 from evaluation.reporting import (
     REPORTS_DIR,
@@ -429,6 +429,17 @@ def write_index(ctx: DemoContext) -> Path:
         _add_workbooks_section(page, ctx.overview)
     if ctx.submissions is not None:
         _add_submissions_section(page, ctx.submissions, out=ctx.out)
+    if ctx.overview is not None:
+        report = process_report(ctx.overview.submissions, seed=ctx.seed)
+        page.add(
+            "Process evaluation (MRC frame)",
+            paragraph(
+                "From the same workbooks: reach, dose and fidelity; each pilot's integration "
+                "model and preconditions; clients' own goals (Goal Attainment Scaling); staff "
+                "readiness; and coded interview excerpts. Groups under 5 persons are hidden."
+            ),
+            report.to_html().replace("<h2>Process evaluation</h2>", "", 1),
+        )
     files = sorted(
         p.relative_to(ctx.out).as_posix()
         for folder in (ctx.data_dir, ctx.workbook_dir, ctx.out / "results")
