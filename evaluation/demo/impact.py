@@ -16,7 +16,13 @@ from matplotlib.figure import Figure
 
 from evaluation.estimators.did import AggregateResult, AttGtResult, att_gt
 from evaluation.estimators.matching import MatchResult, match
-from evaluation.impact import covariates_with_variation, did_input, matching_input
+from evaluation.impact import (
+    BACKGROUND_COVARIATES,
+    HISTORY_COVARIATES,
+    covariates_with_variation,
+    did_input,
+    matching_input,
+)
 from evaluation.registers import PersonMonthPanel
 from evaluation.synthetic import SyntheticRegisters
 
@@ -26,20 +32,6 @@ EVENT_WINDOW = (-12, 18)
 MATCHING_FOLLOW_UP = 12
 #: Pilot evaluated by matching in the demo.
 MATCHING_PILOT = "Sataosaa"
-#: Background covariates of the matching design; those without variation in a group are
-#: dropped (and the drop is shown).
-BACKGROUND_COVARIATES = (
-    "age",
-    "female",
-    "education_secondary",
-    "education_tertiary",
-    "swedish_speaking",
-    "other_mother_tongue",
-    "partial_work_ability",
-    "disability",
-)
-#: Pre-entry history (shares of the 24 months before entry).
-HISTORY_COVARIATES = ("pre_employed", "pre_on_unemployment_benefit", "pre_on_health_benefit")
 CONTROL_GROUPS = ("nevertreated", "notyettreated")
 COMPARISON_LABELS = {"nevertreated": "never-treated", "notyettreated": "not-yet-treated"}
 

@@ -19,6 +19,21 @@ from evaluation.registers import OUTCOME_COLUMNS, PersonMonthPanel
 
 #: History covariates (months in the pre-period) of the matching input.
 HISTORY_OUTCOMES = ("employed", "on_unemployment_benefit", "on_health_benefit")
+#: Background covariates :func:`matching_input` derives from the person table.
+BACKGROUND_COVARIATES: tuple[str, ...] = (
+    "age",
+    "female",
+    "education_secondary",
+    "education_tertiary",
+    "swedish_speaking",
+    "other_mother_tongue",
+    "partial_work_ability",
+    "disability",
+)
+#: Pre-entry history covariates of :func:`matching_input` (shares of the history months).
+HISTORY_COVARIATES: tuple[str, ...] = tuple(f"pre_{c}" for c in HISTORY_OUTCOMES)
+#: Every covariate column of :func:`matching_input`.
+MATCHING_COVARIATES: tuple[str, ...] = BACKGROUND_COVARIATES + HISTORY_COVARIATES
 
 
 def _check_outcome(outcome: str) -> None:

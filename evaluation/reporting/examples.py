@@ -16,23 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.errors import ProblemsFound
+from evaluation.impact import MATCHING_COVARIATES
 from evaluation.reporting.impact_results import write_did_results, write_matching_results
 from evaluation.reporting.pilot_results import write_pilot_results
 
 #: Covariates of the example matching design.
-MATCH_COVARIATES = (
-    "age",
-    "female",
-    "education_secondary",
-    "education_tertiary",
-    "swedish_speaking",
-    "other_mother_tongue",
-    "partial_work_ability",
-    "disability",
-    "pre_employed",
-    "pre_on_unemployment_benefit",
-    "pre_on_health_benefit",
-)
+MATCH_COVARIATES = MATCHING_COVARIATES
 
 
 def example_pilot_results(

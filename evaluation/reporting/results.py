@@ -44,8 +44,6 @@ from evaluation.errors import InputDataError, MissingColumnError, ReportError
 from evaluation.reporting.disclosure import assert_no_identifiers
 from evaluation.synthetic.ote4 import PILOT_NAMES
 
-#: The six OTE 4 pilots.
-
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "effects": (
         "pilot",
