@@ -55,9 +55,11 @@ def demo(
 ) -> None:
     """Run the whole toolkit on built-in synthetic OTE 4 pilots and write DIR/index.html.
 
-    Generates a synthetic register extract with six pilots that start in different months,
-    builds the person-month panel and writes an overview page with counts per pilot and
-    month and outcome trajectories of participants versus everyone else.
+    Generates a synthetic national register extract with six pilots that start in different
+    months, builds the person-month panel, fills and reads each pilot's self-evaluation
+    workbook (one has mistakes), checks and stores the submissions, estimates each pilot's
+    effect on employment (staggered DiD and matching) beside the known truth, and renders
+    the comparison, impact and pilot reports. Open DIR/index.html to see it all.
     """
     from evaluation.demo import run_demo
 
