@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -137,14 +139,17 @@ def test_rosenbaum_gamma_one_is_wilcoxon(data: pd.DataFrame) -> None:
 def test_refuters(data: pd.DataFrame) -> None:
     res = match(data, treatment="treat", covariates=COVS)
     est = res.att("y").estimate
-    placebo = res.refute("y", refuter="placebo_treatment", n_simulations=20, seed=2)
+    placebo = res.refute(
+        "y", refuter="placebo_treatment", engine="native", n_simulations=20, seed=2
+    )
     assert abs(placebo.new_effect) < abs(est) / 3
     assert placebo.passed
-    rcc = res.refute("y", refuter="random_common_cause", n_simulations=4, seed=1)
+    rcc = res.refute("y", refuter="random_common_cause", engine="native", n_simulations=4, seed=1)
     assert rcc.passed and abs(rcc.new_effect - est) < 0.5
-    sub = res.refute("y", refuter="data_subset", n_simulations=4, seed=1)
+    sub = res.refute("y", refuter="data_subset", engine="native", n_simulations=4, seed=1)
     assert sub.passed
     assert list(sub.tidy()["refuter"]) == ["data_subset"]
+    assert sub.engine == "native" and sub.note == ""
 
 
 def test_subgroup_effects(data: pd.DataFrame) -> None:
@@ -196,14 +201,6 @@ def test_reporting_objects(data: pd.DataFrame) -> None:
     assert m.index.isin(data.index).all() and m.index.is_monotonic_increasing
 
 
-def _has_econml() -> bool:
-    try:
-        import econml  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.mark.parametrize("model", ["linear_dml", "causal_forest"])
 def test_cate_with_econml(data: pd.DataFrame, model: str) -> None:
     # Effect 4 in the north, 1 elsewhere; EconML on the matched sample must find it.
@@ -211,12 +208,6 @@ def test_cate_with_econml(data: pd.DataFrame, model: str) -> None:
         yh=data["y"] - 2 * data["treat"] + data["treat"] * np.where(data["region"] == "north", 4, 1)
     )
     res = match(d, treatment="treat", covariates=COVS, ratio=2)
-    if not _has_econml():  # without the optional dependency: a named error with the fix
-        from evaluation.errors import EstimationError
-
-        with pytest.raises(EstimationError, match="pip install econml"):
-            res.cate("yh", "region", model=model)  # type: ignore[arg-type]
-        return
     tab = res.cate("yh", "region", model=model).tidy().set_index("level")  # type: ignore[arg-type]
     truth = {"north": 4.0, "south": 1.0, "east": 1.0}
     for level, row in tab.iterrows():
@@ -224,3 +215,24 @@ def test_cate_with_econml(data: pd.DataFrame, model: str) -> None:
         assert abs(row["estimate"] - truth[str(level)]) < 4 * row["std_error"], level
         assert row["conf_low"] < row["estimate"] < row["conf_high"]
     assert tab["method"].str.startswith("econml").all()
+
+
+def test_cate_without_econml_names_the_fix(
+    data: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evaluation.errors import EstimationError
+
+    monkeypatch.setitem(sys.modules, "econml.dml", None)  # import fails as if not installed
+    res = match(data, treatment="treat", covariates=COVS)
+    with pytest.raises(EstimationError, match="pip install econml"):
+        res.cate("y", "region")
+
+
+def test_cate_errors(data: pd.DataFrame) -> None:
+    from evaluation.errors import EstimationError, OptionError
+
+    res = match(data, treatment="treat", covariates=COVS)
+    with pytest.raises(OptionError, match="unknown model"):
+        res.cate("y", "region", model="xlearner")  # type: ignore[arg-type]
+    with pytest.raises(EstimationError, match="fewer than two levels"):
+        res.cate("y", "treat")

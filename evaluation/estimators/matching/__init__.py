@@ -5,7 +5,7 @@
 design-appropriate standard errors, matched difference-in-differences, Rosenbaum bounds,
 refuters and subgroup effects. Inner split: ``_validate`` (inputs), ``_propensity`` (score
 models), ``_kernels`` (matching), ``_balance`` and ``_effects`` (statistics), ``_results``
-(result objects) and ``_plots`` (figures).
+(result objects), ``_dowhy`` (DoWhy refuters, imported lazily) and ``_plots`` (figures).
 """
 
 from __future__ import annotations

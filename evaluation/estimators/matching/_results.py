@@ -46,6 +46,13 @@ SMD_THRESHOLD = 0.1
 VAR_RATIO_THRESHOLD = 2.0
 
 Refuter = Literal["placebo_treatment", "random_common_cause", "data_subset"]
+RefuteEngine = Literal["dowhy", "native"]
+
+#: Shown (``RefutationResult.note``) when the default engine falls back to the native one.
+NO_DOWHY_NOTE = (
+    "DoWhy is not installed: the refuter was run natively (rerunning the whole design); "
+    "pip install dowhy to run DoWhy's refuter on the matched sample"
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,17 +192,25 @@ class RosenbaumResult:
 
 @dataclass(frozen=True, eq=False)
 class RefutationResult:
-    """A refutation test rerunning the whole design (DoWhy's refuters, implemented natively).
+    """A refutation test: DoWhy's refuters run by DoWhy or natively.
+
+    ``engine="dowhy"``: DoWhy's refuter on the matched sample (``estimate`` is the weighted
+    regression-adjusted ATT DoWhy refutes; ``engine_p_value`` is DoWhy's own test).
+    ``engine="native"``: the whole design (score model, matching, ATT) is rerun.
 
     ``passed``: for ``placebo_treatment``, zero lies in the 95% interval of the mean placebo
     effect; for the other refuters, the original estimate lies within 1.96 standard
-    deviations of the new effects (DoWhy's normal test, p >= 0.05).
+    deviations of the new effects (DoWhy's normal test, p >= 0.05). The same rule for both
+    engines.
     """
 
     refuter: str
     outcome: str
     estimate: float
     new_effects: FloatArray
+    engine: str = "native"
+    note: str = ""
+    engine_p_value: float = float("nan")
 
     @property
     def new_effect(self) -> float:
@@ -218,7 +233,7 @@ class RefutationResult:
 
     def tidy(self) -> pd.DataFrame:
         """One row: refuter, outcome, estimate, new_effect, new_effect_sd, p_value, passed,
-        n_simulations."""
+        n_simulations, engine, engine_p_value, note."""
         return pd.DataFrame(
             [
                 {
@@ -230,6 +245,9 @@ class RefutationResult:
                     "p_value": self.p_value,
                     "passed": self.passed,
                     "n_simulations": int(self.new_effects.size),
+                    "engine": self.engine,
+                    "engine_p_value": self.engine_p_value,
+                    "note": self.note,
                 }
             ]
         )
@@ -238,11 +256,13 @@ class RefutationResult:
         """Text summary."""
         row = self.tidy().iloc[0]
         verdict = "passed" if self.passed else "FAILED"
-        return (
-            f"Refuter {self.refuter} on {self.outcome!r}: estimate {self.estimate:.4g}, "
-            f"new effect {row['new_effect']:.4g} (sd {row['new_effect_sd']:.4g}, "
-            f"{row['n_simulations']} runs), p = {row['p_value']:.3g}: {verdict}"
+        text = (
+            f"Refuter {self.refuter} ({self.engine}) on {self.outcome!r}: estimate "
+            f"{self.estimate:.4g}, new effect {row['new_effect']:.4g} "
+            f"(sd {row['new_effect_sd']:.4g}, {row['n_simulations']} runs), "
+            f"p = {row['p_value']:.3g}: {verdict}"
         )
+        return f"{text}\nNote: {self.note}" if self.note else text
 
     def plot(self) -> Figure:
         """Histogram of the new effects with the original estimate."""
@@ -643,19 +663,40 @@ class MatchResult:
         outcome: str,
         *,
         refuter: Refuter = "placebo_treatment",
+        engine: RefuteEngine | None = None,
         n_simulations: int = 20,
         subset_fraction: float = 0.8,
         seed: int | None = None,
     ) -> RefutationResult:
-        """Rerun the whole design (score model, matching, ATT) under a refutation.
+        """DoWhy's placebo-treatment, random-common-cause and data-subset refuters.
 
-        ``placebo_treatment``: the treatment column is randomly permuted; effects should
-        vanish. ``random_common_cause``: an independent N(0, 1) covariate is added; the
-        estimate should not move. ``data_subset``: a random ``subset_fraction`` of rows is
-        kept; the estimate should not move. These are DoWhy's refuters, implemented here
-        on the same design (DoWhy itself is not required).
+        ``placebo_treatment``: the treatment is randomly permuted; effects should vanish.
+        ``random_common_cause``: an independent N(0, 1) covariate is added; the estimate
+        should not move. ``data_subset``: a random ``subset_fraction`` of rows is kept; the
+        estimate should not move.
+
+        Parameters
+        ----------
+        outcome:
+            Outcome column.
+        refuter:
+            Which refuter.
+        engine:
+            ``"dowhy"``: a ``dowhy.CausalModel`` on the matched sample (treatment, outcome,
+            the matching covariates as common causes) estimated by weighted least squares
+            with the matching weights (= ``att(outcome, adjust=True)`` without replacement
+            and for IPW), refuted by DoWhy's ``refute_estimate``; the score model and the
+            matching are held fixed. ``"native"``: our implementation, rerunning the whole
+            design (score model, matching, unadjusted ATT) in every simulation. ``None``
+            (default): DoWhy when it is installed, else native with a ``note`` saying so.
+        n_simulations:
+            Number of re-estimates (DoWhy's ``num_simulations``).
+        subset_fraction:
+            Share of rows kept by ``data_subset``.
+        seed:
+            Seed of the random draws (DoWhy's ``random_state``).
         """
-        from evaluation.estimators.matching.api import match
+        from evaluation.estimators.matching._dowhy import dowhy_available
 
         if refuter not in ("placebo_treatment", "random_common_cause", "data_subset"):
             raise OptionError(
@@ -663,13 +704,83 @@ class MatchResult:
                 where="MatchResult.refute()",
                 fix="use placebo_treatment, random_common_cause or data_subset",
             )
+        if engine not in (None, "dowhy", "native"):
+            raise OptionError(
+                f"unknown engine {engine!r}",
+                where="MatchResult.refute()",
+                fix="use engine='dowhy', engine='native' or leave it out",
+            )
         if n_simulations < 2:
             raise OptionError(
                 "`n_simulations` must be at least 2",
                 where="refute()",
                 fix="use e.g. n_simulations=20",
             )
+        if not 0 < subset_fraction < 1:
+            raise OptionError(
+                f"`subset_fraction` must be in (0, 1), got {subset_fraction}",
+                where="MatchResult.refute()",
+                fix="use e.g. subset_fraction=0.8",
+            )
+        note = ""
+        if engine is None:
+            engine = "dowhy" if dowhy_available() else "native"
+            note = "" if engine == "dowhy" else NO_DOWHY_NOTE
+        elif engine == "dowhy" and not dowhy_available():
+            raise EstimationError(
+                "DoWhy is not installed",
+                where="MatchResult.refute(engine='dowhy')",
+                fix="pip install dowhy, or use engine='native'",
+            )
+        if engine == "dowhy":
+            return self._refute_dowhy(outcome, refuter, n_simulations, subset_fraction, seed)
+        effects = self._refute_native(outcome, refuter, n_simulations, subset_fraction, seed)
         base = self.att(outcome).estimate
+        return RefutationResult(refuter, outcome, base, effects, engine="native", note=note)
+
+    def _refute_dowhy(
+        self,
+        outcome: str,
+        refuter: Refuter,
+        n_simulations: int,
+        subset_fraction: float,
+        seed: int | None,
+    ) -> RefutationResult:
+        """DoWhy's refuter on the matched sample (see ``_dowhy``)."""
+        from evaluation.estimators.matching._dowhy import refute_matched_sample
+
+        y = self._outcome(outcome)
+        keep = self._weights > 0
+        out = refute_matched_sample(
+            y[keep],
+            self._treat[keep].astype(np.float64),
+            self._x[keep],
+            self._weights[keep],
+            refuter=refuter,
+            n_simulations=n_simulations,
+            subset_fraction=subset_fraction,
+            seed=seed,
+        )
+        return RefutationResult(
+            refuter,
+            outcome,
+            out.estimate,
+            out.new_effects,
+            engine="dowhy",
+            engine_p_value=out.p_value,
+        )
+
+    def _refute_native(
+        self,
+        outcome: str,
+        refuter: Refuter,
+        n_simulations: int,
+        subset_fraction: float,
+        seed: int | None,
+    ) -> FloatArray:
+        """Re-estimates of the whole design under the refuter (the native engine)."""
+        from evaluation.estimators.matching.api import match
+
         rng = np.random.default_rng(seed)
         s = self.spec
         effects = []
@@ -704,7 +815,7 @@ class MatchResult:
                     seed=s.seed,
                 )
             effects.append(res.att(outcome).estimate)
-        return RefutationResult(refuter, outcome, base, np.asarray(effects))
+        return np.asarray(effects, dtype=np.float64)
 
     def by_subgroup(self, outcome: str, subgroup: str, *, level: float = 0.95) -> SubgroupResult:
         """ATT within subgroups of the treated units (a matched set follows its treated unit).
