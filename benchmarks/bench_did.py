@@ -196,14 +196,14 @@ def _run(tool: str, units: int, periods: int, timeout: float, mem: str) -> dict[
 def _print(rows: list[dict[str, Any]]) -> None:
     print(
         f"{'tool':<13}{'units':>10}{'rows':>13}{'seconds':>10}{'rows/s':>13}"
-        f"{'peak MiB':>10}{'est. MiB':>10}  status"
+        f"{'peak MiB':>10}{'est. MiB':>10}{'gen. s':>9}  status"
     )
     for r in rows:
         if r.get("status") == "ok":
             print(
                 f"{r['tool']:<13}{r['units']:>10,}{r['rows']:>13,}{r['seconds']:>10.2f}"
                 f"{r['rows'] / r['seconds']:>13,.0f}{r['peak_rss_mib']:>10.0f}"
-                f"{r['peak_increment_mib']:>10.0f}  ok"
+                f"{r['peak_increment_mib']:>10.0f}{r.get('generate_seconds', 0.0):>9.1f}  ok"
             )
         else:
             print(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from evaluation.demo.plans import run_plans
 from evaluation.demo.progress import Steps
 from evaluation.demo.steps import (
     DemoContext,
@@ -68,6 +69,8 @@ def run_demo(
             render_reports(ctx)
         with steps.step("Summarising participants and outcome trajectories"):
             summarise_panel(ctx)
+        with steps.step("Running the evaluation plans (designs/*.yaml) and rating the evidence"):
+            run_plans(ctx)
         with steps.step("Writing index.html"):
             index = write_index(ctx)
     return index

@@ -20,6 +20,7 @@ from evaluation.demo.impact import (
     true_simple_effect,
 )
 from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
+from evaluation.demo.plans import add_plans_section
 from evaluation.process import process_measures, process_report
 from evaluation.registers import PersonMonthPanel, build_person_month_panel
 from evaluation.reporting import (
@@ -55,6 +56,7 @@ class DemoContext:
     did: list[PilotDid] = field(default_factory=list)
     matching: DemoMatching | None = None
     reports: list[Path] = field(default_factory=list)
+    plans: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def data_dir(self) -> Path:
@@ -425,6 +427,7 @@ def write_index(ctx: DemoContext) -> Path:
         _add_did_section(page, ctx.did, data)
     if ctx.matching is not None:
         _add_matching_section(page, ctx.matching)
+    add_plans_section(page, ctx.plans)
     if ctx.overview is not None:
         _add_workbooks_section(page, ctx.overview)
     if ctx.submissions is not None:

@@ -6,6 +6,7 @@
   diagnostics -> rating -> tidy files + manifest).
 * :mod:`evaluation.plans.evidence`: the Maryland SMS rating with reasons.
 * :mod:`evaluation.plans.commands`: ``pilot-eval plan check`` and ``pilot-eval run``.
+* :mod:`evaluation.plans.spark`: the Spark backend (``backend="spark"``; needs pyspark).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from evaluation.plans.model import Plan, plan_schema, write_schema
 from evaluation.plans.runner import (
     BACKENDS,
     DESIGNS_DIR,
+    Prebuilt,
     RunResult,
     evidence_summary,
     run_designs,
@@ -28,6 +30,7 @@ __all__ = [
     "Diagnostics",
     "EvidenceRating",
     "Plan",
+    "Prebuilt",
     "RunResult",
     "evidence_summary",
     "load_plan",

@@ -6,11 +6,12 @@ so two runs of the same plan on the same inputs give byte-identical files, whate
 row order of the inputs; run-specific facts (time, paths, versions, hashes) go only into
 ``manifest.json``.
 
-Scale out: the data steps go through a :class:`Backend` (today only ``"local"``: pandas
-and in-process DuckDB). A Spark or Ibis backend can be added later by implementing
-:class:`Backend` (load inputs, build the panel) and registering it in :data:`BACKENDS`;
-the estimators consume the DuckDB panel relation and the matching frame, so a new backend
-only needs to provide those.
+Scale out: the data steps go through a :class:`Backend` registered in :data:`BACKENDS`:
+``"local"`` (pandas and in-process DuckDB) and ``"spark"`` (:mod:`evaluation.plans.spark`:
+inputs and panel as local, the staggered DiD's cell sums in Spark SQL, then the same numpy
+kernel). A backend may provide ``did_fit(con, table, **att_gt options)``, its own fit of
+the no-covariate staggered DiD on the DiD input table; without it the runner calls
+:func:`~evaluation.estimators.did.att_gt` on the DuckDB table.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ from evaluation.plans.evidence import Diagnostics, EvidenceRating, rate_evidence
 from evaluation.plans.load import load_plan
 from evaluation.plans.model import Plan, SyntheticData
 from evaluation.registers import DuckTable, PersonMonthPanel, build_person_month_panel
-from evaluation.synthetic import PILOTS_BY_NAME, generate_registers
+from evaluation.reporting.impact_results import did_cell_table
+from evaluation.synthetic import PILOTS_BY_NAME, SyntheticRegisters, generate_registers
 
 #: Packages whose versions go into the manifest.
 MANIFEST_PACKAGES = (
@@ -138,6 +140,40 @@ def _read_table(path: Path, dates: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def _inputs(
+    spells: pd.DataFrame,
+    participants: pd.DataFrame,
+    persons: pd.DataFrame,
+    start: str,
+    end: str,
+    hashes: dict[str, str],
+) -> Inputs:
+    """Inputs in canonical row order, with their content hashes added to ``hashes``."""
+    spells = _canonical(spells, [c for c in ("person_id", "start", "code", "end") if c in spells])
+    participants = _canonical(participants, ["person_id"])
+    persons = _canonical(persons, ["person_id"])
+    for name, frame in (("spells", spells), ("participants", participants), ("persons", persons)):
+        hashes[f"{name}_content_sha256"] = _frame_hash(frame)
+    return Inputs(spells, participants, persons, start, end, hashes)
+
+
+@dataclass(frozen=True)
+class Prebuilt:
+    """A synthetic extract and its person-month panel built by the caller (e.g. the demo).
+
+    :func:`run_designs` uses them for every plan whose data source is exactly
+    ``synthetic`` (after any override) and has no own ``window``, instead of generating the
+    extract and building the panel again. The panel must be the whole-window panel of
+    ``data`` with every person (as :func:`evaluation.registers.build_person_month_panel`
+    with ``participants`` and ``persons`` builds it); the runner adds and drops work tables
+    in its DuckDB connection but never closes it.
+    """
+
+    synthetic: SyntheticData
+    data: SyntheticRegisters
+    panel: PersonMonthPanel
+
+
 class LocalBackend:
     """pandas + in-process DuckDB (the default)."""
 
@@ -169,18 +205,7 @@ class LocalBackend:
             start, end = "", ""
         if plan.data.window is not None:
             start, end = plan.data.window.start, plan.data.window.end
-        spells = _canonical(
-            spells, [c for c in ("person_id", "start", "code", "end") if c in spells]
-        )
-        participants = _canonical(participants, ["person_id"])
-        persons = _canonical(persons, ["person_id"])
-        for name, frame in (
-            ("spells", spells),
-            ("participants", participants),
-            ("persons", persons),
-        ):
-            hashes[f"{name}_content_sha256"] = _frame_hash(frame)
-        return Inputs(spells, participants, persons, start, end, hashes)
+        return _inputs(spells, participants, persons, start, end, hashes)
 
     def panel(self, inputs: Inputs) -> PersonMonthPanel:
         """The person-month panel of the whole window, every person included."""
@@ -193,8 +218,17 @@ class LocalBackend:
         )
 
 
-#: Available backends by name.
-BACKENDS: dict[str, Callable[[], Backend]] = {"local": LocalBackend}
+def _spark_backend() -> Backend:
+    from evaluation.plans.spark import SparkBackend  # needs pyspark
+
+    return SparkBackend()
+
+
+#: Available backends by name. ``spark`` computes the staggered DiD's cell sums in Spark
+#: SQL (needs pyspark; see :mod:`evaluation.plans.spark`).
+BACKENDS: dict[str, Callable[[], Backend]] = {"local": LocalBackend, "spark": _spark_backend}
+#: A backend's own staggered DiD fit: ``(DuckDB connection, table, **att_gt options)``.
+DidFit = Callable[..., Any]
 
 
 # ----------------------------------------------------------------------------- results
@@ -217,6 +251,7 @@ class RunResult:
     evidence_reasons: pd.DataFrame
     ratings: dict[tuple[str, str], EvidenceRating]
     manifest: dict[str, Any]
+    reports: tuple[Path, ...] = ()
 
     def tidy(self) -> pd.DataFrame:
         """The effects table (one row per pilot, outcome and estimate)."""
@@ -248,6 +283,8 @@ class _Collect:
     checks: list[dict[str, Any]] = field(default_factory=list)
     deviations: list[dict[str, Any]] = field(default_factory=list)
     ratings: dict[tuple[str, str], EvidenceRating] = field(default_factory=dict)
+    #: (design, pilot, outcome, result object, writer options) for the plan's reports
+    report_items: list[tuple[str, str, str, Any, dict[str, Any]]] = field(default_factory=list)
 
     def deviate(self, pilot: str, outcome: str, plan_item: str, kind: str, detail: str) -> None:
         row = {"pilot": pilot, "outcome": outcome, "plan_item": plan_item, "kind": kind}
@@ -318,7 +355,13 @@ def _agree(a: float, se_a: float, b: float, se_b: float) -> bool:
 
 
 def _run_did(
-    plan: Plan, panel: PersonMonthPanel, inputs: Inputs, pilot: str, outcome: str, c: _Collect
+    plan: Plan,
+    panel: PersonMonthPanel,
+    inputs: Inputs,
+    pilot: str,
+    outcome: str,
+    c: _Collect,
+    did_fit: DidFit | None = None,
 ) -> None:
     opts = plan.design
     ids = _comparison_ids(plan, inputs, pilot)
@@ -341,17 +384,20 @@ def _run_did(
         n_t, n_c = int(counts[0]), int(counts[1])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = att_gt(
-                panel.con.table(table),
-                outcome="y",
-                time="month_index",
-                unit="person_id",
-                cohort="cohort",
-                control_group=control_group,  # type: ignore[arg-type]
-                method=opts.method,
-                base_period=opts.base_period,
-                anticipation=opts.anticipation,
-            )
+            options: dict[str, Any] = {
+                "outcome": "y",
+                "time": "month_index",
+                "unit": "person_id",
+                "cohort": "cohort",
+                "control_group": control_group,
+                "method": opts.method,
+                "base_period": opts.base_period,
+                "anticipation": opts.anticipation,
+            }
+            if did_fit is None:
+                res = att_gt(panel.con.table(table), **options)
+            else:
+                res = did_fit(panel.con, table, **options)
         return res, [str(w.message) for w in caught], n_t, n_c
 
     rel = did_input(panel, pilot=pilot, outcome=outcome, comparison_ids=ids)
@@ -387,16 +433,17 @@ def _run_did(
         }
     )
     c.event_study.append(dyn.tidy().assign(**base).loc[:, _first(base, dyn.tidy())])
-    c.att_gt.append(res.tidy().assign(**base).loc[:, _first(base, res.tidy())])
+    cells = did_cell_table(res)
+    c.att_gt.append(cells.assign(**base).loc[:, _first(base, cells)])
     test = event_study_pretrend(dyn)
-    cells = res.pretrend_test()
+    cell_test = res.pretrend_test()
     c.diagnostics.append(
         {
             **base,
             "pretrend_statistic": test[0] if test else np.nan,
             "pretrend_df": test[1] if test else 0,
             "pretrend_p_value": test[2] if test else np.nan,
-            "cell_pretrend_p_value": cells.p_value if cells else np.nan,
+            "cell_pretrend_p_value": cell_test.p_value if cell_test else np.nan,
             "balance_ok": pd.NA,
             "matched_share": np.nan,
             "attrition": np.nan,
@@ -405,11 +452,13 @@ def _run_did(
         }
     )
     passed: list[bool] = []
+    alternatives: dict[str, Any] = {}
     if "notyettreated_comparison" in plan.sensitivity:
         other = "notyettreated" if opts.control_group == "nevertreated" else "nevertreated"
         alt, alt_notes, _, _ = estimate(other)
         for note in alt_notes:
             c.deviate(pilot, outcome, "sensitivity", "estimator_note", note)
+        alternatives[other] = alt
         s = alt.aggregate("simple")
         ok = _agree(simple.estimate, simple.std_error, s.estimate, s.std_error)
         passed.append(ok)
@@ -425,6 +474,9 @@ def _run_did(
             }
         )
     panel.con.execute(f"DROP TABLE IF EXISTS {table}")
+    c.report_items.append(
+        ("did", pilot, outcome, res, {"min_e": lo, "max_e": hi, "sensitivity": alternatives})
+    )
     if plan.covariates:
         c.deviate(
             pilot,
@@ -512,6 +564,18 @@ def _run_matching(
         return m, eff
 
     m, eff = fit(list(plan.covariates))
+    c.report_items.append(
+        (
+            "matching",
+            pilot,
+            outcome,
+            m,
+            {
+                "primary": "did" if design == "matched_did" else "att",
+                "rosenbaum": "rosenbaum_bounds" in plan.sensitivity and not opts.replace,
+            },
+        )
+    )
     base = {"pilot": pilot, "outcome": outcome, "design": design}
     sizes = {str(r["group"]): r for r in m.sample_sizes().to_dict(orient="records")}
     n_t, n_c = int(sizes["treated"]["matched"]), int(sizes["control"]["matched"])
@@ -674,7 +738,15 @@ def run_plan(plan_path: str | Path, out: str | Path, *, backend: str = "local") 
     engine = BACKENDS[backend]()
     prep = _prepare(engine, plan, path.parent)
     try:
-        return _execute(plan, path, Path(out), prep, engine.name, overrides={})
+        return _execute(
+            plan,
+            path,
+            Path(out),
+            prep,
+            engine.name,
+            overrides={},
+            did_fit=getattr(engine, "did_fit", None),
+        )
     finally:
         prep.panel.con.close()
 
@@ -686,6 +758,21 @@ class _Prepared:
     inputs: Inputs
     panel: PersonMonthPanel
     checks: tuple[dict[str, Any], ...]
+
+
+def _from_prebuilt(pre: Prebuilt) -> _Prepared:
+    data = pre.data
+    inputs = _inputs(
+        data.spells,
+        data.participants,
+        data.persons,
+        f"{data.months[0]:%Y-%m}",
+        f"{data.months[-1]:%Y-%m}",
+        {},
+    )
+    spells_check = _check_row("spells", "", "", validate("spells", inputs.spells))
+    panel_check = _check_row("panel", "", "", validate("panel", pre.panel))
+    return _Prepared(inputs, pre.panel, (spells_check, panel_check))
 
 
 def _prepare(engine: Backend, plan: Plan, plan_dir: Path) -> _Prepared:
@@ -704,6 +791,7 @@ def _execute(
     backend: str,
     *,
     overrides: dict[str, Any],
+    did_fit: DidFit | None = None,
 ) -> RunResult:
     if plan.treatment.entry != "client_sheet":
         raise OptionError(
@@ -719,7 +807,7 @@ def _execute(
     for pilot in plan.pilots:
         for outcome in plan.outcomes:
             if plan.design.kind == "staggered_did":
-                _run_did(plan, panel, inputs, pilot, outcome, c)
+                _run_did(plan, panel, inputs, pilot, outcome, c, did_fit)
             else:
                 _run_matching(plan, panel, inputs, pilot, outcome, c)
             if plan.subgroups and plan.design.kind == "staggered_did":
@@ -731,14 +819,16 @@ def _execute(
                     "subgroup analyses are run for matching designs only in this version",
                 )
     for i, rep in enumerate(plan.reports):
-        c.deviate(
-            "",
-            "",
-            f"reports[{i}]",
-            "not_run",
-            f"{rep.kind} report ({rep.language}) not rendered by the plan runner yet; "
-            "render it from the tidy results",
-        )
+        if rep.kind == "compare":
+            c.deviate(
+                "",
+                "",
+                f"reports[{i}]",
+                "not_run",
+                f"compare report ({rep.language}) not rendered: it needs the pilots' "
+                "self-evaluation tables (indicators, traffic lights, process, destinations), "
+                "which a plan run does not produce; render it with pilot-eval report compare",
+            )
     return _write(plan, path, out, inputs, c, backend, overrides)
 
 
@@ -749,13 +839,16 @@ def run_designs(
     persons: int | None = None,
     seed: int | None = None,
     backend: str = "local",
+    prebuilt: Prebuilt | None = None,
 ) -> dict[str, RunResult]:
     """Run every plan ``designs/*.yaml`` (or one file) into ``out/<plan file stem>/``.
 
     Plans on the same data share one loaded extract and panel. ``persons``/``seed``
     override the synthetic data source of every plan (e.g. from ``pilot-eval demo``); the
-    override is recorded as a deviation and in each manifest. A summary of all plans
-    (:func:`evidence_summary`) is written to ``out/summary.csv``.
+    override is recorded as a deviation and in each manifest. ``prebuilt`` hands over an
+    extract and panel the caller already has (see :class:`Prebuilt`); the results are the
+    same as without it. A summary of all plans (:func:`evidence_summary`) is written to
+    ``out/summary.csv``.
     """
     if backend not in BACKENDS:
         raise OptionError(
@@ -789,15 +882,29 @@ def run_designs(
                     plan = plan.model_copy(
                         update={"data": plan.data.model_copy(update={"synthetic": new})}
                     )
-            key = f"{plan.data.model_dump_json()}|{path.parent.resolve()}"
+            pre = (
+                prebuilt
+                if prebuilt is not None
+                and plan.data.synthetic == prebuilt.synthetic
+                and plan.data.window is None
+                else None
+            )
+            key = "prebuilt" if pre else f"{plan.data.model_dump_json()}|{path.parent.resolve()}"
             if key not in cache:
-                cache[key] = _prepare(engine, plan, path.parent)
+                cache[key] = _from_prebuilt(pre) if pre else _prepare(engine, plan, path.parent)
             results[path.stem] = _execute(
-                plan, path, target / path.stem, cache[key], engine.name, overrides=overrides
+                plan,
+                path,
+                target / path.stem,
+                cache[key],
+                engine.name,
+                overrides=overrides,
+                did_fit=getattr(engine, "did_fit", None),
             )
     finally:
-        for prep in cache.values():
-            prep.panel.con.close()
+        for name, prep in cache.items():
+            if name != "prebuilt":  # the caller's connection stays open
+                prep.panel.con.close()
     _write_csv(evidence_summary(results), target / "summary.csv")
     return results
 
@@ -916,19 +1023,13 @@ def _write(
     }
     for name, table in tables.items():
         _write_csv(table, out / f"{name}.csv")
-    results = {
-        "study": plan.study.model_dump(),
-        "plan_version": plan.version,
-        "design": plan.design.kind,
-        "pilots": plan.pilots,
-        "outcomes": plan.outcomes,
-        "evidence": ev_rows,
-        "n_deviations": len(dev),
-        "files": [f"{name}.csv" for name in tables],
-    }
-    (out / "results.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    _write_results_json(plan, out, tables, ev_rows, [])
+    n_before = len(c.deviations)
+    reports = _render_reports(plan, out, c, tables)
+    if len(c.deviations) > n_before:  # a report failed: record it in the results too
+        tables["deviations"] = _frame(c.deviations, list(tables["deviations"].columns))
+        _write_csv(tables["deviations"], out / "deviations.csv")
+    _write_results_json(plan, out, tables, ev_rows, reports)
     manifest = {
         "plan": {
             "file": str(path.resolve()),
@@ -950,6 +1051,7 @@ def _write(
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "output_dir": str(out.resolve()),
         "outputs": {name: _sha256(out / name) for name in OUTPUT_FILES},
+        "reports": {name: _sha256(out / name) for name in reports},
     }
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
@@ -960,5 +1062,101 @@ def _write(
         out=out,
         ratings=dict(c.ratings),
         manifest=manifest,
+        reports=tuple(out / name for name in reports),
         **tables,
     )
+
+
+def _write_results_json(
+    plan: Plan,
+    out: Path,
+    tables: dict[str, pd.DataFrame],
+    evidence: list[dict[str, Any]],
+    reports: list[str],
+) -> None:
+    results = {
+        "study": plan.study.model_dump(),
+        "plan_version": plan.version,
+        "design": plan.design.kind,
+        "pilots": plan.pilots,
+        "outcomes": plan.outcomes,
+        "evidence": evidence,
+        "n_deviations": len(tables["deviations"]),
+        "files": [f"{name}.csv" for name in tables],
+        "reports": reports,
+    }
+    (out / "results.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
+def _render_reports(
+    plan: Plan, out: Path, c: _Collect, tables: dict[str, pd.DataFrame]
+) -> list[str]:
+    """Render the plan's impact reports into ``out/reports`` (paths relative to ``out``).
+
+    The report reads the tidy tables of :mod:`evaluation.reporting.impact_results`
+    (written to ``out/reports/results``) plus the plan's evidence rating and deviations
+    (``plan_evidence.csv``, ``plan_deviations.csv``). A report that cannot be rendered is
+    recorded as a deviation.
+    """
+    wanted = [(i, r) for i, r in enumerate(plan.reports) if r.kind == "impact"]
+    if not wanted:
+        return []
+    from evaluation.reporting import REPORTS_DIR, render_report
+    from evaluation.reporting.impact_results import write_did_results, write_matching_results
+
+    folder = out / "reports"
+    data = folder / "results"
+    if data.exists():
+        for old in data.iterdir():  # the writers upsert; start afresh
+            if old.is_file():
+                old.unlink()
+    data.mkdir(parents=True, exist_ok=True)
+    for design, pilot, outcome, result, opts in c.report_items:
+        if design == "did":
+            write_did_results(
+                data,
+                result,
+                pilot=pilot,
+                outcome=outcome,
+                min_e=opts["min_e"],
+                max_e=opts["max_e"],
+                sensitivity=opts["sensitivity"],
+            )
+        else:
+            write_matching_results(
+                data,
+                result,
+                pilot=pilot,
+                outcome=outcome,
+                primary=opts["primary"],
+                rosenbaum=opts["rosenbaum"],
+            )
+    _write_csv(tables["evidence"], data / "plan_evidence.csv")
+    rendered: list[str] = []
+    done: set[str] = set()
+    for i, rep in wanted:
+        name = f"reports/impact-{rep.language}.html"
+        if name in done:
+            c.deviate("", "", f"reports[{i}]", "not_run", f"duplicate of an earlier report {name}")
+            continue
+        done.add(name)
+        # the deviations as known now (a later failure is added to deviations.csv only)
+        _write_csv(
+            _frame(c.deviations, ["pilot", "outcome", "plan_item", "kind", "detail"]),
+            data / "plan_deviations.csv",
+        )
+        try:
+            render_report(
+                REPORTS_DIR / "impact.qmd",
+                params={"results_dir": str(data), "pilot": "", "threshold": 5},
+                output=out / name,
+                format="html",
+                lang=rep.language,
+            )
+        except PilotEvalError as exc:
+            c.deviate("", "", f"reports[{i}]", "not_run", f"impact report failed: {exc.what}")
+            continue
+        rendered.append(name)
+    return rendered

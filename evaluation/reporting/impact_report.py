@@ -8,7 +8,7 @@ number in the report is a number of these tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +88,41 @@ class ImpactReport:
     software_table: pd.DataFrame
     inputs_table: pd.DataFrame
     tables_table: pd.DataFrame
+    #: Evidence rating of an evaluation plan run (``plan_evidence.csv``); empty without a plan.
+    evidence_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Deviations from the plan (``plan_deviations.csv``); ``None`` without a plan.
+    deviations_table: pd.DataFrame | None = None
+
+
+def _plan_tables(
+    folder: Path, t: Translator, pilot: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Evidence rating and deviations of a plan run, translated (empty/None without)."""
+    path = folder / "plan_evidence.csv"
+    if not path.exists():
+        return pd.DataFrame(), None
+    ev = read_table(folder, "plan_evidence")
+    dev = read_table(folder, "plan_deviations").fillna("")
+    if pilot:
+        ev = ev[ev["pilot"] == pilot]
+        dev = dev[dev["pilot"].isin(["", pilot])]
+    ev_cols = {
+        "pilot": t("col.pilot"),
+        "outcome": t("col.outcome"),
+        "level": t("col.sms_level"),
+        "label": t("col.rating"),
+        "reasons": t("col.reasons"),
+    }
+    dev_cols = {
+        "pilot": t("col.pilot"),
+        "outcome": t("col.outcome"),
+        "plan_item": t("col.plan_item"),
+        "kind": t("col.deviation"),
+        "detail": t("col.detail"),
+    }
+    ev = ev[[c for c in ev_cols if c in ev.columns]].rename(columns=ev_cols)
+    dev = dev[[c for c in dev_cols if c in dev.columns]].rename(columns=dev_cols)
+    return ev.reset_index(drop=True), dev.reset_index(drop=True)
 
 
 def _scale(design: dict[str, str]) -> float:
@@ -538,6 +573,7 @@ def build_impact(
     soft = pd.concat([soft, rend], ignore_index=True)
     inputs = manifest.get("inputs", {})
     tables = manifest.get("tables", {})
+    evidence, deviations = _plan_tables(folder, t, pilot)
     return ImpactReport(
         lang=lang,
         threshold=int(threshold),
@@ -550,6 +586,8 @@ def build_impact(
         tables_table=pd.DataFrame(
             {t("col.file"): list(tables), "SHA-256": [str(h)[:16] for h in tables.values()]}
         ),
+        evidence_table=evidence,
+        deviations_table=deviations,
     )
 
 

@@ -91,7 +91,7 @@ from evaluation.errors import InputDataError, OptionError, ReportError
 from evaluation.reporting.disclosure import assert_no_identifiers
 
 if TYPE_CHECKING:
-    from evaluation.estimators.did import AttGtResult, TwfeComparison
+    from evaluation.estimators.did import AggregateResult, AttGtResult, TwfeComparison
     from evaluation.estimators.matching import MatchResult
     from evaluation.estimators.matching._results import RefutationResult
 
@@ -349,8 +349,8 @@ def _design_table(items: Mapping[str, object]) -> pd.DataFrame:
     return pd.DataFrame({"key": list(items), "value": [str(v) for v in items.values()]})
 
 
-def _aggregation_rows(result: AttGtResult, kind: str, **window: Any) -> pd.DataFrame:
-    agg = result.aggregate(kind, **window)  # type: ignore[arg-type]
+def _aggregation_rows(agg: AggregateResult) -> pd.DataFrame:
+    kind = agg.kind
     overall = pd.DataFrame(
         [
             {
@@ -368,22 +368,59 @@ def _aggregation_rows(result: AttGtResult, kind: str, **window: Any) -> pd.DataF
     )
     if kind == "simple":
         return overall
-    tab = agg.tidy()
+    # Without a bootstrap the written interval is pointwise: skip the (costly, unused)
+    # simulated sup-t critical value that ``agg.tidy()`` would compute.
+    est, se = agg.element_estimate, agg.element_std_error
+    lo_p, hi_p = est - agg.crit_pointwise * se, est + agg.crit_pointwise * se
+    if agg.bootstrap:
+        lo, hi = est - agg.crit_uniform * se, est + agg.crit_uniform * se
+    else:
+        lo, hi = lo_p, hi_p
     el = pd.DataFrame(
         {
             "kind": kind,
-            "label": tab[agg.label_name].astype("Int64"),
+            "label": pd.array(agg.labels.astype(np.int64), dtype="Int64"),
             "overall": False,
-            "estimate": tab["estimate"],
-            "std_error": tab["std_error"],
-            "conf_low": tab["conf_low"],
-            "conf_high": tab["conf_high"],
-            "conf_low_pointwise": tab["conf_low_pointwise"],
-            "conf_high_pointwise": tab["conf_high_pointwise"],
+            "estimate": est,
+            "std_error": se,
+            "conf_low": lo,
+            "conf_high": hi,
+            "conf_low_pointwise": lo_p,
+            "conf_high_pointwise": hi_p,
         }
     )
     overall["label"] = overall["label"].astype("Int64")
     return pd.concat([overall, el], ignore_index=True)
+
+
+def did_cell_table(result: AttGtResult) -> pd.DataFrame:
+    """``result.tidy()`` without the simultaneous band unless there is a bootstrap.
+
+    Without bootstrap draws the reported interval is pointwise, so the costly sup-t
+    critical value over all cells (``crit_uniform``) is not computed; the columns are
+    those of ``result.tidy()`` less ``conf_low_uniform`` and ``conf_high_uniform``.
+    """
+    if result.draws is not None:
+        return result.tidy()
+    crit = result.crit_pointwise
+    lo, hi = result.estimate - crit * result.std_error, result.estimate + crit * result.std_error
+    return pd.DataFrame(
+        {
+            "cohort": result.cohort.astype(np.int64),
+            "time": result.time,
+            "estimate": result.estimate,
+            "std_error": result.std_error,
+            "conf_low": lo,
+            "conf_high": hi,
+            "event_time": (result.time - result.cohort).astype(np.int64),
+            "base_period": result.base_period,
+            "post": result.cohort <= result.time,
+            "n_treated": result.n_treated,
+            "n_control": result.n_control,
+            "conf_low_pointwise": lo,
+            "conf_high_pointwise": hi,
+        }
+    )
 
 
 def write_did_results(
@@ -462,14 +499,16 @@ def write_did_results(
     written.append(
         _upsert(root, "did_design", _with_keys(_design_table(design), pilot, outcome), key)
     )
-    cells = result.tidy()[["cohort", *IMPACT_TABLES["did_att_gt"][1:]]]
+    tab = did_cell_table(result)
+    cells = tab[["cohort", *IMPACT_TABLES["did_att_gt"][1:]]]
     written.append(_upsert(root, "did_att_gt", _with_keys(cells, pilot, outcome), key))
+    simple = result.aggregate("simple")
     aggs = pd.concat(
         [
-            _aggregation_rows(result, "simple"),
-            _aggregation_rows(result, "dynamic", min_e=min_e, max_e=max_e),
-            _aggregation_rows(result, "group"),
-            _aggregation_rows(result, "calendar"),
+            _aggregation_rows(simple),
+            _aggregation_rows(result.aggregate("dynamic", min_e=min_e, max_e=max_e)),
+            _aggregation_rows(result.aggregate("group")),
+            _aggregation_rows(result.aggregate("calendar")),
         ],
         ignore_index=True,
     )
@@ -482,7 +521,6 @@ def write_did_results(
         columns=list(IMPACT_TABLES["did_pretrend"]),
     )
     written.append(_upsert(root, "did_pretrend", _with_keys(pre, pilot, outcome), key))
-    simple = result.aggregate("simple")
     sens_rows = [("main", simple.estimate, simple.std_error)]
     for name, alt in (sensitivity or {}).items():
         a = alt.aggregate("simple")
@@ -497,7 +535,6 @@ def write_did_results(
         bacon = twfe.bacon[list(IMPACT_TABLES["did_bacon"])]
         written.append(_upsert(root, "did_bacon", _with_keys(bacon, pilot, outcome), key))
     # Sample flow: persons per cohort (first month in the pilot) and the comparison group.
-    tab = result.tidy()
     per_cohort = tab.groupby("cohort", sort=True)["n_treated"].max()
     n_treated = int(per_cohort.sum())
     flow_rows = [
@@ -715,6 +752,7 @@ def read_manifest(folder: Path | str) -> dict[str, Any]:
 __all__ = [
     "EFFECT_COLUMNS",
     "IMPACT_TABLES",
+    "did_cell_table",
     "read_manifest",
     "read_table",
     "sha256_file",

@@ -31,7 +31,7 @@ design: {{kind: staggered_did}}
 covariates: [age]
 sensitivity: [notyettreated_comparison]
 subgroups: [{{name: women, covariate: female}}]
-reports: [{{kind: impact, language: fi}}]
+reports: [{{kind: impact, language: fi}}, {{kind: compare, language: en}}]
 seed: 3
 """
 
@@ -52,7 +52,12 @@ seed: 3
 
 
 def _tidy_files(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if "manifest" not in p.name}
+    """Every CSV and JSON result (also the report tables), manifests excluded."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.suffix in (".csv", ".json") and "manifest" not in p.name
+    }
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +72,7 @@ def did_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path
 
 def test_did_run_writes_every_output(did_runs: tuple[Path, Path, Path]) -> None:
     _, a, _ = did_runs
-    assert {p.name for p in a.iterdir()} == {*OUTPUT_FILES, "manifest.json"}
+    assert {p.name for p in a.iterdir() if p.is_file()} == {*OUTPUT_FILES, "manifest.json"}
     effects = pd.read_csv(a / "effects.csv")
     assert effects[["pilot", "design", "analysis"]].values.tolist() == [
         ["Yhdessä hyvä Ote", "staggered_did", "main"]
@@ -87,7 +92,11 @@ def test_did_deviations_recorded(did_runs: tuple[Path, Path, Path]) -> None:
     _, a, _ = did_runs
     dev = pd.read_csv(a / "deviations.csv", keep_default_na=False)
     items = set(dev["plan_item"])
-    assert {"covariates", "subgroups", "reports[0]"} <= items
+    assert {"covariates", "subgroups", "reports[1]"} <= items
+    assert "reports[0]" not in items  # the impact report was rendered
+    compare = dev[dev["plan_item"] == "reports[1]"]
+    assert compare["kind"].tolist() == ["not_run"]
+    assert "self-evaluation tables" in compare["detail"].iloc[0]
     assert "sensitivity" in items  # the not-yet-treated rerun has no never-treated units
 
 
@@ -204,3 +213,55 @@ def test_run_designs_shares_data_and_records_override(
     summary = pd.read_csv(out / "summary.csv")
     assert summary["pilot"].tolist() == ["Yhdessä hyvä Ote", "KP Ote"]
     assert summary["sms_level"].between(1, 4).all()
+
+
+def test_did_run_renders_the_impact_report_with_rating_and_deviations(
+    did_runs: tuple[Path, Path, Path],
+) -> None:
+    _, a, _ = did_runs
+    report = a / "reports" / "impact-fi.html"
+    text = report.read_text(encoding="utf-8")
+    assert "Näytön vahvuus (Maryland SMS)" in text
+    assert "Poikkeamat arviointisuunnitelmasta" in text
+    evidence = pd.read_csv(a / "evidence.csv")
+    assert evidence["reasons"].iloc[0].split(";")[0] in text  # the rating's reasons
+    assert "self-evaluation tables" in text  # the compare report's deviation
+    results = json.loads((a / "results.json").read_text(encoding="utf-8"))
+    assert results["reports"] == ["reports/impact-fi.html"]
+    manifest = json.loads((a / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["reports"]) == {"reports/impact-fi.html"}
+    # the report's own tidy tables: the same estimate as the plan's effects
+    effects = pd.read_csv(a / "effects.csv")
+    shown = pd.read_csv(a / "reports" / "results" / "effects.csv")
+    assert shown["estimate"].iloc[0] == pytest.approx(100 * effects["estimate"].iloc[0], rel=1e-12)
+
+
+def test_prebuilt_data_give_the_same_results_and_stay_open(
+    did_runs: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    from evaluation.demo.page import Page
+    from evaluation.demo.plans import add_plans_section, plans_table
+    from evaluation.plans import Prebuilt, run_designs
+    from evaluation.plans.model import SyntheticData
+    from evaluation.registers import build_person_month_panel
+
+    plan, single, _ = did_runs
+    data = generate_registers(persons=PERSONS, seed=SEED)
+    panel = build_person_month_panel(  # as the demo builds it (input row order as generated)
+        data.spells,
+        start=data.months[0],
+        end=data.months[-1],
+        participants=data.participants,
+        persons=data.persons["person_id"],
+    )
+    pre = Prebuilt(SyntheticData(persons=PERSONS, seed=SEED), data, panel)
+    results = run_designs(plan, tmp_path / "out", prebuilt=pre)
+    assert panel.con.sql("SELECT count(*) FROM " + panel.table).fetchall()[0][0] > 0
+    got = _tidy_files(tmp_path / "out" / plan.stem)
+    assert got == _tidy_files(single)
+    table = plans_table(results, out=tmp_path)
+    assert table["report"].tolist() == [f"out/{plan.stem}/reports/impact-fi.html"]
+    page = Page(title="t")
+    add_plans_section(page, table)
+    assert f"href='out/{plan.stem}/reports/impact-fi.html'" in page.sections[0]
+    panel.con.close()

@@ -10,7 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats
+from scipy import linalg, stats
+from scipy.linalg import lapack
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from evaluation.estimators.did.aggregate import Kind, aggregation_weights
 
@@ -66,36 +68,168 @@ def uniform_crit(
     if draws is not None:
         sup = np.abs((draws @ c.T) / se[ok]).max(axis=1)
     else:
-        cov = c @ vcov @ c.T
+        cov = _select_cov(c, vcov)
         sd = np.sqrt(np.diag(cov))
         corr = cov / np.outer(sd, sd)
-        b = rng.standard_normal((_SIM_DRAWS, len(sd))) @ _sqrt_psd(corr)
-        sup = np.abs(b).max(axis=1)
+        norm = rng.standard_normal((_SIM_DRAWS, len(sd)))
+        # norm @ sqrt(corr) through the numerical range only: corr often has a low rank
+        # (cells share comparison groups), so this is much cheaper than forming the root.
+        vals, vecs = _eigh((corr + corr.T) / 2)
+        keep = vals > vals.max() * 1e-10
+        root = vecs[:, keep] * np.sqrt(vals[keep])
+        sup = np.abs((norm @ vecs[:, keep]) @ root.T).max(axis=1)
     return max(float(np.quantile(sup, 1 - alpha, method="inverted_cdf")), z)
 
 
-def _sqrt_psd(mat: FloatArray) -> FloatArray:
-    """The symmetric square root of a PSD matrix (unique, so the draws do not depend on
-    eigenvector signs when the matrix is rank deficient, e.g. with few clusters)."""
-    vals, vecs = np.linalg.eigh((mat + mat.T) / 2)
-    return np.asarray(
-        (vecs * np.sqrt(np.where(vals > vals.max() * 1e-10, vals, 0.0))) @ vecs.T, dtype=np.float64
-    )
+def _eigh(mat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``numpy.linalg.eigh`` on one BLAS thread: for the few-hundred-square matrices here a
+    threaded eigensolver is slower, and several times slower on a busy machine."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        vals, vecs = np.linalg.eigh(mat)
+    return np.asarray(vals, dtype=np.float64), np.asarray(vecs, dtype=np.float64)
+
+
+def _select_cov(c: FloatArray, vcov: FloatArray) -> FloatArray:
+    """``c @ vcov @ c.T``, by indexing when the rows of ``c`` select coordinates."""
+    hit = c == 1.0
+    if c.shape[0] and (hit.sum(axis=1) == 1).all() and ((c == 0.0) | hit).all():
+        idx = np.argmax(hit, axis=1)
+        return np.asarray(vcov[np.ix_(idx, idx)], dtype=np.float64)
+    return np.asarray(c @ vcov @ c.T, dtype=np.float64)
+
+
+#: Relative eigenvalue tolerance for the numerical rank of the pre-trend correlation matrix.
+#: Eigenvalues computed from a Gram matrix carry rounding errors of about ``k * eps`` of the
+#: largest one; sqrt(eps) (~1.5e-8) separates those from genuine variation with a wide margin.
+_RANK_RTOL = float(np.sqrt(np.finfo(float).eps))
+#: Reciprocal condition number (1-norm estimate, within a factor ~k of the truth) above
+#: which the correlation matrix is certainly of full numerical rank: Cholesky is used.
+_FAST_RCOND = 1e-4
+#: Fewest treated units for a cell to enter the pre-trend test (one unit: no variance).
+_MIN_TREATED = 2
 
 
 @dataclass(frozen=True)
 class WaldTest:
-    """Wald test that all pre-treatment ATT(g, t) are zero (parallel pre-trends)."""
+    """Wald test that all pre-treatment ATT(g, t) are zero (parallel pre-trends).
+
+    The covariance of the pre-treatment cells can be singular, e.g. when a tiny cohort has
+    (nearly) constant outcomes or cells duplicate each other. The test then uses the
+    Moore-Penrose inverse on the covariance's numerical range, with ``df`` its numerical
+    rank (a generalised Wald test). R ``did`` instead returns no statistic in that case.
+
+    Attributes
+    ----------
+    statistic, df, p_value:
+        Chi-squared statistic, degrees of freedom (numerical rank) and p-value; ``nan``,
+        ``0`` and ``nan`` when the test is not available (see ``reason``).
+    n_cells:
+        Pre-treatment cells (reference cells of a universal base period excluded).
+    n_excluded:
+        Cells left out because their standard error is missing or (numerically) zero, or
+        because they have a single treated unit (no estimable treated-side variance).
+    rank:
+        Numerical rank of the correlation matrix of the remaining cells (equals ``df``).
+    reason:
+        Why the test is degenerate or unavailable; empty when the covariance is regular.
+    """
 
     statistic: float
     df: int
     p_value: float
+    n_cells: int = 0
+    n_excluded: int = 0
+    rank: int = 0
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        """True if a statistic could be computed."""
+        return self.df > 0 and bool(np.isfinite(self.statistic))
 
     def summary(self) -> str:
         """One line of text."""
-        return (
+        if not self.available:
+            return f"Pre-trend Wald test: not available ({self.reason})"
+        text = (
             f"Pre-trend Wald test: chi2({self.df}) = {self.statistic:.3f}, p = {self.p_value:.4f}"
         )
+        return f"{text} ({self.reason})" if self.reason else text
+
+
+def _solve_regular(corr: FloatArray, z: FloatArray) -> float | None:
+    """``z' corr^-1 z`` by Cholesky when ``corr`` is clearly regular, else ``None``.
+
+    A cheap path (a third of the flops of an eigen-decomposition): used only when the
+    estimated reciprocal condition number is far above the rank tolerance, so the
+    pseudo-inverse would keep every eigenvalue and give the same statistic.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):  # see _eigh
+        try:
+            factor = linalg.cho_factor(corr, lower=True, check_finite=False)
+        except linalg.LinAlgError:
+            return None
+        anorm = float(np.abs(corr).sum(axis=0).max())
+        rcond, info = lapack.dpocon(factor[0], anorm, uplo="L")
+        if info != 0 or not rcond > _FAST_RCOND:
+            return None
+        return float(z @ linalg.cho_solve(factor, z, check_finite=False))
+
+
+def wald_test(
+    estimate: FloatArray,
+    vcov: FloatArray,
+    std_error: FloatArray,
+    n_treated: IntArray | None = None,
+) -> WaldTest:
+    """Generalised Wald test that ``estimate`` is zero, robust to a singular ``vcov``.
+
+    Cells whose ``std_error`` is not finite (zero variance) are excluded, and so are cells
+    with fewer than ``_MIN_TREATED`` treated units (``n_treated``): the treated side of
+    their influence function is identically zero, so their variance is understated and a
+    single unit's outcome change would look infinitely significant. The statistic is
+    computed on the correlation scale (invariant to rescaling any cell) from the
+    eigen-decomposition, keeping eigenvalues above ``_RANK_RTOL`` times the largest, so
+    ``df`` is the numerical rank. Equal to ``a' V^-1 a`` when ``V`` is regular.
+    """
+    n_cells = len(estimate)
+    ok = np.isfinite(std_error) & np.isfinite(estimate)
+    n_zero = int(n_cells - ok.sum())
+    small = np.zeros(n_cells, dtype=bool) if n_treated is None else n_treated < _MIN_TREATED
+    n_small = int((ok & small).sum())
+    ok &= ~small
+    n_excl = n_zero + n_small
+    idx = np.nonzero(ok)[0]
+    parts = [f"{n_zero} cell(s) with zero variance excluded"] if n_zero else []
+    if n_small:
+        parts.append(f"{n_small} cell(s) with fewer than {_MIN_TREATED} treated units excluded")
+    why = "; ".join(parts)
+    if len(idx) == 0:
+        reason = "no pre-treatment cell has a positive variance" + (f" ({why})" if why else "")
+        return WaldTest(np.nan, 0, np.nan, n_cells, n_excl, 0, reason)
+    v = vcov[np.ix_(idx, idx)]
+    sd = np.sqrt(np.clip(np.diag(v), 0, None))
+    if not (sd > 0).all():  # cannot happen with a finite standard error, but be safe
+        reason = "covariance of the pre-treatment cells has a zero diagonal"
+        return WaldTest(np.nan, 0, np.nan, n_cells, n_excl, 0, reason)
+    corr = (v + v.T) / (2 * np.outer(sd, sd))
+    z = estimate[idx] / sd
+    regular = _solve_regular(corr, z)
+    if regular is not None:  # well conditioned: the classical statistic, k = rank
+        stat, rank = regular, len(idx)
+    else:
+        vals, vecs = _eigh(corr)
+        keep = vals > _RANK_RTOL * max(float(vals.max()), 0.0)
+        rank = int(keep.sum())
+        if rank == 0:
+            reason = "covariance of the pre-treatment cells is numerically zero"
+            return WaldTest(np.nan, 0, np.nan, n_cells, n_excl, 0, reason)
+        q = vecs[:, keep].T @ z
+        stat = float(np.sum(q**2 / vals[keep]))
+    if rank < len(idx):
+        note = f"singular covariance: rank {rank} of {len(idx)} cells, pseudo-inverse used"
+        why = f"{why}; {note}" if why else note
+    return WaldTest(stat, rank, float(stats.chi2.sf(stat, rank)), n_cells, n_excl, rank, why)
 
 
 def _ci(est: FloatArray, se: FloatArray, crit: float) -> tuple[FloatArray, FloatArray]:
@@ -412,15 +546,19 @@ class AttGtResult:
         )
 
     def pretrend_test(self) -> WaldTest | None:
-        """Wald test that all pre-treatment ATT(g, t) are zero; ``None`` without pre cells."""
-        pre = (self.cohort > self.time) & ~self.reference & np.isfinite(self.std_error)
-        idx = np.nonzero(pre)[0]
+        """Wald test that all pre-treatment ATT(g, t) are zero; ``None`` without pre cells.
+
+        Uses the analytic covariance (as R ``did``, also with a bootstrap). Cells with zero
+        variance or a single treated unit are excluded and a singular covariance is handled
+        by a pseudo-inverse on its numerical range (``df`` = rank); see :class:`WaldTest`
+        (``n_excluded``, ``rank``, ``reason``). When no direction has positive variance the
+        statistic is ``nan``.
+        """
+        idx = np.nonzero((self.cohort > self.time) & ~self.reference)[0]
         if len(idx) == 0:
             return None
-        v = self.vcov[np.ix_(idx, idx)]  # analytic, as R did (also with a bootstrap)
-        a = self.estimate[idx]
-        stat = float(a @ np.linalg.pinv(v) @ a)
-        return WaldTest(stat, len(idx), float(stats.chi2.sf(stat, len(idx))))
+        v = self.vcov[np.ix_(idx, idx)]
+        return wald_test(self.estimate[idx], v, self.std_error[idx], self.n_treated[idx])
 
     def summary(self) -> str:
         """Text summary: options, the ATT(g, t) table and the pre-trend test."""
