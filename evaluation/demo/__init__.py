@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from evaluation.demo.navigation import add_navigation
 from evaluation.demo.plans import run_plans
 from evaluation.demo.progress import Steps
 from evaluation.demo.steps import (
@@ -21,13 +22,33 @@ from evaluation.demo.steps import (
     generate_data,
     read_workbooks,
     render_reports,
+    slug,
     submit_workbooks_to_store,
     summarise_panel,
     write_index,
     write_results,
 )
+from evaluation.synthetic import PILOT_NAMES
 
-__all__ = ["run_demo"]
+__all__ = ["report_links", "run_demo"]
+
+
+def report_links(ctx: DemoContext) -> list[tuple[str, Path]]:
+    """Every rendered report of the demo with its label, in reading order."""
+    names = {
+        "compare.html": "comparison",
+        "vertailu.html": "vertailu (fi)",
+        "impact.html": "impact",
+    }
+    links = []
+    for path in ctx.reports:
+        label = names.get(path.name)
+        if label is None:  # pilot-<slug>.html: label with the pilot's name
+            label = next(
+                (str(p) for p in PILOT_NAMES if path.stem == f"pilot-{slug(str(p))}"), path.stem
+            )
+        links.append((label, path))
+    return links + ctx.plan_reports
 
 
 def run_demo(
@@ -73,4 +94,5 @@ def run_demo(
             run_plans(ctx)
         with steps.step("Writing index.html"):
             index = write_index(ctx)
+            add_navigation(ctx.out, report_links(ctx))
     return index

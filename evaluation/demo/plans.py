@@ -49,6 +49,11 @@ def run_plans(ctx: DemoContext) -> None:
         DESIGNS_DIR, ctx.out / "plans", persons=ctx.persons, seed=ctx.seed, prebuilt=prebuilt
     )
     ctx.plans = plans_table(results, out=ctx.out)
+    ctx.plan_reports = [
+        (f"plan: {res.plan.pilots[0] if res.plan.pilots else name}", res.reports[0])
+        for name, res in results.items()
+        if res.reports
+    ]
 
 
 def plans_table(results: dict[str, RunResult], *, out: Path) -> pd.DataFrame:

@@ -57,6 +57,7 @@ class DemoContext:
     matching: DemoMatching | None = None
     reports: list[Path] = field(default_factory=list)
     plans: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan_reports: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
     def data_dir(self) -> Path:
@@ -177,7 +178,7 @@ def render_reports(ctx: DemoContext) -> None:
     ]
     if ctx.overview is not None:
         for evaluation in ctx.overview.submissions.evaluations:
-            name = f"pilot-{_slug(str(evaluation.pilot))}.html"
+            name = f"pilot-{slug(str(evaluation.pilot))}.html"
             jobs.append(("pilot.qmd", {**params, "pilot": str(evaluation.pilot)}, name, "fi"))
     ctx.reports = [
         render_report(
@@ -187,7 +188,7 @@ def render_reports(ctx: DemoContext) -> None:
     ]
 
 
-def _slug(name: str) -> str:
+def slug(name: str) -> str:
     """ASCII file-name part of a pilot name (``Pähee Ote`` -> ``pahee-ote``)."""
     import unicodedata
 

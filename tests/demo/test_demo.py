@@ -46,3 +46,18 @@ def test_index_shows_no_person_identifiers(demo_dir: Path) -> None:
 def test_panel_and_truth_are_written_beside_the_data(demo_dir: Path) -> None:
     assert (demo_dir / "data" / "person_month_panel.parquet").stat().st_size > 0
     assert any(p.name.startswith("truth") for p in (demo_dir / "data").iterdir())
+
+
+def test_every_report_links_the_whole_report_set(demo_dir: Path) -> None:
+    reports = sorted(demo_dir.glob("reports/*.html")) + sorted(
+        demo_dir.glob("plans/*/reports/*.html")
+    )
+    assert len(reports) >= 4  # comparison (en, fi), impact, pilot and plan reports
+    for page in reports:
+        text = page.read_text(encoding="utf-8")
+        nav = re.search(r'<nav class="pe-nav".*?</nav>', text, re.S)
+        assert nav is not None, page
+        for href in re.findall(r'href="([^"]+)"', nav.group(0)):
+            assert (page.parent / href).resolve().exists(), (page, href)
+        for pilot in PILOT_NAMES:  # every pilot is one click away
+            assert pilot in nav.group(0), (page, pilot)
