@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from evaluation.impact import MATCHING_COVARIATES
 from evaluation.registers import OUTCOME_COLUMNS
 
 #: Version of the plan format (the ``version`` key of a plan).
@@ -24,20 +25,6 @@ Design = Literal["staggered_did", "matching", "matched_did"]
 ControlGroup = Literal["nevertreated", "notyettreated"]
 Sensitivity = Literal["notyettreated_comparison", "rosenbaum_bounds", "history_covariates"]
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-#: Covariates a matching design can use (columns of ``evaluation.impact.matching_input``).
-MATCHING_COVARIATES: tuple[str, ...] = (
-    "age",
-    "female",
-    "education_secondary",
-    "education_tertiary",
-    "swedish_speaking",
-    "other_mother_tongue",
-    "partial_work_ability",
-    "disability",
-    "pre_employed",
-    "pre_on_unemployment_benefit",
-    "pre_on_health_benefit",
-)
 
 
 class _Strict(BaseModel):

@@ -20,9 +20,6 @@ from evaluation.impact import MATCHING_COVARIATES
 from evaluation.reporting.impact_results import write_did_results, write_matching_results
 from evaluation.reporting.pilot_results import write_pilot_results
 
-#: Covariates of the example matching design.
-MATCH_COVARIATES = MATCHING_COVARIATES
-
 
 def example_pilot_results(
     folder: Path | str, *, seed: int = 7, lang: str = "en", pilots: Sequence[str] | None = None
@@ -109,7 +106,7 @@ def example_impact_results(
             continue
         m = matching_input(panel, d.persons, pilot=pilot, comparison_ids=ids)
         cov, _dropped = covariates_with_variation(
-            m, treatment="treated", covariates=MATCH_COVARIATES
+            m, treatment="treated", covariates=MATCHING_COVARIATES
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -128,4 +125,4 @@ def example_impact_results(
     return out
 
 
-__all__ = ["MATCH_COVARIATES", "example_impact_results", "example_pilot_results"]
+__all__ = ["example_impact_results", "example_pilot_results"]

@@ -89,6 +89,7 @@ import pandas as pd
 
 from evaluation.errors import InputDataError, OptionError, ReportError
 from evaluation.reporting.disclosure import assert_no_identifiers
+from evaluation.reporting.results import TABLE_COLUMNS
 
 if TYPE_CHECKING:
     from evaluation.estimators.did import AggregateResult, AttGtResult, TwfeComparison
@@ -170,17 +171,8 @@ IMPACT_TABLES: dict[str, tuple[str, ...]] = {
     "sample_flow": ("design", "step", "group", "persons"),
     "truth": ("design", "value"),
 }
-EFFECT_COLUMNS = (
-    "pilot",
-    "outcome",
-    "estimate",
-    "std_error",
-    "conf_low",
-    "conf_high",
-    "n_treated",
-    "n_control",
-    "design",
-)
+#: Columns of ``effects.csv`` (the comparison report reads it; one definition).
+EFFECT_COLUMNS = TABLE_COLUMNS["effects"]
 _Z95 = 1.959963984540054
 
 

@@ -24,12 +24,12 @@ from typer.testing import CliRunner
 
 from evaluation.estimators.did import att_gt, twfe_comparison
 from evaluation.estimators.matching import match
-from evaluation.impact import did_input, matching_input
+from evaluation.impact import MATCHING_COVARIATES, did_input, matching_input
 from evaluation.impact.inputs import covariates_with_variation
 from evaluation.registers import build_person_month_panel
 from evaluation.reporting import REPORTS_DIR, render_report
 from evaluation.reporting.commands import app
-from evaluation.reporting.examples import MATCH_COVARIATES, example_pilot_results
+from evaluation.reporting.examples import example_pilot_results
 from evaluation.reporting.i18n import translator
 from evaluation.reporting.impact_results import (
     read_table,
@@ -89,7 +89,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         inputs={"did_input": data},
     )
     m = matching_input(panel, d.persons, pilot=PILOT, comparison_ids=ids)
-    cov, _ = covariates_with_variation(m, treatment="treated", covariates=MATCH_COVARIATES)
+    cov, _ = covariates_with_variation(m, treatment="treated", covariates=MATCHING_COVARIATES)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mr = match(m, treatment="treated", covariates=cov)
