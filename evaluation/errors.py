@@ -141,3 +141,10 @@ class ReportError(PilotEvalError):
 
 class PlanError(ProblemsFound):
     """An evaluation plan file with located problems (YAML paths)."""
+
+
+class EstimatorNote(UserWarning):
+    """How an estimator treated the data (e.g. cohorts dropped or merged), as a warning.
+
+    The plan runner records these, and only these, as deviations from the plan.
+    """

@@ -6,7 +6,8 @@
   diagnostics -> rating -> tidy files + manifest).
 * :mod:`evaluation.plans.evidence`: the Maryland SMS rating with reasons.
 * :mod:`evaluation.plans.commands`: ``pilot-eval plan check`` and ``pilot-eval run``.
-* :mod:`evaluation.plans.spark`: the Spark backend (``backend="spark"``; needs pyspark).
+* :mod:`evaluation.plans.ibis_backend`: the ``ibis`` and ``spark`` backends (data steps as
+  Ibis expressions, :mod:`evaluation.scale`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ entry prints them as one message with exit code 2.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -50,15 +51,36 @@ def schema_command(
     Console().print(f"Schema written to {write_schema(out)}")
 
 
+class BackendName(StrEnum):
+    """Where the data steps of ``pilot-eval run`` execute (see designs/README.md)."""
+
+    local = "local"
+    ibis = "ibis"
+    spark = "spark"
+
+
 def run_command(
     file: Annotated[Path, typer.Argument(help="Plan YAML file, e.g. designs/sataosaa.yaml.")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the results into.")],
+    backend: Annotated[
+        BackendName,
+        typer.Option(
+            "--backend",
+            help="Where the panel and the DiD sums are computed: local (in-process DuckDB, "
+            "fastest on one machine), ibis (the portable Ibis steps on DuckDB) or spark (the "
+            "same steps on a local Spark session; needs the spark extra and Java 17). "
+            "All three give the same results.",
+        ),
+    ] = BackendName.local,
 ) -> None:
     """Run an evaluation plan end to end and write tidy results, the evidence rating and a
-    manifest (plan hash, input hashes, package versions, seeds) into --out."""
+    manifest (plan hash, input hashes, package versions, seeds) into --out.
+
+    Example: pilot-eval run designs/fokus.yaml --out results/fokus --backend spark
+    """
     from evaluation.plans.runner import run_plan
 
-    result = run_plan(file, out)
+    result = run_plan(file, out, backend=backend.value)
     console = Console()
     console.print(result.summary())
     console.print(f"[green]Results written to[/green] {out}")

@@ -7,10 +7,11 @@ row order of the inputs; run-specific facts (time, paths, versions, hashes) go o
 ``manifest.json``.
 
 Scale out: the data steps go through a :class:`Backend` registered in :data:`BACKENDS`:
-``"local"`` (pandas and in-process DuckDB) and ``"spark"`` (:mod:`evaluation.plans.spark`:
-inputs and panel as local, the staggered DiD's cell sums in Spark SQL, then the same numpy
-kernel). A backend may provide ``did_fit(con, table, **att_gt options)``, its own fit of
-the no-covariate staggered DiD on the DiD input table; without it the runner calls
+``"local"`` (pandas and in-process DuckDB), ``"ibis"`` and ``"spark"``
+(:mod:`evaluation.plans.ibis_backend`: the panel and the staggered DiD's cell sums as Ibis
+expressions on DuckDB or Spark, then the same numpy kernel). A backend may provide
+``did_fit(panel, pilot=, outcome=, comparison_ids=, never_participants=, **options)``, its
+own fit of the no-covariate staggered DiD; without it the runner calls
 :func:`~evaluation.estimators.did.att_gt` on the DuckDB table.
 """
 
@@ -34,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from evaluation.checks import validate
-from evaluation.errors import InputDataError, OptionError, PilotEvalError
+from evaluation.errors import EstimatorNote, InputDataError, OptionError, PilotEvalError
 from evaluation.estimators.did import AggregateResult, att_gt
 from evaluation.estimators.matching import MatchResult, match
 from evaluation.impact import covariates_with_variation, did_input, matching_input
@@ -43,6 +44,7 @@ from evaluation.plans.load import load_plan
 from evaluation.plans.model import Plan, SyntheticData
 from evaluation.registers import DuckTable, PersonMonthPanel, build_person_month_panel
 from evaluation.reporting.impact_results import did_cell_table
+from evaluation.scale.engines import Engine
 from evaluation.synthetic import PILOTS_BY_NAME, SyntheticRegisters, generate_registers
 
 #: Packages whose versions go into the manifest.
@@ -218,17 +220,31 @@ class LocalBackend:
         )
 
 
-def _spark_backend() -> Backend:
-    from evaluation.plans.spark import SparkBackend  # needs pyspark
+def _ibis_backend(engine: Engine) -> Callable[[], Backend]:
+    def make() -> Backend:
+        from evaluation.plans.ibis_backend import IbisBackend
 
-    return SparkBackend()
+        return IbisBackend(engine)
+
+    return make
 
 
-#: Available backends by name. ``spark`` computes the staggered DiD's cell sums in Spark
-#: SQL (needs pyspark; see :mod:`evaluation.plans.spark`).
-BACKENDS: dict[str, Callable[[], Backend]] = {"local": LocalBackend, "spark": _spark_backend}
-#: A backend's own staggered DiD fit: ``(DuckDB connection, table, **att_gt options)``.
+#: Available backends by name: ``local`` (in-process DuckDB, the fastest on one machine),
+#: ``ibis`` (the same steps as Ibis expressions on DuckDB) and ``spark`` (those on a local
+#: Spark session; needs ``pilot-evaluation[spark]`` and Java 17). See
+#: :mod:`evaluation.plans.ibis_backend`.
+BACKENDS: dict[str, Callable[[], Backend]] = {
+    "local": LocalBackend,
+    "ibis": _ibis_backend("duckdb"),
+    "spark": _ibis_backend("pyspark"),
+}
+#: A backend's own staggered DiD fit: ``(panel, pilot=, outcome=, comparison_ids=,
+#: never_participants=, **att_gt options)``.
 DidFit = Callable[..., Any]
+
+
+#: att_gt options that name the DiD input's columns (a backend's did_fit knows its own).
+_COLUMN_OPTIONS = ("outcome", "time", "unit", "cohort")
 
 
 # ----------------------------------------------------------------------------- results
@@ -397,8 +413,16 @@ def _run_did(
             if did_fit is None:
                 res = att_gt(panel.con.table(table), **options)
             else:
-                res = did_fit(panel.con, table, **options)
-        return res, [str(w.message) for w in caught], n_t, n_c
+                res = did_fit(
+                    panel,
+                    pilot=pilot,
+                    outcome=outcome,
+                    comparison_ids=ids,
+                    never_participants=control_group == "nevertreated",
+                    **{k: v for k, v in options.items() if k not in _COLUMN_OPTIONS},
+                )
+        notes = [str(w.message) for w in caught if issubclass(w.category, EstimatorNote)]
+        return res, notes, n_t, n_c
 
     rel = did_input(panel, pilot=pilot, outcome=outcome, comparison_ids=ids)
     rel.to_table(f"{table}_check")
@@ -885,6 +909,7 @@ def run_designs(
             pre = (
                 prebuilt
                 if prebuilt is not None
+                and engine.name == "local"
                 and plan.data.synthetic == prebuilt.synthetic
                 and plan.data.window is None
                 else None

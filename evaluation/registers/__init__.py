@@ -47,6 +47,8 @@ from evaluation.registers.panel import (
     months_employed_in_window,
     months_in_window,
     outcome_at_months,
+    store_person_month_panel,
+    validated_panel_inputs,
 )
 from evaluation.registers.spells import SPELL_COLUMNS, Spells, validate_spells
 from evaluation.registers.yearly import RECEIVED_COLUMNS, PersonYearPanel, build_person_year_panel
@@ -78,5 +80,7 @@ __all__ = [
     "months_employed_in_window",
     "months_in_window",
     "outcome_at_months",
+    "store_person_month_panel",
     "validate_spells",
+    "validated_panel_inputs",
 ]

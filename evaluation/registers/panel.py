@@ -53,6 +53,7 @@ from typing import Literal
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from matplotlib.figure import Figure
 
 from evaluation.errors import (
@@ -153,6 +154,26 @@ def _code_masks() -> list[tuple[str, int, int]]:
             mask |= int(on) << k
         out.append((c.code, c.precedence, mask))
     return out
+
+
+def code_flag_table() -> pd.DataFrame:
+    """The status codes with their precedence rank and 0/1 outcome and group columns.
+
+    One row per code of :data:`~evaluation.registers.codes.CODE_TABLE`: ``code``, ``rank``
+    (0 = strongest; the panel's ``status`` is the covering code of the smallest rank) and
+    one int8 column per outcome and benefit-group column of the panel. Engines that build
+    the panel without DuckDB's list functions (:mod:`evaluation.scale`) join on it.
+    """
+    bits = _flag_bits()
+    table = pd.DataFrame(
+        {
+            "code": pd.array([c.code for c in CODE_TABLE], dtype="string"),
+            "rank": np.arange(len(CODE_TABLE), dtype="int32"),
+        }
+    )
+    for k, (col, _attr) in enumerate(bits):
+        table[col] = np.array([(m >> k) & 1 for _c, _p, m in _code_masks()], dtype="int8")
+    return table
 
 
 def to_month(value: DateLike, *, name: str) -> pd.Timestamp:
@@ -422,6 +443,146 @@ def _participants_loaded(con: duckdb.DuckDBPyConnection, view: str, source: str)
     return out
 
 
+def _create_unpacking_view(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The panel view ``table`` over its stored ``{table}_data`` (flags unpacked)."""
+    flags = ",\n".join(
+        f"CAST((flags >> {k}) & 1 AS TINYINT) AS {quote_ident(col)}"
+        for k, (col, _a) in enumerate(_flag_bits())
+    )
+    con.execute(
+        f"""CREATE VIEW {table} AS
+        SELECT person_id, month, month_index, status,
+               {flags},
+               pilot, first_pilot_month, months_since_entry, in_pilot
+        FROM {table}_data"""
+    )
+
+
+def validated_panel_inputs(
+    spells: TableInput,
+    *,
+    participants: TableInput | None = None,
+    persons: pd.DataFrame | pd.Series | Sequence[str] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    source: str = "spells",
+    participants_source: str = "participants",
+) -> tuple[pa.Table, pa.Table]:
+    """Validate the panel's inputs in DuckDB and return them typed, for another engine.
+
+    Runs the same checks as :func:`build_person_month_panel` (every bad spell or
+    participant row listed) and returns two Arrow tables: the spells (``person_id, code,
+    start, end``) and the persons (``person_id, pilot, entry_month, exit_month``: every
+    person with a spell, every participant and every extra id, one row each; the pilot
+    columns are null for non-participants). :mod:`evaluation.scale` builds the panel from
+    them on any Ibis backend.
+
+    Raises
+    ------
+    evaluation.errors.SpellError, ParticipantError, evaluation.errors.ProblemsFound
+        Bad rows, all of them listed.
+    """
+    con = con if con is not None else connect()
+    valid = validate_spells(spells, source=source, con=con)
+    part = (
+        _load_participants(participants, con, participants_source)
+        if participants is not None
+        else None
+    )
+    extra_ids = _load_ids(persons, con)
+    try:
+        id_sources = [f"SELECT DISTINCT person_id FROM {valid.table}"]
+        if part:
+            id_sources.append(f"SELECT person_id FROM {part}")
+        if extra_ids:
+            id_sources.append(f"SELECT person_id FROM {extra_ids}")
+        part_cols = (
+            f"p.pilot, {_month_sql('p.entry_mi')} AS entry_month, "
+            f"{_month_sql('p.exit_mi')} AS exit_month"
+            if part
+            else "NULL::VARCHAR AS pilot, NULL::DATE AS entry_month, NULL::DATE AS exit_month"
+        )
+        part_join = f"LEFT JOIN {part} p USING (person_id)" if part else ""
+        people: pa.Table = con.sql(
+            f"""SELECT ids.person_id, {part_cols}
+            FROM (SELECT DISTINCT person_id FROM ({" UNION ALL ".join(id_sources)})) ids
+            {part_join} ORDER BY ids.person_id"""
+        ).to_arrow_table()
+        kept: pa.Table = con.sql(
+            f'SELECT person_id, CAST(code AS VARCHAR) AS code, start, "end" FROM {valid.table} '
+            "ORDER BY person_id, start, code, spell_row"
+        ).to_arrow_table()
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {valid.table}")
+        if part:
+            con.execute(f"DROP TABLE {part}")
+        if extra_ids:
+            con.unregister(extra_ids)
+    return kept, people
+
+
+def store_person_month_panel(
+    frame: pa.Table | pd.DataFrame,
+    *,
+    start: DateLike,
+    end: DateLike,
+    extract_date: DateLike | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    source: str = "spells",
+) -> PersonMonthPanel:
+    """Store a person-month panel computed elsewhere (e.g. on Spark) as a DuckDB panel.
+
+    ``frame`` has the :data:`PANEL_COLUMNS`; it is stored in the layout of
+    :func:`build_person_month_panel` (flags packed, canonical row order), so every function
+    that takes a :class:`PersonMonthPanel` works on it.
+    """
+    missing = (
+        [c for c in PANEL_COLUMNS if c not in frame.column_names]
+        if isinstance(frame, pa.Table)
+        else [c for c in PANEL_COLUMNS if c not in frame.columns]
+    )
+    if missing:
+        raise MissingColumnError(missing, where="person-month panel", available=PANEL_COLUMNS)
+    m_start, m_end = to_month(start, name="start"), to_month(end, name="end")
+    extract = None if extract_date is None else pd.Timestamp(extract_date).normalize()  # type: ignore[arg-type]
+    con = con if con is not None else connect()
+    _ensure_status_type(con)
+    src = unique_name("panel_in")
+    con.register(src, frame)
+    packed = " | ".join(
+        f"(CAST({quote_ident(col)} AS SMALLINT) << {k})" for k, (col, _a) in enumerate(_flag_bits())
+    )
+    table = unique_name("person_month")
+    try:
+        con.execute(
+            f"""CREATE TABLE {table}_data AS
+            SELECT CAST(dense_rank() OVER (ORDER BY person_id) AS INTEGER) AS pid,
+                   CAST(person_id AS VARCHAR) AS person_id, CAST(month AS DATE) AS month,
+                   CAST(month_index AS INTEGER) AS month_index,
+                   CAST(CAST(status AS VARCHAR) AS {STATUS_TYPE}) AS status,
+                   CAST({packed} AS SMALLINT) AS flags,
+                   CAST(pilot AS VARCHAR) AS pilot,
+                   CAST(first_pilot_month AS DATE) AS first_pilot_month,
+                   CAST(months_since_entry AS INTEGER) AS months_since_entry,
+                   CAST(in_pilot AS TINYINT) AS in_pilot
+            FROM {src} ORDER BY person_id, month_index"""
+        )
+    finally:
+        con.unregister(src)
+    con.execute("CHECKPOINT")
+    _create_unpacking_view(con, table)
+    n_persons = int(con.execute(f"SELECT count(DISTINCT pid) FROM {table}_data").fetchall()[0][0])
+    return PersonMonthPanel(
+        con=con,
+        table=table,
+        order_by=("person_id", "month_index"),
+        start=m_start,
+        end=m_end,
+        n_persons=n_persons,
+        extract_date=extract,
+        source=source,
+    )
+
+
 def build_person_month_panel(
     spells: TableInput | Spells,
     *,
@@ -579,10 +740,6 @@ def build_person_month_panel(
         )
         + "]"
     )
-    flags = ",\n".join(
-        f"CAST((flags >> {k}) & 1 AS TINYINT) AS {quote_ident(col)}"
-        for k, (col, _a) in enumerate(_flag_bits())
-    )
 
     def batch_sql(first: int, last: int) -> str:
         return f"""
@@ -626,13 +783,7 @@ def build_person_month_panel(
     for first in range(1, n_persons + 1, step):
         con.execute(f"INSERT INTO {data} {batch_sql(first, first + step - 1)}")
         con.execute("CHECKPOINT")  # compresses the batch (compressed or file-backed database)
-    con.execute(
-        f"""CREATE VIEW {table} AS
-        SELECT person_id, month, month_index, status,
-               {flags},
-               pilot, first_pilot_month, months_since_entry, in_pilot
-        FROM {data}"""
-    )
+    _create_unpacking_view(con, table)
     # Free the helpers (and the spells validated here; spells passed in stay with the caller).
     con.execute(f"DROP TABLE {keys}")
     con.execute(f"DROP TABLE {people}")

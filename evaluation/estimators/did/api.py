@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from evaluation.errors import EstimatorNote
 from evaluation.estimators.did.cells import BasePeriod, CellPlan, ControlGroup, plan_cells
 from evaluation.estimators.did.errors import (
     NoComparisonUnitsError,
@@ -321,7 +322,7 @@ def att_gt(
             plan=_plan,
         )
     for note in cmap.notes:
-        warnings.warn(note, UserWarning, stacklevel=2)
+        warnings.warn(note, EstimatorNote, stacklevel=2)
     return _result(kres, plan, cmap, alpha, seed_int, opts, bootstrap, cluster)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.errors import EstimatorNote
 from evaluation.estimators.did.api import att_gt, map_cohorts
 from evaluation.estimators.did.panel import build_wide_panel
 from evaluation.estimators.did.results import AttGtResult
@@ -183,7 +184,7 @@ def twfe_comparison(
     )
     cmap = map_cohorts(wide.cohort, wide.periods, control_group="nevertreated", anticipation=0)
     for note in cmap.notes:
-        warnings.warn(note, UserWarning, stacklevel=2)
+        warnings.warn(note, EstimatorNote, stacklevel=2)
     code = cmap.codes(wide.cohort)
     keep = code >= 0
     g = np.where(code[keep] == len(cmap.cohorts), np.inf, wide.cohort[keep])

@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from evaluation.errors import (
+    EstimatorNote,
     InputDataError,
     MissingColumnError,
     NoComparisonUnitsError,
@@ -23,7 +24,7 @@ class MissingValueError(InputDataError):
     """Covariates, treatment or exact-matching columns contain missing values."""
 
 
-class MatchWarning(UserWarning):
+class MatchWarning(EstimatorNote):
     """A matching step left units out (unmatched treated, units off common support)."""
 
 
