@@ -170,6 +170,10 @@ def att_gt_figure(cells: pd.DataFrame, small: set[int], t: Translator, k: float)
         grid[ci[g], ei[e]] = k * float(v)
     fig = Figure(figsize=(7.5, max(2.5, 0.28 * len(cohorts) + 1.5)))
     ax = fig.add_subplot()
+    if not cohorts or not events:  # every cohort hidden by disclosure control
+        ax.text(0.5, 0.5, t("impact.attgt_all_hidden"), ha="center", va="center", wrap=True)
+        ax.set_axis_off()
+        return fig
     lim = float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0
     im = ax.imshow(grid, aspect="auto", cmap="RdBu", vmin=-lim, vmax=lim, origin="lower")
     ax.set_yticks(range(len(cohorts)), [period_label(g) for g in cohorts], fontsize=7)

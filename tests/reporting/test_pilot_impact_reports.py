@@ -354,3 +354,18 @@ def test_compare_pools_one_estimate_per_pilot(results: dict[str, Any], tmp_path:
     assert report.meta.k == 2  # one estimate per pilot: the DiD, not also the matching
     s = results["did"].aggregate("simple")
     np.testing.assert_allclose(report.meta.effects, [100 * s.estimate] * 2)
+
+
+def test_att_gt_figure_says_so_when_every_cohort_is_hidden() -> None:
+    from evaluation.reporting.i18n import translator
+    from evaluation.reporting.impact_report import att_gt_figure
+
+    cells = pd.DataFrame({"cohort": [24200, 24201], "event_time": [0, 1], "estimate": [0.1, 0.2]})
+    t = translator("fi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no singular-axis warning from an empty heat map
+        fig = att_gt_figure(cells, {24200, 24201}, t, 100.0)
+    texts = [x.get_text() for x in fig.axes[0].texts]
+    assert texts == [t("impact.attgt_all_hidden")]
+    shown = att_gt_figure(cells, set(), t, 100.0)
+    assert shown.axes[0].images and not shown.axes[0].texts
