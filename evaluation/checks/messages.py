@@ -279,6 +279,8 @@ _UI: dict[str, dict[str, str]] = {
         "en": "{n} row(s) quarantined",
     },
     "report": {"fi": "Tarkistusraportti", "sv": "Kontrollrapport", "en": "Validation report"},
+    "pilot": {"fi": "Pilotti", "sv": "Pilot", "en": "Pilot"},
+    "period": {"fi": "Kausi", "sv": "Period", "en": "Period"},
 }
 
 

@@ -144,13 +144,22 @@ class ValidationReport:
             ],
         )
 
+    def subject(self) -> str:
+        """What was checked, for people: the source, and the pilot and period if known."""
+        facts = [
+            f"{ui(key, self.lang)} {self.meta[key]}"
+            for key in ("pilot", "period")
+            if self.meta.get(key) not in (None, "")
+        ]
+        return f"{self.source} ({', '.join(facts)})" if facts else self.source
+
     def summary(self) -> str:
         """A readable summary in the report's language."""
         lang = self.lang
         total = sum(self.n_rows.values())
         head = ui("ok", lang) if self.ok else ui("failed", lang, n=len(self.failures))
         checked = f" ({ui('checked', lang, n=self.n_expectations, rows=total)})"
-        lines = [f"{self.source}: {head}{checked if self.n_rows else ''}"]
+        lines = [f"{self.subject()}: {head}{checked if self.n_rows else ''}"]
         fix = ui("fix", lang)
         for f in self.failures:
             lines.append(f"  - {f.where}: {f.what.rstrip('.')}. {fix}: {f.fix.rstrip('.')}.")
@@ -199,14 +208,14 @@ class ValidationReport:
         parts = [
             "<!doctype html>",
             f'<html lang="{esc(lang)}"><head><meta charset="utf-8">',
-            f"<title>{esc(ui('report', lang))}: {esc(self.source)}</title>",
+            f"<title>{esc(ui('report', lang))}: {esc(self.subject())}</title>",
             "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}"
             "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
             "padding:.2em .5em;font-size:90%}th{background:#f3f3f3}.bad{color:#a00}"
             ".good{color:#070}section{border-left:4px solid #a00;padding-left:1em;"
             "margin-bottom:1.5em}</style></head><body>",
             f"<h1>{esc(ui('report', lang))}</h1>",
-            f"<p><b>{esc(self.source)}</b> &middot; {esc(self.kind)}"
+            f"<p><b>{esc(self.subject())}</b> &middot; {esc(self.kind)}"
             + (
                 f" &middot; {esc(ui('checked', lang, n=self.n_expectations, rows=total))}"
                 if self.n_rows

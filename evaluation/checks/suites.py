@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from evaluation._paths import project_folder
 from evaluation.registers.codes import CODES, NO_STATUS
 from evaluation.schema import Condition, Schema, Section, load_schema
 
@@ -63,7 +64,7 @@ DID_COLUMNS: dict[str, str] = {
 #: Default minimum number of comparison units (never-treated or not yet treated) per cohort.
 DEFAULT_MIN_COMPARISON_UNITS = 5
 
-SUITES_DIR = Path(__file__).resolve().parents[2] / "checks"
+SUITES_DIR = project_folder("checks")
 
 
 @dataclass(frozen=True)

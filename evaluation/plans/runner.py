@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evaluation._paths import project_folder
 from evaluation.checks import validate
 from evaluation.errors import EstimatorNote, InputDataError, OptionError, PilotEvalError
 from evaluation.estimators.did import AggregateResult, att_gt
@@ -60,7 +61,7 @@ MANIFEST_PACKAGES = (
     "pyyaml",
 )
 #: The shipped plans (one per synthetic OTE 4 pilot), at the repository root.
-DESIGNS_DIR = Path(__file__).resolve().parents[2] / "designs"
+DESIGNS_DIR = project_folder("designs")
 #: Critical value for "two estimates agree" in sensitivity analyses (95%, two-sided).
 AGREEMENT_Z = 1.959963984540054
 #: History covariates added by the ``history_covariates`` sensitivity analysis.

@@ -13,8 +13,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from evaluation._paths import project_folder
 from evaluation.reporting.disclosure import (
     IdentifierLeakError,
     SuppressedTable,
@@ -34,7 +33,7 @@ from evaluation.reporting.results import (
 )
 
 #: Folder of the report documents (``reports/`` at the project root).
-REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
+REPORTS_DIR = project_folder("reports")
 
 __all__ = [
     "LANGUAGES",

@@ -143,7 +143,9 @@ def test_flawed_workbook_report(flawed: Path, tmp_path: Path) -> None:
     assert q["reason"].str.contains("solu C7").any()
     html = report.write_html(tmp_path / "r.html").read_text(encoding="utf-8")
     assert "solu H6" in html and html.count("<section>") == len(report.failures)
-    assert report.summary().startswith(f"{flawed.name}: ")
+    pilot = report.meta["pilot"]
+    assert pilot and report.summary().startswith(f"{flawed.name} (Pilotti {pilot}")
+    assert f"Pilotti {pilot}" in html  # staff see whose workbook it is, not only the file
 
 
 def test_unfilled_template_and_damaged_file(tmp_path: Path) -> None:
