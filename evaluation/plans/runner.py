@@ -32,12 +32,11 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evaluation._paths import project_folder
 from evaluation.checks import validate
 from evaluation.errors import EstimatorNote, InputDataError, OptionError, PilotEvalError
-from evaluation.estimators.did import AggregateResult, att_gt
+from evaluation.estimators.did import att_gt
 from evaluation.estimators.matching import MatchResult, match
 from evaluation.impact import covariates_with_variation, did_input, matching_input
 from evaluation.plans.evidence import Diagnostics, EvidenceRating, rate_evidence
@@ -350,23 +349,6 @@ def _comparison_ids(plan: Plan, inputs: Inputs, pilot: str) -> pd.Series:
     return persons.loc[keep & never, "person_id"].astype("string").reset_index(drop=True)
 
 
-def event_study_pretrend(dyn: AggregateResult) -> tuple[float, int, float] | None:
-    """Wald test that every pre-entry event-study effect in the window is zero.
-
-    Returns ``(statistic, df, p_value)``, or ``None`` without pre-entry event times.
-    """
-    pre = (dyn.labels < 0) & np.isfinite(dyn.element_std_error) & (dyn.element_std_error > 0)
-    idx = np.nonzero(pre)[0]
-    if idx.size == 0:
-        return None
-    w = np.where(np.isfinite(dyn.coefs[idx]), dyn.coefs[idx], 0.0)
-    v = w @ dyn.vcov @ w.T
-    a = dyn.element_estimate[idx]
-    stat = float(a @ np.linalg.pinv(v) @ a)
-    df = int(np.linalg.matrix_rank(v))
-    return stat, df, float(stats.chi2.sf(stat, df))
-
-
 def _agree(a: float, se_a: float, b: float, se_b: float) -> bool:
     return bool(abs(a - b) <= AGREEMENT_Z * float(np.hypot(se_a, se_b)))
 
@@ -460,14 +442,14 @@ def _run_did(
     c.event_study.append(dyn.tidy().assign(**base).loc[:, _first(base, dyn.tidy())])
     cells = did_cell_table(res)
     c.att_gt.append(cells.assign(**base).loc[:, _first(base, cells)])
-    test = event_study_pretrend(dyn)
+    test = res.event_study_pretrend(min_e=lo, max_e=hi)
     cell_test = res.pretrend_test()
     c.diagnostics.append(
         {
             **base,
-            "pretrend_statistic": test[0] if test else np.nan,
-            "pretrend_df": test[1] if test else 0,
-            "pretrend_p_value": test[2] if test else np.nan,
+            "pretrend_statistic": test.statistic if test else np.nan,
+            "pretrend_df": test.df if test else 0,
+            "pretrend_p_value": test.p_value if test else np.nan,
             "cell_pretrend_p_value": cell_test.p_value if cell_test else np.nan,
             "balance_ok": pd.NA,
             "matched_share": np.nan,
@@ -516,7 +498,7 @@ def _run_did(
             design="staggered_did",
             n_treated=n_t,
             n_control=n_c,
-            pretrend_p=test[2] if test else None,
+            pretrend_p=test.p_value if test and test.available else None,
             pretrend_alpha=opts.pretrend_alpha,
             sensitivity_passed=all(passed) if passed else None,
             min_treated=plan.evidence.min_treated,

@@ -25,8 +25,10 @@ Tables (``name.csv``; column names and types)
     (bool: the kind's single summary number), ``estimate, std_error, conf_low, conf_high,
     conf_low_pointwise, conf_high_pointwise`` (float).
 ``did_pretrend``
-    ``pilot, outcome, statistic, df, p_value``: Wald test that all pre-treatment
-    ATT(g, t) are zero (no row when there are no pre-treatment cells).
+    ``pilot, outcome, statistic, df, p_value``: the event-study pre-trend test
+    (:class:`~evaluation.estimators.did.EventStudyPretrend`: Wald statistic and its rank,
+    small-sample p-value) of the pre-entry effects in the report's event window (no row
+    when there are none, or too few treated units for the test).
 ``did_sensitivity``
     ``pilot, outcome, analysis, estimate, std_error, conf_low, conf_high``: the simple
     aggregate of the main analysis (``main``), of each alternative specification given
@@ -505,10 +507,10 @@ def write_did_results(
         ignore_index=True,
     )
     written.append(_upsert(root, "did_aggregations", _with_keys(aggs, pilot, outcome), key))
-    test = result.pretrend_test()
+    test = result.event_study_pretrend(min_e=min_e, max_e=max_e)
     pre = pd.DataFrame(
         [{"statistic": test.statistic, "df": test.df, "p_value": test.p_value}]
-        if test is not None
+        if test is not None and test.available
         else [],
         columns=list(IMPACT_TABLES["did_pretrend"]),
     )

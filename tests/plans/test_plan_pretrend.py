@@ -6,7 +6,6 @@ import numpy as np
 
 from evaluation.estimators.did import att_gt
 from evaluation.estimators.did.simulate import simulate_staggered
-from evaluation.plans.runner import event_study_pretrend
 
 #: p-value below which the test must reject a strong, real violation of parallel trends.
 REJECT_P = 1e-6
@@ -17,11 +16,10 @@ PASS_P = 0.05
 def _pretrend_p(confounding: float) -> float:
     data = simulate_staggered(3000, covariate_confounding=confounding, seed=11)
     res = att_gt(data, outcome="y", time="time", unit="unit", cohort="cohort")
-    test = event_study_pretrend(res.aggregate("dynamic", min_e=-5, max_e=5))
-    assert test is not None
-    stat, df, p = test
-    assert df == 5 and stat >= 0
-    return p
+    test = res.event_study_pretrend(min_e=-5, max_e=5)
+    assert test is not None and test.available
+    assert test.df == 5 and test.statistic >= 0 and test.event_times == (-5, -4, -3, -2, -1)
+    return test.p_value
 
 
 def test_parallel_trends_pass() -> None:

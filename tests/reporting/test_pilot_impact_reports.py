@@ -192,7 +192,7 @@ def test_impact_report_content(
     s = results["did"].aggregate("simple")
     assert t.ci(100 * s.conf_low, 100 * s.conf_high, 2) in text
     assert t.num(100 * s.estimate, 2) in text
-    test = results["did"].pretrend_test()
+    test = results["did"].event_study_pretrend(min_e=-12, max_e=18)
     assert f"χ² = {t.num(test.statistic, 1)}" in text
     att = results["match"].att("post_outcome")
     assert t.ci(100 * att.conf_low, 100 * att.conf_high, 2) in text
@@ -258,7 +258,7 @@ def test_pilot_report_content(
     # The plain-language sentences carry the intervals of the result objects.
     for lo, hi in ((s.conf_low, s.conf_high), (att.conf_low, att.conf_high)):
         assert t.ci(100 * lo, 100 * hi, 1) in text
-    pre = results["did"].pretrend_test()
+    pre = results["did"].event_study_pretrend(min_e=-12, max_e=18)
     key = "plain.pretrend_ok" if pre.p_value >= 0.05 else "plain.pretrend_bad"
     assert t(key) in text
 

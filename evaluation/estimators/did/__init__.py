@@ -27,7 +27,12 @@ from evaluation.estimators.did.errors import (
     UnbalancedPanelError,
 )
 from evaluation.estimators.did.panel import cohort_from_treatment
-from evaluation.estimators.did.results import AggregateResult, AttGtResult, WaldTest
+from evaluation.estimators.did.results import (
+    AggregateResult,
+    AttGtResult,
+    EventStudyPretrend,
+    WaldTest,
+)
 from evaluation.estimators.did.simulate import simulate_staggered, simulate_staggered_sql
 from evaluation.estimators.did.twfe import TwfeComparison, twfe_comparison
 
@@ -35,6 +40,7 @@ __all__ = [
     "AggregateResult",
     "AttGtResult",
     "DuplicateObservationError",
+    "EventStudyPretrend",
     "MissingValueError",
     "NoValidCellsError",
     "NonIntegerTimeError",

@@ -237,6 +237,92 @@ def _ci(est: FloatArray, se: FloatArray, crit: float) -> tuple[FloatArray, Float
 
 
 @dataclass(frozen=True)
+class EventStudyPretrend:
+    """Joint test that the pre-entry event-study effects in a window are all zero.
+
+    The Wald statistic of the pre-entry effects (generalised to a singular covariance as
+    in :func:`wald_test`) is referred to an F distribution with Hotelling's small-sample
+    scaling, ``F = W (n - q) / (q (n - 1))`` on ``(q, n - q)`` degrees of freedom, where
+    ``n`` is the number of treated units behind the pre-entry effects and ``q`` the rank.
+    The covariance is estimated from those ``n`` units, so with few of them (a pilot's
+    monthly cohorts) the chi-squared reference over-rejects: in 1,000 seeded simulations
+    with about 100 treated units in 8 monthly cohorts and 12 pre-entry months it rejected
+    true parallel trends in 11.7% at the 5% level, the F reference in 4.9%
+    (``tests/did/test_did_pretrend.py``).
+
+    Attributes
+    ----------
+    statistic:
+        Wald chi-squared statistic ``W``.
+    df:
+        Its degrees of freedom ``q`` (numerical rank).
+    p_value:
+        Small-sample p-value (F reference); ``nan`` when ``n <= q``.
+    p_value_asymptotic:
+        Chi-squared p-value (large-sample reference, as R ``did``).
+    n_treated:
+        Treated units in the cohorts behind the pre-entry effects (``n``).
+    event_times:
+        The pre-entry event times tested.
+    reason:
+        Why the test is unavailable or what was excluded; empty otherwise.
+    """
+
+    statistic: float
+    df: int
+    p_value: float
+    p_value_asymptotic: float
+    n_treated: int
+    event_times: tuple[int, ...]
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        """True if a p-value could be computed."""
+        return self.df > 0 and bool(np.isfinite(self.p_value))
+
+    def summary(self) -> str:
+        """One line of text."""
+        if not self.available:
+            return f"Event-study pre-trend test: not available ({self.reason})"
+        return (
+            f"Event-study pre-trend test ({len(self.event_times)} pre-entry event times, "
+            f"{self.n_treated} treated units): Wald chi2({self.df}) = {self.statistic:.3f}, "
+            f"small-sample p = {self.p_value:.4f} (asymptotic p = {self.p_value_asymptotic:.4f})"
+        )
+
+
+def event_study_pretrend(
+    dynamic: AggregateResult, cohort: FloatArray, n_treated: IntArray
+) -> EventStudyPretrend | None:
+    """The :class:`EventStudyPretrend` of a dynamic aggregation; ``None`` without pre-entry
+    event times. ``cohort`` and ``n_treated`` are the cells' (of the :class:`AttGtResult`).
+    """
+    pre = np.nonzero(dynamic.labels < 0)[0]
+    if pre.size == 0:
+        return None
+    times = tuple(int(e) for e in dynamic.labels[pre])
+    w = np.where(np.isfinite(dynamic.coefs[pre]), dynamic.coefs[pre], 0.0)
+    n_cells = len(cohort)
+    used = np.abs(w[:, :n_cells]).sum(axis=0) > 0
+    sizes = {float(g): int(n) for g, n in zip(cohort[used], n_treated[used], strict=True)}
+    n = int(sum(sizes.values()))
+    wald = wald_test(
+        dynamic.element_estimate[pre], w @ dynamic.vcov @ w.T, dynamic.element_std_error[pre]
+    )
+    q = wald.df
+    if not wald.available:
+        return EventStudyPretrend(np.nan, 0, np.nan, np.nan, n, times, wald.reason)
+    p_chi2 = float(stats.chi2.sf(wald.statistic, q))
+    if n <= q:
+        reason = f"{n} treated units for {q} pre-entry effects: too few for the test"
+        return EventStudyPretrend(wald.statistic, q, np.nan, p_chi2, n, times, reason)
+    f_stat = wald.statistic * (n - q) / (q * (n - 1))
+    p_f = float(stats.f.sf(f_stat, q, n - q))
+    return EventStudyPretrend(wald.statistic, q, p_f, p_chi2, n, times, wald.reason)
+
+
+@dataclass(frozen=True)
 class AggregateResult:
     """An aggregation of group-time effects (R ``did::aggte``).
 
@@ -559,6 +645,19 @@ class AttGtResult:
             return None
         v = self.vcov[np.ix_(idx, idx)]
         return wald_test(self.estimate[idx], v, self.std_error[idx], self.n_treated[idx])
+
+    def event_study_pretrend(
+        self, *, min_e: float = -np.inf, max_e: float = np.inf
+    ) -> EventStudyPretrend | None:
+        """Joint test of the pre-entry event-study effects with ``min_e <= e < 0``.
+
+        The test the toolkit rates designs on: the event-study effects average the
+        cohorts, so tiny monthly cohorts do not dominate it as they do the cell-level
+        :meth:`pretrend_test`, and a small-sample F reference keeps its size with few
+        treated units (see :class:`EventStudyPretrend`). ``None`` without pre-entry cells.
+        """
+        dynamic = self.aggregate("dynamic", min_e=min_e, max_e=max_e)
+        return event_study_pretrend(dynamic, self.cohort, self.n_treated)
 
     def summary(self) -> str:
         """Text summary: options, the ATT(g, t) table and the pre-trend test."""
