@@ -40,7 +40,7 @@ def local_spark_session() -> Any:
         raise OptionError("the pyspark engine needs pyspark", where="engine", fix=_NEEDS_SPARK)
     from pyspark.sql import SparkSession  # type: ignore[import-not-found,unused-ignore]
 
-    session = (
+    builder = (
         SparkSession.builder.master("local[1]")
         .appName("pilot-eval")
         .config("spark.ui.enabled", "false")
@@ -50,8 +50,16 @@ def local_spark_session() -> Any:
         .config("spark.driver.memory", "2g")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="pilot_eval_spark_"))
-        .getOrCreate()
     )
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # Java missing or too old: pyspark raises its own runtime errors
+        raise OptionError(
+            f"Spark could not start: {str(exc).strip().splitlines()[0][:200]}",
+            where="engine='pyspark'",
+            fix="install Java 17 (e.g. apt-get install default-jre-headless) and check "
+            "JAVA_HOME, or use the duckdb engine (--backend local or ibis)",
+        ) from exc
     session.sparkContext.setLogLevel("ERROR")
     return session
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -156,3 +157,31 @@ def test_bad_spells_are_listed_before_any_engine_work() -> None:
 def test_unknown_engine_is_an_option_error() -> None:
     with pytest.raises(OptionError, match="unknown engine 'oracle'"):
         connect("oracle")  # type: ignore[arg-type]
+
+
+def test_spark_without_java_is_a_clear_error(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from evaluation.cli import main\n"
+        "import sys\n"
+        "sys.argv = ['pilot-eval', 'run', 'designs/fokus.yaml', '--out', sys.argv[1], "
+        "'--backend', 'spark']\n"
+        "main()\n"
+    )
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(Path(__file__).resolve().parents[2]),
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Spark could not start" in done.stderr + done.stdout
+    assert "Java 17" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()  # failed before any data were loaded
