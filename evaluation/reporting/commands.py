@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,97 +20,116 @@ app = typer.Typer(
 )
 
 
-@app.command()
-def compare(
-    results: Annotated[
-        Path, typer.Option("--results", help="Results folder with the tidy tables.")
-    ],
-    out: Annotated[Path, typer.Option("--out", help="File to write (.html or .pdf).")],
-    format: Annotated[str, typer.Option("--format", help="html or pdf.")] = "html",
-    lang: Annotated[str, typer.Option("--lang", help="Report language: fi, sv or en.")] = "fi",
-    threshold: Annotated[
-        int, typer.Option("--threshold", min=1, help="Smallest person count shown.")
-    ] = 5,
-    outcome: Annotated[
-        str, typer.Option("--outcome", help="Outcome code to pool (default: most common).")
-    ] = "",
-    engine: Annotated[str, typer.Option("--engine", help="auto, quarto or builtin.")] = "auto",
+class ReportFormat(StrEnum):
+    """Output format of a report."""
+
+    html = "html"
+    pdf = "pdf"
+
+
+class ReportLanguage(StrEnum):
+    """Report language."""
+
+    fi = "fi"
+    sv = "sv"
+    en = "en"
+
+
+class RenderEngine(StrEnum):
+    """Who renders: Quarto when installed (auto), Quarto, or the built-in pandoc + typst."""
+
+    auto = "auto"
+    quarto = "quarto"
+    builtin = "builtin"
+
+
+# Options shared by the report commands.
+ResultsOption = Annotated[
+    Path, typer.Option("--results", help="Results folder with the tidy tables.")
+]
+OutOption = Annotated[Path, typer.Option("--out", help="File to write (.html or .pdf).")]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", help="html or pdf.")]
+LangOption = Annotated[
+    ReportLanguage, typer.Option("--lang", help="Report language: fi, sv or en.")
+]
+ThresholdOption = Annotated[
+    int, typer.Option("--threshold", min=1, help="Smallest person count shown.")
+]
+EngineOption = Annotated[
+    RenderEngine,
+    typer.Option("--engine", help="auto (quarto when installed), quarto or builtin."),
+]
+
+
+def _render(
+    document: str,
+    params: dict[str, object],
+    out: Path,
+    format: ReportFormat,
+    lang: ReportLanguage,
+    engine: RenderEngine,
 ) -> None:
-    """Funder's comparison across pilots: indicators, traffic lights, reach and dose,
-    forest plot with random-effects meta-analysis and meta-regression."""
     from evaluation.reporting import REPORTS_DIR, render_report
 
     path = render_report(
-        REPORTS_DIR / "compare.qmd",
-        params={
-            "results_dir": str(results.resolve()),
-            "threshold": threshold,
-            "outcome": outcome,
-        },
+        REPORTS_DIR / document,
+        params=params,
         output=out,
-        format=format,  # type: ignore[arg-type]
-        lang=lang,
-        engine=engine,  # type: ignore[arg-type]
+        format=format.value,  # type: ignore[arg-type]
+        lang=lang.value,
+        engine=engine.value,  # type: ignore[arg-type]
     )
     Console().print(f"[green]Report written:[/green] {path}")
+
+
+@app.command()
+def compare(
+    results: ResultsOption,
+    out: OutOption,
+    format: FormatOption = ReportFormat.html,
+    lang: LangOption = ReportLanguage.fi,
+    threshold: ThresholdOption = 5,
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="Outcome code to pool (default: most common).")
+    ] = "",
+    engine: EngineOption = RenderEngine.auto,
+) -> None:
+    """Funder's comparison across pilots: indicators, traffic lights, reach and dose,
+    forest plot with random-effects meta-analysis and meta-regression."""
+    params = {"results_dir": str(results.resolve()), "threshold": threshold, "outcome": outcome}
+    _render("compare.qmd", params, out, format, lang, engine)
 
 
 @app.command()
 def pilot(
-    results: Annotated[
-        Path, typer.Option("--results", help="Results folder with the tidy tables.")
-    ],
+    results: ResultsOption,
     pilot: Annotated[str, typer.Option("--pilot", help="Pilot name, e.g. Sataosaa.")],
-    out: Annotated[Path, typer.Option("--out", help="File to write (.html or .pdf).")],
-    format: Annotated[str, typer.Option("--format", help="html or pdf.")] = "html",
-    lang: Annotated[str, typer.Option("--lang", help="Report language: fi, sv or en.")] = "fi",
-    threshold: Annotated[
-        int, typer.Option("--threshold", min=1, help="Smallest person count shown.")
-    ] = 5,
-    engine: Annotated[str, typer.Option("--engine", help="auto, quarto or builtin.")] = "auto",
+    out: OutOption,
+    format: FormatOption = ReportFormat.html,
+    lang: LangOption = ReportLanguage.fi,
+    threshold: ThresholdOption = 5,
+    engine: EngineOption = RenderEngine.auto,
 ) -> None:
     """Pilot report for a pilot and its steering group: intervention and logic model,
     process-evaluation findings, traffic lights, indicators over time and the effect."""
-    from evaluation.reporting import REPORTS_DIR, render_report
-
-    path = render_report(
-        REPORTS_DIR / "pilot.qmd",
-        params={"results_dir": str(results.resolve()), "pilot": pilot, "threshold": threshold},
-        output=out,
-        format=format,  # type: ignore[arg-type]
-        lang=lang,
-        engine=engine,  # type: ignore[arg-type]
-    )
-    Console().print(f"[green]Report written:[/green] {path}")
+    params = {"results_dir": str(results.resolve()), "pilot": pilot, "threshold": threshold}
+    _render("pilot.qmd", params, out, format, lang, engine)
 
 
 @app.command()
 def impact(
-    results: Annotated[
-        Path, typer.Option("--results", help="Results folder with the tidy tables.")
-    ],
-    out: Annotated[Path, typer.Option("--out", help="File to write (.html or .pdf).")],
-    format: Annotated[str, typer.Option("--format", help="html or pdf.")] = "html",
-    lang: Annotated[str, typer.Option("--lang", help="Report language: fi, sv or en.")] = "fi",
-    threshold: Annotated[
-        int, typer.Option("--threshold", min=1, help="Smallest person count shown.")
-    ] = 5,
+    results: ResultsOption,
+    out: OutOption,
+    format: FormatOption = ReportFormat.html,
+    lang: LangOption = ReportLanguage.fi,
+    threshold: ThresholdOption = 5,
     pilot: Annotated[str, typer.Option("--pilot", help="Only this pilot (default: all).")] = "",
-    engine: Annotated[str, typer.Option("--engine", help="auto, quarto or builtin.")] = "auto",
+    engine: EngineOption = RenderEngine.auto,
 ) -> None:
     """Evaluator's impact report: design, sample flow, diagnostics, ATT(g,t) and
     aggregations, event-study plots, sensitivity analyses and a methods appendix."""
-    from evaluation.reporting import REPORTS_DIR, render_report
-
-    path = render_report(
-        REPORTS_DIR / "impact.qmd",
-        params={"results_dir": str(results.resolve()), "pilot": pilot, "threshold": threshold},
-        output=out,
-        format=format,  # type: ignore[arg-type]
-        lang=lang,
-        engine=engine,  # type: ignore[arg-type]
-    )
-    Console().print(f"[green]Report written:[/green] {path}")
+    params = {"results_dir": str(results.resolve()), "pilot": pilot, "threshold": threshold}
+    _render("impact.qmd", params, out, format, lang, engine)
 
 
 @app.command("example-results")
