@@ -10,10 +10,9 @@ Targets (issue 8): the engines agree to 1e-9; the Ibis path on DuckDB costs at m
 in-process path for the panel (it materialises the exploded spells instead of DuckDB list
 lambdas) and 5x for the DiD (a self-join on the unit where the in-process path makes one
 pass). Measured at 200,000 persons: 2.3-3.0x and 3.2-3.8x (two runs); at 20,000 persons
-Spark agrees to 3e-16.
-Spark
-in local mode on one core is there to show the code runs unchanged, not to be fast: it pays
-for JVM start-up and a shuffle per step, and pays off only on a cluster.
+Spark agrees to 3e-16. Spark in local mode on one core is there to show the code runs
+unchanged, not to be fast: it pays for JVM start-up and a shuffle per step, and pays off
+only on a cluster.
 
 Usage::
 
