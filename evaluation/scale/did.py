@@ -23,7 +23,7 @@ from evaluation.estimators.did.cells import BasePeriod, ControlGroup, plan_cells
 from evaluation.estimators.did.kernels import MomentAccumulator, moment_kernel
 from evaluation.estimators.did.results import AttGtResult
 from evaluation.registers.panel import GROUP_COLUMNS, OUTCOME_COLUMNS
-from evaluation.scale.engines import upload
+from evaluation.scale.engines import require_columns, upload
 
 __all__ = ["att_gt", "did_input", "gram_from_sums"]
 
@@ -47,6 +47,9 @@ def did_input(
             where="outcome",
             fix=f"use one of {', '.join((*OUTCOME_COLUMNS, *GROUP_COLUMNS))}",
         )
+    require_columns(
+        panel, ("person_id", "month_index", "pilot", "first_pilot_month", outcome), where="panel"
+    )
     if not never_participants:
         keep: Any = ibis.literal(False)
     elif comparison_ids is None:
@@ -127,6 +130,7 @@ def att_gt(
     import ibis
 
     where = f"Ibis table passed to att_gt ({table._find_backend().name})"
+    require_columns(table, (outcome, time, unit, cohort), where=where)
     t, g, y, u = table[time], table[cohort], table[outcome], table[unit]
     n_missing = int(
         table.aggregate(n=(t.isnull() | u.isnull() | y.isnull()).cast("int64").sum())

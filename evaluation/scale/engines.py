@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeAlias, get_args
 import pandas as pd
 import pyarrow as pa
 
-from evaluation.errors import OptionError
+from evaluation.errors import MissingColumnError, OptionError
 from evaluation.registers._duck import DEFAULT_MEMORY_LIMIT
 
 #: Engines the toolkit tests.
@@ -105,3 +105,11 @@ def upload(con: Any, frame: pa.Table | pd.DataFrame, *, kind: str) -> Any:
             con._session.createDataFrame(table).createOrReplaceTempView(name)
             return con.table(name)
         return con.create_table(name, table, temp=True)
+
+
+def require_columns(table: Any, columns: tuple[str, ...], *, where: str) -> None:
+    """Raise :class:`~evaluation.errors.MissingColumnError` unless ``table`` has ``columns``."""
+    have = list(table.columns)
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise MissingColumnError(missing, where=where, available=have)

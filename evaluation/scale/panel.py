@@ -28,7 +28,7 @@ from evaluation.registers.panel import (
     month_index,
     to_month,
 )
-from evaluation.scale.engines import upload
+from evaluation.scale.engines import require_columns, upload
 
 #: The 0/1 columns of the panel (outcomes, then benefit groups).
 FLAG_COLUMNS: tuple[str, ...] = (*OUTCOME_COLUMNS, *GROUP_COLUMNS)
@@ -76,6 +76,10 @@ def person_month_panel(
     """
     import ibis
 
+    require_columns(spells, ("person_id", "code", "start", "end"), where="spells table")
+    require_columns(
+        people, ("person_id", "pilot", "entry_month", "exit_month"), where="people table"
+    )
     lo = month_index(to_month(start, name="start"))
     hi = month_index(to_month(end, name="end"))
     open_end = (

@@ -112,3 +112,16 @@ def test_gram_from_sums_equals_the_direct_gram() -> None:
     for c in range(2):
         f = np.column_stack([y[code == c] - shift, np.ones((counts[c].astype(int), 2))])
         np.testing.assert_allclose(gram[c], f.T @ f, atol=1e-12)
+
+
+def test_missing_columns_are_named(con: Any, mpdta: pd.DataFrame) -> None:
+    from evaluation.errors import MissingColumnError
+
+    table = upload(con, mpdta.drop(columns=["lemp"]), kind="nolemp")
+    with pytest.raises(MissingColumnError, match="'lemp'") as info:
+        att_gt(table, **KW)
+    assert "countyreal" in info.value.fix  # lists the columns the data has
+    with pytest.raises(MissingColumnError, match="'code'"):
+        person_month_panel(table, table, start="2016-01", end="2016-12")
+    with pytest.raises(MissingColumnError, match="'pilot'"):
+        did_input(table, pilot="Fokus")
