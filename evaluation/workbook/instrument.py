@@ -12,8 +12,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -144,12 +145,8 @@ def _check_level(conf_level: float, min_n: int) -> None:
 
 
 @dataclass(frozen=True)
-class GroupMeans:
-    """Means with confidence intervals by group; small groups suppressed.
-
-    ``table`` columns: ``score, group, n, mean, conf_low, conf_high, suppressed``; the
-    ``group`` ``"all"`` is everyone. Suppressed rows keep ``n`` but no estimates.
-    """
+class _ByGroup:
+    """A table of estimates per score and group, small groups suppressed."""
 
     table: pd.DataFrame
     by: str
@@ -157,21 +154,31 @@ class GroupMeans:
     min_n: int
 
     def tidy(self) -> pd.DataFrame:
-        """The means as a tidy DataFrame (a copy)."""
+        """The estimates as a tidy DataFrame (a copy)."""
         return self.table.copy()
+
+    def _summary(self, title: str, estimate: Callable[[Any], str]) -> str:
+        """Text table, one row per score and group; suppressed cells shown as ``*``."""
+        lines = [f"{title} by {self.by} ({self.conf_level:.0%} CI; * = n < {self.min_n})"]
+        for r in self.table.itertuples(index=False):
+            head = f"{r.score:<22} {r.group:<24} n={r.n:<5}"
+            lines.append(f"{head} *" if r.suppressed else f"{head} {estimate(r)}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class GroupMeans(_ByGroup):
+    """Means with confidence intervals by group; small groups suppressed.
+
+    ``table`` columns: ``score, group, n, mean, conf_low, conf_high, suppressed``; the
+    ``group`` ``"all"`` is everyone. Suppressed rows keep ``n`` but no estimates.
+    """
 
     def summary(self) -> str:
         """Text table; suppressed cells shown as ``*``."""
-        lines = [f"Baseline means by {self.by} ({self.conf_level:.0%} CI; * = n < {self.min_n})"]
-        for r in self.table.itertuples(index=False):
-            if r.suppressed:
-                lines.append(f"{r.score:<22} {r.group:<24} n={r.n:<5} *")
-            else:
-                lines.append(
-                    f"{r.score:<22} {r.group:<24} n={r.n:<5} {r.mean:7.2f} "
-                    f"({r.conf_low:.2f}–{r.conf_high:.2f})"
-                )
-        return "\n".join(lines)
+        return self._summary(
+            "Baseline means", lambda r: f"{r.mean:7.2f} ({r.conf_low:.2f}–{r.conf_high:.2f})"
+        )
 
     def plot(self, score: str = "work_ability") -> Figure:
         """Point-and-interval plot of one score by group."""
@@ -243,35 +250,22 @@ def baseline_means(
 
 
 @dataclass(frozen=True)
-class PairedChange:
+class PairedChange(_ByGroup):
     """Baseline vs follow-up among those who answered both.
 
     ``table`` columns: ``score, group, n, mean_baseline, mean_follow_up, estimate`` (mean
     change), ``std_error, conf_low, conf_high, p_value, mean_days, suppressed``.
     """
 
-    table: pd.DataFrame
-    by: str
-    conf_level: float
-    min_n: int
-
-    def tidy(self) -> pd.DataFrame:
-        """The changes as a tidy DataFrame (a copy)."""
-        return self.table.copy()
-
     def summary(self) -> str:
         """Text table of mean changes."""
-        lines = [f"Paired change by {self.by} ({self.conf_level:.0%} CI; * = n < {self.min_n})"]
-        for r in self.table.itertuples(index=False):
-            if r.suppressed:
-                lines.append(f"{r.score:<22} {r.group:<24} n={r.n:<5} *")
-            else:
-                lines.append(
-                    f"{r.score:<22} {r.group:<24} n={r.n:<5} {r.mean_baseline:7.2f} -> "
-                    f"{r.mean_follow_up:7.2f}  change {r.estimate:+.2f} "
-                    f"({r.conf_low:+.2f} to {r.conf_high:+.2f}), p={r.p_value:.3f}"
-                )
-        return "\n".join(lines)
+        return self._summary(
+            "Paired change",
+            lambda r: (
+                f"{r.mean_baseline:7.2f} -> {r.mean_follow_up:7.2f}  change {r.estimate:+.2f} "
+                f"({r.conf_low:+.2f} to {r.conf_high:+.2f}), p={r.p_value:.3f}"
+            ),
+        )
 
     def plot(self) -> Figure:
         """Mean change with interval per score (all respondents)."""

@@ -95,7 +95,10 @@ def test_baseline_means_with_ci_and_suppression() -> None:
         .set_index("group")
         .loc["ngo", "suppressed"]
     )
-    assert "*" in res.summary()
+    text = res.summary()
+    assert text.startswith("Baseline means by service_group (95% CI; * = n < 5)")
+    assert f"n=8     {x.mean():7.2f} ({lo:.2f}–{hi:.2f})" in text  # the 'te' row
+    assert any(line.endswith("n=4     *") for line in text.splitlines())  # 'ngo' suppressed
     assert res.plot(score="work_ability").axes
 
 
@@ -112,6 +115,9 @@ def test_paired_change_matches_paired_t() -> None:
     assert row["conf_high"] == pytest.approx(hi, abs=TOL)
     assert row["p_value"] == pytest.approx(stats.ttest_rel(f, b).pvalue, abs=TOL)
     assert row["mean_days"] == 200
+    text = res.summary()
+    assert text.startswith("Paired change by service_group")
+    assert f"change {d.mean():+.2f} ({lo:+.2f} to {hi:+.2f})" in text
     assert res.plot().axes
 
 
