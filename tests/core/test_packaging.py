@@ -39,7 +39,10 @@ def test_wheel_bundles_the_project_folders(tmp_path: Path) -> None:
         ),
     )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
+        [
+            *(sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q"),
+            *("--no-build-isolation", "-w", str(tmp_path)),  # offline: the test extra's setuptools
+        ],
         check=True,
         capture_output=True,
         cwd=tmp_path,
