@@ -29,6 +29,11 @@ TableInput: TypeAlias = "pd.DataFrame | str | os.PathLike[str] | duckdb.DuckDBPy
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
+def default_temp_directory() -> Path:
+    """Where the toolkit's DuckDB connections spill by default (a folder in the temp dir)."""
+    return Path(tempfile.gettempdir()) / "pilot_eval_duckdb"
+
+
 def connect(
     database: str | os.PathLike[str] = ":memory:",
     *,
@@ -59,11 +64,7 @@ def connect(
         # A compressed in-memory catalogue: panels shrink ~10x after each CHECKPOINT.
         con.execute("ATTACH ':memory:' AS pilot_eval (COMPRESS)")
         con.execute("USE pilot_eval")
-    tmp = (
-        Path(temp_directory)
-        if temp_directory
-        else Path(tempfile.gettempdir()) / "pilot_eval_duckdb"
-    )
+    tmp = Path(temp_directory) if temp_directory else default_temp_directory()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
     if threads is not None:

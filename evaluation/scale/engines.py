@@ -13,14 +13,13 @@ import tempfile
 import uuid
 import warnings
 from functools import cache
-from pathlib import Path
 from typing import Any, Literal, TypeAlias, get_args
 
 import pandas as pd
 import pyarrow as pa
 
 from evaluation.errors import MissingColumnError, OptionError
-from evaluation.registers._duck import DEFAULT_MEMORY_LIMIT
+from evaluation.registers._duck import DEFAULT_MEMORY_LIMIT, default_temp_directory
 
 #: Engines the toolkit tests.
 Engine: TypeAlias = Literal["duckdb", "pyspark"]
@@ -84,8 +83,9 @@ def connect(engine: Engine = "duckdb", *, session: Any = None) -> Any:
     import ibis
 
     if engine == "duckdb":  # the same memory limit and spill folder as the in-process path
-        tmp = Path(tempfile.gettempdir()) / "pilot_eval_duckdb"
-        return ibis.duckdb.connect(memory_limit=DEFAULT_MEMORY_LIMIT, temp_directory=str(tmp))
+        return ibis.duckdb.connect(
+            memory_limit=DEFAULT_MEMORY_LIMIT, temp_directory=str(default_temp_directory())
+        )
     if engine == "pyspark":
         return ibis.pyspark.connect(session if session is not None else local_spark_session())
     raise OptionError(
