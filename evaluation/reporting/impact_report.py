@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -356,15 +357,7 @@ def _did_section(
         design="did",
         heading=f"{pilot}: {_label(t, 'outcome', outcome)} ({t('design.did')})",
         design_text=design_text,
-        estimate=float(simple["estimate"]),
-        conf_low=float(simple["conf_low"]),
-        conf_high=float(simple["conf_high"]),
-        estimate_text=t(
-            "impact.main_estimate",
-            estimate=t.num(k * float(simple["estimate"]), 1),
-            ci=_ci(t, float(simple["conf_low"]), float(simple["conf_high"]), k),
-            unit=t("unit.pp") if k == 100 else "",
-        ),
+        **_main_estimate(simple, t, k),
         flow_table=flow_table,
         tables=tuple(tables),
         figures=tuple(figures),
@@ -372,6 +365,22 @@ def _did_section(
         truth=float(truth["value"].iloc[0]) if len(truth) else None,
         scale=k,
     )
+
+
+def _main_estimate(row: Any, t: Translator, k: float) -> dict[str, Any]:
+    """The main estimate of a design section: its numbers and its sentence (scale ``k``)."""
+    est, lo, hi = (float(row[c]) for c in ("estimate", "conf_low", "conf_high"))
+    return {
+        "estimate": est,
+        "conf_low": lo,
+        "conf_high": hi,
+        "estimate_text": t(
+            "impact.main_estimate",
+            estimate=t.num(k * est, 1),
+            ci=_ci(t, lo, hi, k),
+            unit=t("unit.pp") if k == 100 else "",
+        ),
+    }
 
 
 def _matching_section(
@@ -494,15 +503,7 @@ def _matching_section(
             replace=t("yes") if design.get("replace") == "True" else t("no"),
             k=design.get("n_covariates", ""),
         ),
-        estimate=float(main["estimate"]),
-        conf_low=float(main["conf_low"]),
-        conf_high=float(main["conf_high"]),
-        estimate_text=t(
-            "impact.main_estimate",
-            estimate=t.num(k * float(main["estimate"]), 1),
-            ci=_ci(t, float(main["conf_low"]), float(main["conf_high"]), k),
-            unit=t("unit.pp") if k == 100 else "",
-        ),
+        **_main_estimate(main, t, k),
         flow_table=flow_table,
         tables=tuple(tables),
         figures=tuple(figures),
