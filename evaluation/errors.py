@@ -115,6 +115,14 @@ class WorkbookError(ProblemsFound):
     """A filled self-evaluation workbook with located problems (sheet, cell)."""
 
 
+class IntakeRefusedError(ProblemsFound):
+    """A file refused at the door: identity codes, macros, external links or size limits.
+
+    Nothing of a refused file is stored or shown; ``problems`` locate each reason and show
+    at most the shape of an identity code (``######-####``), never its characters.
+    """
+
+
 class SchemaError(PilotEvalError):
     """The self-evaluation schema itself is inconsistent (a developer error in the schema)."""
 
