@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from evaluation.errors import PilotEvalError
+from evaluation.privacy import mask_identity_codes
 
 app = typer.Typer(
     name="pilot-eval",
@@ -97,7 +98,8 @@ def main() -> None:
 
     Usage errors are reported by typer itself (exit 2). Our named errors are shown as one
     message (exit 2); anything else is a bug and says how to report it (exit 3). ``--debug``
-    shows the traceback instead.
+    shows the traceback instead. Identity codes in any message are masked as a last line
+    of defence (the intake refuses them long before).
     """
     debug = "--debug" in sys.argv[1:]
     try:
@@ -105,7 +107,7 @@ def main() -> None:
     except PilotEvalError as exc:
         if debug:
             raise
-        _err.print(Text.assemble(("Error: ", "bold red"), exc.message))
+        _err.print(Text.assemble(("Error: ", "bold red"), mask_identity_codes(exc.message)))
         sys.exit(2)
     except KeyboardInterrupt:
         _err.print("Interrupted.")
@@ -116,8 +118,8 @@ def main() -> None:
         _err.print(
             Text.assemble(
                 ("Unexpected error: ", "bold red"),
-                f"{type(exc).__name__}: {exc}\nThis is a bug in pilot-evaluation; run again "
-                "with --debug and report the traceback.",
+                f"{type(exc).__name__}: {mask_identity_codes(str(exc))}\nThis is a bug in "
+                "pilot-evaluation; run again with --debug and report the traceback.",
             )
         )
         sys.exit(3)
