@@ -17,6 +17,7 @@ from evaluation.checks.report import Failure, ValidationReport
 from evaluation.checks.submission import ParsedSubmission, parse_submission
 from evaluation.checks.suites import DID_COLUMNS, KINDS, Suite, suites_for
 from evaluation.errors import InputDataError, OptionError
+from evaluation.privacy import mask_identity_codes
 from evaluation.schema import load_schema
 from evaluation.workbook.layout import first_data_col
 from evaluation.workbook.model import SelfEvaluation
@@ -36,7 +37,7 @@ def _rows_text(rows: tuple[int, ...], n: int, lang: str) -> str:
 def _values_text(values: tuple[Any, ...], family: str) -> str:
     if family == "personal_id":
         return ""  # never echo an identity code
-    uniq = list(dict.fromkeys("" if v is None else str(v) for v in values))
+    uniq = list(dict.fromkeys("" if v is None else mask_identity_codes(str(v)) for v in values))
     text = ", ".join(repr(v) for v in uniq[:5])
     return text + (", ..." if len(uniq) > 5 else "")
 
@@ -112,8 +113,8 @@ def _quarantine(
                     "table": suite.table,
                     "row": number,
                     "family": f.family,
-                    "reason": f"{f.where}: {f.what}",
-                    "record": json.dumps(rec, ensure_ascii=False, default=str),
+                    "reason": mask_identity_codes(f"{f.where}: {f.what}"),
+                    "record": mask_identity_codes(json.dumps(rec, ensure_ascii=False, default=str)),
                 }
             )
     return pd.DataFrame(out, columns=["table", "row", "family", "reason", "record"])
@@ -212,11 +213,33 @@ def _validate_table(
     return fails, n, pd.DataFrame(columns=["table", "row", "family", "reason", "record"])
 
 
+def _refusals(parsed: ParsedSubmission, lang: str) -> list[Failure]:
+    """The intake's refusal as failures (family ``personal_id`` for codes, else ``intake``)."""
+    out = []
+    for p in parsed.refused:
+        what, fix = message("workbook", lang, detail=p.what, other=p.fix)
+        reason = getattr(p, "reason", "")
+        family = "personal_id" if reason in ("identity_code", "file_name") else "intake"
+        out.append(
+            Failure(
+                table="workbook",
+                family=family,
+                expectation="intake",
+                column=None,
+                n_failed=1,
+                where=p.where,
+                what=what,
+                fix=fix,
+            )
+        )
+    return out
+
+
 def validate_submission(parsed: ParsedSubmission, *, lang: str | None = None) -> ValidationReport:
     """Validate a parsed submission: the reader's problems plus the suites on its tables."""
     schema = load_schema()
     lg = lang or parsed.lang
-    failures: list[Failure] = []
+    failures: list[Failure] = _refusals(parsed, lg)
     q = parsed.quarantine
     for p in parsed.problems:
         what, fix = message("workbook", lg, detail=p.what, other=p.fix)
@@ -283,7 +306,7 @@ def validate_submission(parsed: ParsedSubmission, *, lang: str | None = None) ->
     )
     return ValidationReport(
         kind="submission",
-        source=parsed.path.name,
+        source=mask_identity_codes(parsed.path.name),
         lang=lg,
         n_expectations=n_exp + (1 if parsed.evaluation is None else 0),
         n_rows=n_rows,

@@ -11,9 +11,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from evaluation.checks.api import validate
+from evaluation.checks.api import validate, validate_submission
 from evaluation.checks.report import ValidationReport
+from evaluation.checks.submission import parse_submission
 from evaluation.errors import OptionError
+from evaluation.intake import LIMITS_HELP
+from evaluation.privacy import mask_identity_codes
 
 _KINDS = ("auto", "submission", "spells", "panel", "did_input")
 
@@ -76,7 +79,9 @@ def check_command(
 
     Prints a summary in the submission's language and writes an HTML report listing each
     failed expectation with its failing rows or cells. Exit code 0 when everything passes,
-    1 when anything fails, 2 for unusable options.
+    1 when anything fails, 2 for unusable options and for a file the intake refuses.
+
+    {limits}
     """
     if kind not in _KINDS:
         raise OptionError(
@@ -89,6 +94,7 @@ def check_command(
             fix="give the path of the file to check",
         )
     suffix = file.suffix.lower()
+    refusal = None
     if kind in ("auto", "submission"):
         if suffix in (".csv", ".parquet") and kind == "auto":
             raise OptionError(
@@ -96,17 +102,28 @@ def check_command(
                 where="option --kind",
                 fix="add --kind spells, --kind panel or --kind did_input",
             )
-        report = validate("submission", file, lang=lang)
+        parsed = parse_submission(file)
+        report = validate_submission(parsed, lang=lang)
+        refusal = parsed.refusal()
     else:
         report = _read_table(file, kind)
-    out = html or file.with_name(file.name + ".report.html")
+    name = mask_identity_codes(file.name) + ".report.html"  # never a code in a file name
+    out = html or file.with_name(name)
     try:
         report.write_html(out)
-    except OSError:
-        out = Path.cwd() / (file.name + ".report.html")
+    except OptionError:
+        if html is not None:
+            raise  # the user's own --html (e.g. a planted symlink): refused
+        out = Path.cwd() / name
         report.write_html(out)
     console = Console(highlight=False)
+    if refusal is not None:
+        console.print(f"HTML report: {mask_identity_codes(str(out))}", markup=False)
+        raise refusal  # exit 2: located, no code echoed, nothing of the file shown
     console.print(report.summary(), markup=False)
-    console.print(f"HTML report: {out}", markup=False)
+    console.print(f"HTML report: {mask_identity_codes(str(out))}", markup=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+check_command.__doc__ = (check_command.__doc__ or "").replace("{limits}", LIMITS_HELP)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from evaluation.privacy import mask_identity_codes
+
 Lang = Literal["fi", "sv", "en"]
 
 _M: dict[str, dict[str, tuple[str, str]]] = {
@@ -246,6 +248,11 @@ _M: dict[str, dict[str, tuple[str, str]]] = {
             "merge cohorts or add never-treated units ({detail})",
         ),
     },
+    "intake": {
+        "fi": ("{detail}", "{other}"),
+        "sv": ("{detail}", "{other}"),
+        "en": ("{detail}", "{other}"),
+    },
     "workbook": {
         "fi": ("{detail}", "{other}"),
         "sv": ("{detail}", "{other}"),
@@ -290,7 +297,8 @@ def message(family: str, lang: str, **kw: Any) -> tuple[str, str]:
     what, fix = entry.get(lang, entry["en"])
     fields = {"n": "", "column": "", "other": "", "values": "", "min": "", "max": "", "detail": ""}
     fields.update({k: "" if v is None else v for k, v in kw.items()})
-    return what.format(**fields), fix.format(**fields)
+    # no message ever echoes an identity code or a store pseudonym: only their shape
+    return mask_identity_codes(what.format(**fields)), mask_identity_codes(fix.format(**fields))
 
 
 def ui(key: str, lang: str, **kw: Any) -> str:

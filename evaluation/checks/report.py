@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 
 from evaluation.checks.messages import ui
+from evaluation.privacy import mask_identity_codes
+from evaluation.safe_io import write_text
 
 #: Failing rows and values kept per failure (the counts are always complete).
 MAX_SAMPLES = 50
@@ -165,7 +167,7 @@ class ValidationReport:
             lines.append(f"  - {f.where}: {f.what.rstrip('.')}. {fix}: {f.fix.rstrip('.')}.")
         if len(self.quarantine):
             lines.append(ui("quarantined", lang, n=len(self.quarantine)))
-        return "\n".join(lines)
+        return mask_identity_codes("\n".join(lines))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready content (without the quarantined rows)."""
@@ -189,15 +191,15 @@ class ValidationReport:
                     "what": f.what,
                     "fix": f.fix,
                     "rows": list(f.rows),
-                    "values": [_jsonable(v) for v in f.values],
+                    "values": [_masked(_jsonable(v)) for v in f.values],
                 }
                 for f in self.failures
             ],
         }
 
     def to_json(self) -> str:
-        """The report as JSON text."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+        """The report as JSON text (identity codes masked to their shape)."""
+        return mask_identity_codes(json.dumps(self.to_dict(), ensure_ascii=False, indent=2))
 
     def to_html(self) -> str:
         """A self-contained HTML page listing each failed expectation with its rows/cells."""
@@ -242,14 +244,12 @@ class ValidationReport:
                 parts.append("</table>")
             parts.append("</section>")
         parts.append("</body></html>")
-        return "\n".join(parts)
+        # row samples, values and locations never show an identity code: only its shape
+        return mask_identity_codes("\n".join(parts))
 
     def write_html(self, path: str | Path) -> Path:
         """Write :meth:`to_html` to ``path`` and return it."""
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(self.to_html(), encoding="utf-8")
-        return out
+        return write_text(Path(path), self.to_html(), where="option --html")
 
 
 def _show(value: Any) -> str:
@@ -261,6 +261,10 @@ def _show(value: Any) -> str:
     except (TypeError, ValueError):
         pass
     return str(value)
+
+
+def _masked(value: Any) -> Any:
+    return mask_identity_codes(value) if isinstance(value, str) else value
 
 
 def _jsonable(value: Any) -> Any:

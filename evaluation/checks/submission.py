@@ -19,8 +19,10 @@ from typing import Any
 import pandas as pd
 
 from evaluation.errors import Problem
+from evaluation.intake import inspect_workbook
+from evaluation.privacy import contains_identity_code, mask_identity_codes
 from evaluation.schema import LANGS, Schema, load_schema
-from evaluation.workbook.errors import LocalizedWorkbookError
+from evaluation.workbook.errors import LocalizedWorkbookError, RefusedWorkbookError
 from evaluation.workbook.layout import (
     FIRST_ROW,
     FORM_ANSWER_COL,
@@ -58,7 +60,14 @@ class ParsedSubmission:
         Section id -> sheet name in the workbook's language.
     quarantine:
         Raw rows of table sheets that the reader flagged: ``table, row, family, reason,
-        record``.
+        record`` (empty for a refused file).
+    refused:
+        The intake's problems (:mod:`evaluation.intake`): when not empty, nothing of the
+        file may be stored or shown (the reader did not run; ``tables`` is empty).
+    person_ids:
+        Every raw value of the person-id columns (:func:`person_id_columns`), read from the
+        raw sheets even when reading fails or the file is refused for its content (not when
+        it is refused for its size). Never shown: not in ``repr``.
     """
 
     path: Path
@@ -72,6 +81,18 @@ class ParsedSubmission:
     rows: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     sheets: Mapping[str, str] = field(default_factory=dict)
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
+    refused: tuple[Problem, ...] = ()
+    person_ids: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def refusal(self) -> RefusedWorkbookError | None:
+        """The intake's refusal as the named error (``None`` if the file was not refused)."""
+        if not self.refused:
+            return None
+        return RefusedWorkbookError(
+            mask_identity_codes(str(self.path)),
+            self.refused,
+            lang=self.lang,  # type: ignore[arg-type]
+        )
 
 
 def _raw_sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -92,6 +113,36 @@ def _raw_sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {}
     finally:
         wb.close()
+
+
+def person_id_columns(schema: Schema) -> dict[str, tuple[str, ...]]:
+    """Section -> person-id fields: pseudonymous fields and the fields that reference them."""
+    pseudo = {f"{s.id}.{f.id}" for s in schema.sections for f in s.fields if f.pseudonymous}
+    out: dict[str, tuple[str, ...]] = {}
+    for s in schema.sections:
+        cols = tuple(
+            f.id
+            for f in s.fields
+            if f.pseudonymous or (f.references is not None and f.references in pseudo)
+        )
+        if cols:
+            out[s.id] = cols
+    return out
+
+
+def _person_ids(
+    schema: Schema, raw: Mapping[str, list[tuple[Any, ...]]], keys: dict[str, str]
+) -> frozenset[str]:
+    """Every non-blank raw value of the person-id columns of the raw sheets."""
+    out: set[str] = set()
+    for sid, cols in person_id_columns(schema).items():
+        if sid not in keys:
+            continue
+        sec = schema.section(sid)
+        idx = [first_data_col(sec) - 1 + sec.field_ids.index(c) for c in cols]
+        for row in raw[keys[sid]][FIRST_ROW - 1 :]:
+            out.update(_text(row[i]) for i in idx if i < len(row) and not _blank(row[i]))
+    return frozenset(out)
 
 
 def _text(v: Any) -> str:
@@ -221,38 +272,41 @@ def parse_submission(path: str | Path, *, schema: Schema | None = None) -> Parse
     """Read a submitted workbook as far as possible (see the module docstring)."""
     path = Path(path)
     schema = schema or load_schema()
-    raw = _raw_sheets(path)
+    intake = inspect_workbook(path, schema=schema)
+    raw = _raw_sheets(path) if intake.safe_to_parse else {}
     keys = _by_key(raw)
     facts = _facts(raw, keys)
     evaluation: SelfEvaluation | None = None
     problems: tuple[Problem, ...] = ()
-    lang = facts.get("lang", "en")
-    try:
-        evaluation = read_workbook(path, schema=schema)
-        lang = evaluation.lang
-    except LocalizedWorkbookError as exc:
-        problems = exc.problems
-        lang = exc.lang
+    lang = facts.get("lang", intake.lang)
+    if not intake.refused:
+        try:
+            evaluation = read_workbook(path, schema=schema)
+            lang = evaluation.lang
+        except RefusedWorkbookError:
+            raise  # cannot happen: the intake above passed
+        except LocalizedWorkbookError as exc:
+            problems = exc.problems
+            lang = exc.lang
+    else:
+        lang = intake.lang
     if lang not in LANGS:
         lang = "en"
-    pilot = (
-        (evaluation.pilot if evaluation else "")
-        or facts.get("pilot")
-        or facts.get("form_pilot_name")
-        or path.stem
-    )
+    pilot = _pilot(evaluation, facts, path)
     period = "unknown"
     if evaluation is not None and evaluation.report_date is not None:
         period = evaluation.report_date.isoformat()
-    elif facts.get("form_report_date"):
-        period = facts["form_report_date"][:10]
+    elif facts.get("form_report_date") and not intake.refused:
+        period = mask_identity_codes(facts["form_report_date"][:10])
     return ParsedSubmission(
         path=path,
         pilot=pilot,
         lang=lang,
         period=period,
         schema_version=(
-            evaluation.schema_version if evaluation else facts.get("schema_version", schema.version)
+            evaluation.schema_version
+            if evaluation
+            else mask_identity_codes(facts.get("schema_version", schema.version))
         ),
         evaluation=evaluation,
         problems=problems,
@@ -260,4 +314,19 @@ def parse_submission(path: str | Path, *, schema: Schema | None = None) -> Parse
         rows=_record_rows(schema, raw, keys),
         sheets={s.id: keys.get(s.id, s.sheet(lang)) for s in schema.sections},  # type: ignore[arg-type]
         quarantine=_problem_quarantine(schema, problems, raw, keys),
+        refused=intake.problems,
+        person_ids=_person_ids(schema, raw, keys),
     )
+
+
+def _pilot(evaluation: SelfEvaluation | None, facts: dict[str, str], path: Path) -> str:
+    """The pilot's name; never one that holds an identity code (nor the file name then)."""
+    for name in (
+        evaluation.pilot if evaluation else "",
+        facts.get("pilot", ""),
+        facts.get("form_pilot_name", ""),
+        path.stem,
+    ):
+        if name and not contains_identity_code(name):
+            return name
+    return "unknown"

@@ -40,9 +40,7 @@ _DATE = r"(?P<dd>0[1-9]|[12][0-9]|3[01])(?P<mm>0[1-9]|1[0-2])(?P<yy>[0-9]{2})"
 _MARK = r"(?P<sep>[-+A-FU-Y]|[ \u00a0]|)"
 _CODE = rf"{_DATE}{_MARK}(?P<nnn>[0-9]{{3}})(?P<check>[0-9A-Y])"
 _PSEUDONYM = r"(?P<ps>PS[0-9A-F]{32}(?:[0-9A-F]{32})?)"
-_PATTERN = re.compile(
-    rf"(?<![0-9A-Z])(?:{_CODE}|{_PSEUDONYM})(?![0-9A-Z])", re.IGNORECASE
-)
+_PATTERN = re.compile(rf"(?<![0-9A-Z])(?:{_CODE}|{_PSEUDONYM})(?![0-9A-Z])", re.IGNORECASE)
 
 Kind = Literal["identity_code", "pseudonym"]
 

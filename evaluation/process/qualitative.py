@@ -34,6 +34,7 @@ from evaluation.errors import (
     Problem,
     ProblemsFound,
 )
+from evaluation.privacy import CODE_SHAPE, mask_identity_codes
 from evaluation.schema import LANGS, load_schema
 
 if TYPE_CHECKING:
@@ -360,7 +361,11 @@ def code_counts(excerpts: pd.DataFrame, *, codebook: Codebook | None = None) -> 
 
 
 # -- masking -------------------------------------------------------------------------
-_HETU = re.compile(r"\b\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]\b", re.IGNORECASE)
+def _mask_codes(text: str) -> str:
+    """Identity codes and store pseudonyms as ``[id code]`` (the shared detector)."""
+    return mask_identity_codes(text).replace(CODE_SHAPE, "[id code]")
+
+
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 #: Finnish phone numbers (mobile or landline, national or +358 form).
 _PHONE = re.compile(r"(?<![\w-])(?:\+358[ -]?|0)\d{1,3}[ -]?\d{3}[ -]?\d{3,4}\b")
@@ -383,7 +388,7 @@ def mask_identifiers(text: str, *, names: Iterable[str] = (), ids: Iterable[str]
     and ``names`` plus :data:`COMMON_NAMES`, with a following capitalised surname
     (``[name]``). Text already in brackets is kept.
     """
-    out = _HETU.sub("[id code]", text)
+    out = _mask_codes(text)
     out = _EMAIL.sub("[e-mail]", out)
     out = _PHONE.sub("[phone]", out)
     for i in sorted({str(x) for x in ids if str(x).strip()}, key=len, reverse=True):

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from evaluation.intake import LIMITS_HELP
+from evaluation.safe_io import write_text
 from evaluation.workbook.reader import read_workbook
 from evaluation.workbook.writer import write_template
 
@@ -47,10 +49,14 @@ def read(
 
     Any problem (sheet, cell, what, how to fix) stops the read with exit code 2; nothing
     is half-read.
+
+    {limits}
     """
-    evaluation = read_workbook(file)
+    evaluation = read_workbook(file)  # the intake runs first (refusal: exit 2)
     Console().print(evaluation.summary(), highlight=False, markup=False)
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(evaluation.to_json(), encoding="utf-8")
+        write_text(json_out, evaluation.to_json(), where="option --json")
         Console().print(f"JSON written: {json_out}")
+
+
+read.__doc__ = (read.__doc__ or "").replace("{limits}", LIMITS_HELP)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evaluation.errors import Problem, WorkbookError
+from evaluation.errors import IntakeRefusedError, Problem, WorkbookError
 from evaluation.schema import Lang, load_schema
 
 
@@ -23,6 +23,27 @@ class LocalizedWorkbookError(WorkbookError):
     def message(self) -> str:
         schema = load_schema()
         head = schema.text("problems_found", self.lang, n=len(self.problems))
+        fix = schema.text("fix", self.lang)
+        lines = [f"{self.source}: {head}"]
+        lines += [
+            f"  - {p.where}: {p.what.rstrip('.')}. {fix}: {p.fix.rstrip('.')}."
+            for p in self.problems
+        ]
+        return "\n".join(lines)
+
+
+class RefusedWorkbookError(IntakeRefusedError, LocalizedWorkbookError):
+    """A workbook refused by the intake (:mod:`evaluation.intake`), in its language.
+
+    It is an :class:`~evaluation.errors.IntakeRefusedError` (nothing of the file is stored
+    or shown) and a :class:`LocalizedWorkbookError` (callers that collect unreadable
+    workbooks keep it). ``source`` and every problem show at most a code's shape.
+    """
+
+    @property
+    def message(self) -> str:
+        schema = load_schema()
+        head = schema.text("intake_refused", self.lang, n=len(self.problems))
         fix = schema.text("fix", self.lang)
         lines = [f"{self.source}: {head}"]
         lines += [

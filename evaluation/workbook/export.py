@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.safe_io import atomic_write, output_folder, spreadsheet_safe
 from evaluation.schema import LANGS, Schema, load_schema
 from evaluation.workbook.writer import write_template
 
@@ -42,8 +43,7 @@ def indicator_dictionary(schema: Schema) -> pd.DataFrame:
 
 def export_templates(folder: str | Path) -> list[Path]:
     """Write the blank workbooks (fi, sv, en) and the contract CSVs into ``folder``."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(folder, where="folder")
     schema = load_schema()
     paths = [
         write_template(out / f"self_evaluation_{lang}.xlsx", pilot=EXAMPLE_PILOT, lang=lang)
@@ -54,7 +54,9 @@ def export_templates(folder: str | Path) -> list[Path]:
         ("indicator_dictionary.csv", indicator_dictionary(schema)),
     ):
         path = out / name
-        frame.to_csv(path, index=False, lineterminator="\n")
+        safe = frame.map(spreadsheet_safe)  # no cell a spreadsheet would run as a formula
+        with atomic_write(path) as tmp:
+            safe.to_csv(tmp, index=False, lineterminator="\n")
         paths.append(path)
     return paths
 

@@ -22,8 +22,15 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from evaluation.errors import Problem
+from evaluation.intake import IntakeLimits, inspect_workbook
+from evaluation.privacy import (
+    CODE_SHAPE,
+    contains_identity_code,
+    mask_identity_codes,
+    normalise_text,
+)
 from evaluation.schema import LANGS, FieldSpec, Lang, Schema, Section, load_schema
-from evaluation.workbook.errors import LocalizedWorkbookError
+from evaluation.workbook.errors import LocalizedWorkbookError, RefusedWorkbookError
 from evaluation.workbook.layout import (
     FIRST_ROW,
     FORM_ANSWER_COL,
@@ -40,11 +47,10 @@ from evaluation.workbook.layout import (
     table_columns,
 )
 from evaluation.workbook.model import SelfEvaluation, Value
-from evaluation.workbook.xlsx import FastBook
+from evaluation.workbook.xlsx import FastBook, Formula
 
 Rows = list[tuple[Any, ...]]
 _Loc = tuple[str, int | None, int | None]
-_HETU = re.compile(r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$", re.IGNORECASE)
 _TEXT_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _LENGTH = re.compile(r"\{(\d+),(\d+)\}")
 
@@ -59,6 +65,7 @@ class _Ctx:
 
     def add(self, key: str, where: _Loc | str, **kw: Any) -> None:
         msg = self.schema.messages[key]
+        kw = {k: mask_identity_codes(v) if isinstance(v, str) else v for k, v in kw.items()}
         self.problems.append(
             Problem(
                 where=self.where(where),
@@ -70,8 +77,9 @@ class _Ctx:
     def where(self, loc: _Loc | str) -> str:
         """Location text of ``loc`` in the workbook's language."""
         if isinstance(loc, str):
-            return loc
+            return mask_identity_codes(loc)
         sheet, row, col = loc
+        sheet = mask_identity_codes(sheet)
         if row is None or col is None:
             return self.schema.text("where_sheet", self.lang, sheet=sheet)
         return self.schema.text(
@@ -82,6 +90,14 @@ class _Ctx:
     def at(sheet: str, row: int | None = None, col: int | None = None) -> _Loc:
         """A location, turned into text only if a problem is reported there."""
         return (sheet, row, col)
+
+
+def is_formula(raw: Any) -> bool:
+    """Whether a cell value is a formula: a formula in the file, or text that starts with
+    ``=`` once leading spaces, NBSP, tabs and zero-width characters are removed."""
+    if isinstance(raw, Formula):
+        return True
+    return isinstance(raw, str) and normalise_text(raw).lstrip().startswith("=")
 
 
 def _blank(v: Any) -> bool:
@@ -113,8 +129,8 @@ def _kind(ctx: _Ctx, spec: FieldSpec) -> str:
 
 def _convert(ctx: _Ctx, spec: FieldSpec, raw: Any, where: _Loc) -> tuple[bool, Value]:
     """Type one cell; on a problem record it and return ``(False, None)``."""
-    if isinstance(raw, str) and raw.startswith("="):
-        ctx.add("formula", where, formula=raw[:40])
+    if is_formula(raw):
+        ctx.add("formula", where, formula=str(raw)[:40])
         return False, None
     lang = ctx.lang
     if spec.type == "date":
@@ -173,8 +189,8 @@ def _convert(ctx: _Ctx, spec: FieldSpec, raw: Any, where: _Loc) -> tuple[bool, V
             ctx.add("unknown_indicator", where, value=", ".join(bad), sheet=sheet)
             return False, None
         return True, ", ".join(ids)
-    if spec.pseudonymous and _HETU.match(text):
-        ctx.add("personal_id", where, value=text)
+    if contains_identity_code(text):  # the intake refuses it first; a second guard
+        ctx.add("personal_id", where, shape=CODE_SHAPE)
         return False, None
     if spec.max_length is not None and len(text) > spec.max_length:
         ctx.add("too_long", where, n=len(text), max=spec.max_length)
@@ -438,7 +454,18 @@ def _detail(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
 
 
-def read_workbook(path: str | Path, *, schema: Schema | None = None) -> SelfEvaluation:
+def refuse_if_needed(path: Path, *, limits: IntakeLimits | None = None) -> None:
+    """Run the intake on ``path``; raise :class:`RefusedWorkbookError` if it refuses it."""
+    result = inspect_workbook(path, limits=limits)
+    if result.refused:
+        raise RefusedWorkbookError(
+            mask_identity_codes(str(path)), result.problems, lang=result.lang
+        )
+
+
+def read_workbook(
+    path: str | Path, *, schema: Schema | None = None, limits: IntakeLimits | None = None
+) -> SelfEvaluation:
     """Read a filled self-evaluation workbook into a :class:`SelfEvaluation`.
 
     Parameters
@@ -447,6 +474,8 @@ def read_workbook(path: str | Path, *, schema: Schema | None = None) -> SelfEval
         The ``.xlsx`` file made by :func:`write_template` and filled by the pilot.
     schema:
         Schema to check against (default: the shipped one).
+    limits:
+        Limits of the intake (default: :meth:`IntakeLimits.from_env`).
 
     Returns
     -------
@@ -459,9 +488,13 @@ def read_workbook(path: str | Path, *, schema: Schema | None = None) -> SelfEval
     LocalizedWorkbookError
         With every problem found, each naming sheet and cell, in the workbook's language.
         Nothing is returned for a workbook with problems.
+    RefusedWorkbookError
+        If the intake refuses the file (identity codes, macros, links, limits); it runs
+        before anything is parsed.
     """
     path = Path(path)
     schema = schema or load_schema()
+    refuse_if_needed(path, limits=limits)
     _precheck(path)
     # fast path: our own cell-value parser; any surprise falls back to openpyxl
     try:
@@ -565,7 +598,8 @@ def _parse(path: Path, schema: Schema, book: _Book | FastBook) -> SelfEvaluation
                 ctx.add("section_empty", ctx.at(name), section=name)
     _cross_checks(ctx, schema, tables, found)
     if not pilot:
-        pilot = str(forms.get("pilot", {}).get("pilot_name") or path.stem)
+        stem = "" if contains_identity_code(path.stem) else path.stem
+        pilot = str(forms.get("pilot", {}).get("pilot_name") or stem)
     if ctx.problems:
         raise LocalizedWorkbookError(str(path), ctx.problems, lang=lang)
     return SelfEvaluation(

@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evaluation.errors import OptionError
+from evaluation.safe_io import atomic_write
 from evaluation.schema import LANGS, FieldSpec, Lang, Schema, Section, load_schema
 from evaluation.workbook.layout import (
     FIRST_ROW,
@@ -80,8 +81,8 @@ class _Writer:
 
     def _put(self, ws: Worksheet, row: int, col: int, spec: FieldSpec, value: Value) -> None:
         cell = ws.cell(row=row, column=col, value=self._cell_value(spec, value))
-        if spec.type == "text" and isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # keep text that looks like a formula as text
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # user text is never written as a formula
         if spec.type == "date":
             cell.number_format = _DATE_FORMAT
         cell.protection = _UNLOCKED
@@ -222,7 +223,7 @@ class _Writer:
         ):
             ws.cell(row=i, column=1, value=k if i > 1 else META_SHEET)
             if i > 1:
-                ws.cell(row=i, column=2, value=v)
+                ws.cell(row=i, column=2, value=v).data_type = "s"  # text, never a formula
         ws.sheet_state = "hidden"
         ws.protection.sheet = True
 
@@ -437,9 +438,9 @@ def _write(
             fix="give a file name ending in .xlsx",
         )
     wb = _Writer(schema or load_schema(), code, pilot.strip()).build(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        wb.save(path)
+        with atomic_write(path, where="option --out") as tmp:
+            wb.save(tmp)
     except OSError as exc:
         raise OptionError(
             f"cannot write {path}: {exc.strerror}",

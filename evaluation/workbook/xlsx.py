@@ -26,6 +26,12 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _COORD = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
+class Formula(str):
+    """A cell value that is a formula in the file (``"=" + formula text``)."""
+
+    __slots__ = ()
+
+
 @lru_cache(maxsize=256)
 def _col_index(letters: str) -> int:
     n = 0
@@ -144,7 +150,7 @@ class FastBook:
     def _value(self, c: ET.Element) -> Any:
         f = c.find(f"{_NS}f")
         if f is not None:
-            return "=" + (f.text or "")
+            return Formula("=" + (f.text or ""))
         t = c.get("t", "n")
         if t == "inlineStr":
             el = c.find(f"{_NS}is")

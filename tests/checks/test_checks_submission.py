@@ -108,8 +108,8 @@ def test_missing_column(tables: dict[str, pd.DataFrame]) -> None:
     assert f.what == "column 'service_group' is missing"
 
 
-def test_workbook_cells_located(clean_evaluation: SelfEvaluation, tmp_path: Path) -> None:
-    """A defect only the suites catch (identity code in free text) is located by cell."""
+def test_workbook_code_refused_at_intake(clean_evaluation: SelfEvaluation, tmp_path: Path) -> None:
+    """An identity code in free text refuses the file at the door, located by cell."""
     from openpyxl import load_workbook
 
     path = write_workbook(clean_evaluation, tmp_path / "fokus.xlsx")
@@ -119,9 +119,9 @@ def test_workbook_cells_located(clean_evaluation: SelfEvaluation, tmp_path: Path
     wb.save(path)
     report = validate("submission", path)
     f = only(report, "personal_id")
-    assert f.where == "välilehti 'Asiakasseuranta', J6"
-    q = report.quarantine
-    assert list(q["row"]) == [6] and list(q["table"]) == ["clients"]
+    assert f.where == "välilehti 'Asiakasseuranta', solu J6"
+    assert "131052" not in report.to_json() + report.to_html() + report.summary()
+    assert len(report.quarantine) == 0  # nothing of a refused file is kept
 
 
 @pytest.fixture(scope="module")

@@ -106,8 +106,6 @@ def test_mistakes_in_process_sheets_are_located(tmp_path: Path) -> None:
     ready = wb["Readiness survey"]
     ready["G5"] = 6  # first item on a 1-5 scale
     expected.append(("sheet 'Readiness survey', cell G5", "6 is outside the allowed range 1–5"))
-    ready["B6"] = "131052-308T"
-    expected.append(("sheet 'Readiness survey', cell B6", "personal identity code"))
 
     exc = wb["Coded excerpts"]
     exc["C5"] = "Gossip"
@@ -126,6 +124,18 @@ def test_mistakes_in_process_sheets_are_located(tmp_path: Path) -> None:
     for where, what in expected:
         assert any(w == where and what in t for w, t in got), (where, what, got)
     assert schema.section("client_goals").field("attainment").min == -2
+
+    # An identity code anywhere refuses the whole file at intake, before other checks.
+    wb = openpyxl.load_workbook(path)
+    wb["Readiness survey"]["B6"] = "131052-308T"
+    wb.save(path)
+    got = _problems(path)
+    assert got == [
+        (
+            "sheet 'Readiness survey', cell B6",
+            "this holds a Finnish personal identity code or a store pseudonym (shape ######-####)",
+        )
+    ]
 
 
 def test_errors_in_swedish_and_finnish(tmp_path: Path) -> None:

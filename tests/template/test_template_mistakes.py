@@ -71,11 +71,9 @@ def test_every_mistake_gives_one_message_with_its_cell(clean: Path, tmp_path: Pa
     expected["required answer"] = ("sheet 'Logic model', cell D5", "required answer")
     sa["B10"] = "NOPE99"
     expected["unknown client"] = ("sheet 'Self-assessments', cell B10", "'NOPE99' is not found")
+    # a code-like id with a wrong check character is an ordinary id, not an identity code
+    # (real codes are refused by the intake before the reader: tests/intake)
     cl.cell(row=hetu_row, column=2).value = "010190-123A"
-    expected["identity code"] = (
-        f"sheet 'Client follow-up', cell B{hetu_row}",
-        "personal identity code",
-    )
     tl = wb["Traffic lights"]
     row = next(
         r
