@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from evaluation.safe_io import write_text
+
 _BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
 _STYLE = (
     "font-family:system-ui,sans-serif;font-size:13px;background:#12395b;color:#fff;"
@@ -49,4 +51,4 @@ def add_navigation(out: Path, links: list[tuple[str, Path]]) -> None:
             for label, target in links
         ]
         nav = f'<nav class="pe-nav" style="{_STYLE}">{"".join(items)}</nav>'
-        page.write_text(text[: match.end()] + nav + text[match.end() :], encoding="utf-8")
+        write_text(page, text[: match.end()] + nav + text[match.end() :], where="demo report")

@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.safe_io import write_text
+
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2733;
 background:#f6f7f9;line-height:1.45}
@@ -64,12 +66,17 @@ class Page:
     sections: list[str] = field(default_factory=list)
 
     def add(self, heading: str, *parts: str) -> None:
-        """Append a section with a heading and raw HTML parts."""
+        """Append a section with a heading (escaped) and HTML parts.
+
+        The parts are HTML as it is: build them with :func:`paragraph`,
+        :func:`table_to_html` and :func:`figure_to_html` (which escape their text), and
+        pass any other text through ``html.escape``.
+        """
         body = "\n".join(parts)
         self.sections.append(f"<section><h2>{html.escape(heading)}</h2>\n{body}\n</section>")
 
     def write(self, path: Path) -> Path:
-        """Write the page to ``path`` and return it."""
+        """Write the page to ``path`` (atomically, never through a symlink) and return it."""
         text = (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{html.escape(self.title)}</title>"
@@ -78,11 +85,10 @@ class Page:
             f"<header><h1>{html.escape(self.title)}</h1><p>{html.escape(self.subtitle)}</p>"
             "</header><main>" + "\n".join(self.sections) + "</main></body></html>\n"
         )
-        path.write_text(text, encoding="utf-8")
-        return path
+        return write_text(path, text, where="demo index.html")
 
 
 def paragraph(text: str, *, css_class: str = "") -> str:
     """Return an escaped paragraph."""
-    cls = f' class="{css_class}"' if css_class else ""
+    cls = f' class="{html.escape(css_class)}"' if css_class else ""
     return f"<p{cls}>{html.escape(text)}</p>"

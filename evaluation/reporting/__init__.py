@@ -18,6 +18,7 @@ from evaluation.reporting.disclosure import (
     IdentifierLeakError,
     SuppressedTable,
     assert_no_identifiers,
+    audit_suppression,
     suppress_count_column,
     suppress_counts,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "SuppressedTable",
     "Translator",
     "assert_no_identifiers",
+    "audit_suppression",
     "example_impact_results",
     "example_pilot_results",
     "example_results",

@@ -25,6 +25,7 @@ from evaluation.estimators.meta import (
     meta_analysis,
     meta_regression,
 )
+from evaluation.reporting.blocks import figure_text
 from evaluation.reporting.disclosure import (
     DEFAULT_THRESHOLD,
     SuppressedTable,
@@ -190,9 +191,9 @@ def _indicator_parts(
             capsize=3,
         )
         ax.set_yticks(range(len(pilots), 0, -1))
-        ax.set_yticklabels(pilots, fontsize=8)
+        ax.set_yticklabels([figure_text(p) for p in pilots], fontsize=8)
         ax.set_ylim(0.4, len(pilots) + 0.6)
-        ax.set_title(_label(t, "indicator", code), fontsize=9)
+        ax.set_title(figure_text(_label(t, "indicator", code)), fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
     for ax in axes[len(codes) :]:
@@ -234,9 +235,9 @@ def _traffic_parts(results: ComparisonResults, t: Translator) -> tuple[pd.DataFr
     ax.set_xlim(0, len(crits))
     ax.set_ylim(0, len(pilots))
     ax.set_xticks(np.arange(len(crits)) + 0.47)
-    ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
+    ax.set_xticklabels([figure_text(x) for x in labels], rotation=30, ha="right", fontsize=8)
     ax.set_yticks(np.arange(len(pilots)) + 0.45)
-    ax.set_yticklabels(list(reversed(pilots)), fontsize=8)
+    ax.set_yticklabels([figure_text(p) for p in reversed(pilots)], fontsize=8)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
@@ -304,7 +305,7 @@ def _reach_parts(
     ax1.barh(ys[ok], reach.to_numpy()[ok], color="#1f4e79")
     ax1.set_xlabel(t("col.reach"))
     ax1.set_yticks(ys)
-    ax1.set_yticklabels(proc["pilot"].tolist(), fontsize=8)
+    ax1.set_yticklabels([figure_text(p) for p in proc["pilot"]], fontsize=8)
     ax2.barh(ys, proc["mean_dose_hours"].astype(float), color="#7a9cc6")
     ax2.set_xlabel(t("col.dose"))
     for ax in (ax1, ax2):
@@ -392,7 +393,7 @@ def build_comparison(
     meta = meta_analysis(
         eff["estimate"].astype(float).to_numpy(),
         eff["std_error"].astype(float).to_numpy(),
-        labels=pilots_eff,
+        labels=[figure_text(p) for p in pilots_eff],
         method=method,  # type: ignore[arg-type]
     )
     mods = _moderator_values(res, pilots_eff)
@@ -407,7 +408,7 @@ def build_comparison(
                 np.asarray(meta.effects)[known],
                 np.asarray(meta.std_errors)[known],
                 moderators=mods.loc[known, [name]],
-                labels=list(labels[known]),
+                labels=[figure_text(p) for p in labels[known]],
                 method=method,  # type: ignore[arg-type]
             )
             mod_rows.append(ModeratorRow(name, mr))
@@ -474,7 +475,7 @@ def build_comparison(
         best = min(mod_rows, key=lambda m: m.p_value)
         moderator_figure = best.result.plot(
             moderator=best.moderator,
-            ylabel=outcome_label,
+            ylabel=figure_text(outcome_label),
             xlabel=t(f"moderator.{best.moderator}"),
         )
         findings.append(
@@ -499,7 +500,7 @@ def build_comparison(
         columns={"package": t("col.package"), "version": t("col.version")}
     )
     forest = meta.plot(
-        xlabel=outcome_label,
+        xlabel=figure_text(outcome_label),
         pooled_label=t("effects.pooled_label"),
         prediction_label=t("meta.pi"),
     )

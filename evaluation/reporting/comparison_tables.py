@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from evaluation.reporting.results import TABLE_COLUMNS
+from evaluation.reporting.tables_io import results_folder, write_csv
 from evaluation.workbook.model import SelfEvaluation
 
 #: Situation 3 months after exit (client sheet codes) -> comparison report destinations.
@@ -113,8 +114,7 @@ def write_comparison_tables(
     process:
         Per-pilot process measures with the ``process`` table's columns.
     """
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    out = results_folder(folder)
     evs = list(evaluations)
     tables = {
         "indicators": indicator_table(evs),
@@ -124,7 +124,5 @@ def write_comparison_tables(
     }
     paths = []
     for name, frame in tables.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        paths.append(path)
+        paths.append(write_csv(frame, out / f"{name}.csv", where=f"results table {name}.csv"))
     return paths

@@ -7,40 +7,37 @@ Small-cell suppression
     1. *Primary suppression*: every cell with ``0 < count < threshold`` (default 5) is
        hidden. Zeros are shown (they are not small groups of persons).
     2. *Secondary suppression*: the table is published with its row and column totals
-       (and the grand total). Every row, column and the total row/column form an
-       equation ``cells = total``; wherever exactly one member of an equation is hidden,
-       it could be recovered by subtraction, so the smallest other non-zero member is
-       hidden too (interior cells preferred to totals). Repeated until no equation has
-       exactly one hidden member.
+       (and the grand total), and an attacker may solve every row and column equation
+       by linear programming, knowing that a primary marker means ``1 .. threshold - 1``.
+       Cells are hidden until no small cell's feasible range is narrower than that (or
+       than what the markers alone allow): :func:`evaluation.disclosure.protect`, audited
+       by :func:`audit_suppression` (``docs/disclosure.md`` explains the approach).
 
     Totals that are themselves small are primary-suppressed like any cell.
 
 Identifier guard
     :func:`assert_no_identifiers` raises :class:`IdentifierLeakError` when a text or a
-    table contains a pseudonymous person id (``P`` + 7 digits), a Finnish personal
-    identity code (``DDMMYY`` + century mark + 3 digits + check character) or a column
-    named like an identifier.
+    table contains a Finnish personal identity code or a store pseudonym (found by the
+    project's one detector, :func:`evaluation.privacy.find_identity_codes`) or a column
+    named like an identifier. Its message shows the shape of what it found
+    (:data:`evaluation.privacy.CODE_SHAPE`), never a character of it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from evaluation.disclosure import FeasibleRanges, feasible_ranges, protect
 from evaluation.errors import InputDataError, OptionError, ReportError
+from evaluation.privacy import find_identity_codes
 
 #: Default minimum cell size that may be shown.
 DEFAULT_THRESHOLD = 5
 
-#: Pseudonymous person ids of the toolkit's store (``P`` and seven digits).
-PSEUDONYM_PATTERN = re.compile(r"(?<![A-Za-z0-9])P\d{7}(?![0-9])")
-#: Finnish personal identity code; century marks ``+ - A`` and the 2023 additions
-#: ``B-F`` and ``U-Y``.
-HETU_PATTERN = re.compile(r"(?<![0-9])\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?![0-9A-Za-z])")
 #: Column names that hold person identifiers and must never appear in a report table.
 ID_COLUMN_NAMES = frozenset(
     {"person_id", "pseudo_id", "pseudonym", "hetu", "henkilotunnus", "ssn", "personal_id", "id"}
@@ -117,22 +114,6 @@ def _validate_counts(counts: pd.DataFrame, where: str) -> pd.DataFrame:
     return counts.astype("int64")
 
 
-def _pick_secondary(
-    values: np.ndarray, hidden: np.ndarray, members: list[tuple[int, int]]
-) -> tuple[int, int] | None:
-    """Smallest non-zero visible member (interior before totals); else smallest visible."""
-    nr, nc = values.shape
-    visible = [m for m in members if not hidden[m]]
-    if not visible:
-        return None
-
-    def key(m: tuple[int, int]) -> tuple[int, int, int]:
-        is_total = int(m[0] == nr - 1 or m[1] == nc - 1)
-        return (int(values[m] == 0), is_total, int(values[m]))
-
-    return min(visible, key=key)
-
-
 def suppress_counts(
     counts: pd.DataFrame,
     *,
@@ -175,22 +156,7 @@ def suppress_counts(
     total_row = pd.DataFrame([full.sum(axis=0)], index=[total_label])
     full = pd.concat([full, total_row])
     values = full.to_numpy(dtype=np.int64)
-    nr, nc = values.shape
-    primary = (values > 0) & (values < threshold)
-    hidden = primary.copy()
-    # Equations: each row (incl. the total row) and each column (incl. the total column).
-    equations: list[list[tuple[int, int]]] = [[(i, j) for j in range(nc)] for i in range(nr)]
-    equations += [[(i, j) for i in range(nr)] for j in range(nc)]
-    changed = True
-    while changed:
-        changed = False
-        for members in equations:
-            n_hidden = sum(bool(hidden[m]) for m in members)
-            if n_hidden == 1:
-                pick = _pick_secondary(values, hidden, members)
-                if pick is not None:
-                    hidden[pick] = True
-                    changed = True
+    primary, hidden = protect(values, int(threshold))
     status = np.where(primary, "primary", np.where(hidden, "secondary", ""))
     return SuppressedTable(
         counts=full,
@@ -236,16 +202,6 @@ def suppress_count_column(
     return out
 
 
-def find_identifiers(text: str) -> list[str]:
-    """All pseudonymous ids and personal identity codes in ``text``."""
-    return PSEUDONYM_PATTERN.findall(text) + HETU_PATTERN.findall(text)
-
-
-def _mask(found: Iterable[str]) -> str:
-    # Never repeat an identifier in an error message: show its shape only.
-    return ", ".join(f"{s[:1]}{'#' * (len(s) - 1)}" for s in list(found)[:3])
-
-
 def assert_no_identifiers(
     obj: str | pd.DataFrame,
     *,
@@ -257,9 +213,10 @@ def assert_no_identifiers(
     Parameters
     ----------
     obj:
-        A text (markdown, HTML without embedded images) or a table. Tables fail when a
-        column is named like an identifier (``person_id``, ``hetu``, ...) or when a
-        column name, index label or cell matches an identifier pattern.
+        A plain text (check input before it is escaped: a backslash before a code's
+        separator hides the code) or a table. Tables fail when a column is named like an
+        identifier (``person_id``, ``hetu``, ...) or when a column name, index label or
+        cell holds an identity code or a store pseudonym.
     where:
         Name of the report or table, used in the message.
     """
@@ -272,17 +229,32 @@ def assert_no_identifiers(
                 where=where,
                 fix="aggregate before reporting and drop person identifier columns",
             )
-        parts = [" ".join(map(str, obj.columns)), " ".join(map(str, obj.index))]
+        # One cell a line: the detector accepts a space as separator, never a line break.
+        parts = ["\n".join(map(str, obj.columns)), "\n".join(map(str, obj.index))]
         for col in obj.columns:
             if not pd.api.types.is_numeric_dtype(obj[col]):
-                parts.append(" ".join(map(str, obj[col].tolist())))
+                parts.append("\n".join(map(str, obj[col].tolist())))
         text = "\n".join(parts)
     else:
         text = obj
-    found = find_identifiers(text)
-    if found:
+    hits = find_identity_codes(text)
+    if hits:
+        shapes = ", ".join(sorted({h.shape for h in hits}))
         raise IdentifierLeakError(
-            f"{len(found)} person identifier(s) found (shapes {_mask(found)})",
+            f"{len(hits)} person identifier(s) found (shape {shapes})",
             where=where,
             fix="report aggregates only; remove person ids and identity codes from the input",
         )
+
+
+def audit_suppression(table: SuppressedTable) -> FeasibleRanges:
+    """Each hidden cell's feasible range for an attacker who sees ``table.display()``.
+
+    The attacker knows every shown cell and total, that the primary marker means
+    ``1 .. threshold - 1`` and the secondary marker ``>= 0``; ranges come from linear
+    programming over the row and column equations (:func:`evaluation.disclosure.
+    feasible_ranges`). ``.ok`` is true when no small cell is narrowed beyond its markers.
+    """
+    values = table.counts.to_numpy(dtype=np.int64)
+    status = table.status.to_numpy()
+    return feasible_ranges(values, status != "", status == "primary", table.threshold)

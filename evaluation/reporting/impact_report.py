@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaluation.errors import ReportError
+from evaluation.reporting.blocks import figure_text
 from evaluation.reporting.compare import software_versions as render_software
 from evaluation.reporting.disclosure import (
     DEFAULT_THRESHOLD,
@@ -195,7 +196,7 @@ def love_figure(bal: pd.DataFrame, t: Translator) -> Figure:
     ax.plot(bal["smd_before"].abs(), y, "o", color="C7", label=t("impact.before"))
     ax.plot(bal["smd_after"].abs(), y, "o", color="C0", label=t("impact.after"))
     ax.axvline(0.1, color="C3", linestyle="--", linewidth=0.8)
-    ax.set_yticks(y, [str(c) for c in bal["covariate"]])
+    ax.set_yticks(y, [figure_text(c) for c in bal["covariate"]])
     ax.set_xlabel(t("impact.abs_smd"))
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()

@@ -92,6 +92,8 @@ import pandas as pd
 from evaluation.errors import InputDataError, OptionError, ReportError
 from evaluation.reporting.disclosure import assert_no_identifiers
 from evaluation.reporting.results import TABLE_COLUMNS
+from evaluation.reporting.tables_io import read_csv, results_folder, write_csv
+from evaluation.safe_io import write_text
 
 if TYPE_CHECKING:
     from evaluation.estimators.did import AggregateResult, AttGtResult, TwfeComparison
@@ -228,11 +230,7 @@ def software_versions() -> dict[str, str]:
 
 
 def _folder(folder: Path | str) -> Path:
-    root = Path(folder)
-    if root.exists() and not root.is_dir():
-        raise OptionError("the results folder is a file", where=str(root), fix="give a folder path")
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+    return results_folder(folder)
 
 
 def _upsert(root: Path, name: str, new: pd.DataFrame, key: Mapping[str, str]) -> Path:
@@ -240,7 +238,7 @@ def _upsert(root: Path, name: str, new: pd.DataFrame, key: Mapping[str, str]) ->
     assert_no_identifiers(new, where=f"{name}.csv")
     path = root / f"{name}.csv"
     if path.exists():
-        old = pd.read_csv(path, dtype={k: str for k in key})
+        old = read_csv(path, dtype={k: str for k in key})
         same = np.ones(len(old), dtype=bool)  # rows of the same key are replaced
         for col, val in key.items():
             if col in old.columns:
@@ -251,8 +249,7 @@ def _upsert(root: Path, name: str, new: pd.DataFrame, key: Mapping[str, str]) ->
         # Same content whatever the order of writing: rows grouped by key, stable within.
         by = [c for c in key if c in new.columns]
         new = new.sort_values(by, kind="stable", key=lambda c: c.astype(str), ignore_index=True)
-    new.to_csv(path, index=False)
-    return path
+    return write_csv(new, path, where=f"results table {name}.csv")
 
 
 def _with_keys(frame: pd.DataFrame, pilot: str, outcome: str) -> pd.DataFrame:
@@ -291,8 +288,9 @@ def _update_manifest(
     manifest["tables"] = dict(sorted(tables.items()))
     runs = [r for r in manifest.get("runs", []) if r != dict(run)]
     manifest["runs"] = [*runs, dict(run)]
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    return path
+    return write_text(
+        path, json.dumps(manifest, indent=2, ensure_ascii=False), where="results manifest.json"
+    )
 
 
 def _check_name(value: str, what: str) -> str:
@@ -716,7 +714,7 @@ def read_table(folder: Path | str, name: str) -> pd.DataFrame:
         base = () if name == "effects" else ("pilot", "outcome")
         return pd.DataFrame(columns=[*base, *cols])
     try:
-        frame = pd.read_csv(path, dtype={"pilot": str, "outcome": str})
+        frame = read_csv(path, dtype={"pilot": str, "outcome": str})
     except Exception as exc:
         raise InputDataError(
             f"cannot read the table ({type(exc).__name__}: {exc})",

@@ -17,11 +17,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from evaluation.errors import ReportError
+from evaluation.reporting.blocks import figure_text
 from evaluation.reporting.compare import RATING_COLOURS
 from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, ID_COLUMN_NAMES, suppress_counts
 from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.impact_report import event_study_figure, plain_effect
 from evaluation.reporting.impact_results import read_table
+from evaluation.reporting.tables_io import read_csv
 
 #: Pilot-level table sections shown in the process-evaluation part, in this order.
 PROCESS_SECTIONS = ("implementation", "mechanisms", "context")
@@ -99,7 +101,7 @@ def criteria_figure(crit: pd.DataFrame, lab: _Labels, t: Translator) -> Figure:
         y = n - 1 - i
         colour = RATING_COLOURS.get(str(rating), RATING_COLOURS["na"])
         ax.add_patch(Rectangle((0, y + 0.1), 0.8, 0.8, color=colour))
-        ax.text(1.0, y + 0.5, lab("code", str(row))[:90], va="center", fontsize=7)
+        ax.text(1.0, y + 0.5, figure_text(lab("code", str(row))[:90]), va="center", fontsize=7)
     ax.set_xlim(0, 12)
     ax.set_ylim(0, n)
     ax.axis("off")
@@ -151,7 +153,7 @@ def build_pilot(
             fix=f"use one of: {', '.join(known)}" if known else "run write_pilot_results first",
         )
     labels_path = folder / "pilot_labels.csv"
-    lab = _Labels(pd.read_csv(labels_path) if labels_path.exists() else pd.DataFrame(), lang)
+    lab = _Labels(read_csv(labels_path) if labels_path.exists() else pd.DataFrame(), lang)
     forms = forms[forms["pilot"] == pilot].fillna("")
     cells = read_table(folder, "pilot_sections")
     cells = cells[cells["pilot"] == pilot].fillna("")

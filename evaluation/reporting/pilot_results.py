@@ -43,6 +43,7 @@ import pandas as pd
 
 from evaluation.reporting.disclosure import assert_no_identifiers
 from evaluation.reporting.impact_results import _folder, _update_manifest, _upsert
+from evaluation.reporting.tables_io import write_csv
 
 if TYPE_CHECKING:
     from evaluation.workbook import SelfEvaluation
@@ -211,8 +212,7 @@ def write_pilot_results(
     written.append(_upsert(root, "pilot_scores", sc, key))
     labels = _labels(evaluation)
     path = root / "pilot_labels.csv"
-    labels.to_csv(path, index=False)
-    written.append(path)
+    written.append(write_csv(labels, path, where="results table pilot_labels.csv"))
     written.append(_update_manifest(root, written, inputs, {"pilot": pilot, "design": "workbook"}))
     return written
 

@@ -13,13 +13,20 @@ Two paths give the same content:
     runs the ``{python}`` cells in order in one namespace (the parameters injected right
     after the cell tagged ``parameters``, as Quarto does), honours the cell options
     ``echo``, ``output`` (``true``/``false``/``asis``), ``include``, ``eval`` and
-    ``fig-cap``, evaluates inline ``{python} expr`` code, and embeds matplotlib figures.
-    The markdown is converted with pandoc (from the ``pypandoc-binary`` wheel) to one
-    self-contained HTML file (``--embed-resources --standalone`` and the toolkit's CSS),
-    or to typst markup compiled to PDF with the ``typst`` wheel.
+    ``fig-cap``, evaluates inline ``{python} expr`` code (its value escaped, unless it is
+    :class:`~evaluation.reporting.blocks.Markdown`), and embeds matplotlib figures. The
+    markdown is converted with pandoc (from the ``pypandoc-binary`` wheel, see
+    :mod:`evaluation.reporting.pandoc`): read without raw HTML, raw attributes or raw
+    TeX, its AST made safe, and written in pandoc's ``--sandbox`` (it reads and fetches
+    nothing) to one self-contained HTML file (the toolkit's CSS in a ``<style>`` element,
+    its figures embedded by the toolkit as ``data:`` URIs), or to typst markup compiled
+    to PDF with the ``typst`` wheel (which reads files only inside the build folder).
 
-Before conversion the whole report text is checked for person identifiers
-(:func:`evaluation.reporting.disclosure.assert_no_identifiers`).
+Input text is escaped where the document prints it
+(:func:`evaluation.reporting.blocks.escape_markdown`), so both paths read the same safe
+text. Before conversion the whole report text is checked for person identifiers
+(:func:`evaluation.reporting.disclosure.assert_no_identifiers`). Output files are written
+atomically and never through a symlink (:mod:`evaluation.safe_io`).
 """
 
 from __future__ import annotations
@@ -43,9 +50,25 @@ import yaml
 from matplotlib.figure import Figure
 
 from evaluation.errors import OptionError, ReportError
-from evaluation.reporting.blocks import FIGURE_DIR_ENV, FIGURE_LINK_ENV, show_figure, show_table
+from evaluation.reporting.blocks import (
+    FIGURE_DIR_ENV,
+    FIGURE_LINK_ENV,
+    code_block,
+    escape_markdown,
+    show_figure,
+    show_table,
+)
 from evaluation.reporting.disclosure import assert_no_identifiers
 from evaluation.reporting.i18n import check_language
+from evaluation.reporting.pandoc import (
+    figure_targets,
+    first_heading,
+    plain_text,
+    read_markdown,
+    sanitise,
+    write_ast,
+)
+from evaluation.safe_io import output_folder, write_bytes, write_text
 
 Format = Literal["html", "pdf"]
 Engine = Literal["auto", "quarto", "builtin"]
@@ -55,7 +78,6 @@ _FENCE_OPEN = re.compile(r"^```+\s*\{python(?:[\s,][^}]*)?\}\s*$")
 _FENCE_CLOSE = re.compile(r"^```+\s*$")
 _OPTION = re.compile(r"^#\|\s?(.*)$")
 _INLINE = re.compile(r"`\{python\}\s+([^`]+)`")
-_IMAGE_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)(\{[^}]*\})?")
 
 
 @dataclass(frozen=True)
@@ -155,7 +177,7 @@ def _display(value: object, options: Mapping[str, Any]) -> str:
     md = getattr(value, "_repr_markdown_", None)
     if callable(md):
         return f"\n{md()}\n"
-    return f"\n```\n{value!r}\n```\n"
+    return code_block(repr(value))
 
 
 def _run_cell(cell: Cell, ns: dict[str, Any], doc: Path, defaults: Mapping[str, Any]) -> str:
@@ -198,7 +220,7 @@ def _run_cell(cell: Cell, ns: dict[str, Any], doc: Path, defaults: Mapping[str, 
         return ""
     chunks: list[str] = []
     if opts.get("echo", False) is True:
-        chunks.append(f"\n```python\n{cell.source}\n```\n")
+        chunks.append(code_block(cell.source, "python"))
     output = opts.get("output", True)
     printed = out.getvalue()
     if output == "asis":
@@ -207,7 +229,7 @@ def _run_cell(cell: Cell, ns: dict[str, Any], doc: Path, defaults: Mapping[str, 
             chunks.append(_display(value, opts))
     elif output is not False:
         if printed.strip():
-            chunks.append(f"\n```\n{printed.rstrip()}\n```\n")
+            chunks.append(code_block(printed.rstrip()))
         chunks.append(_display(value, opts))
     return "\n".join(chunks)
 
@@ -215,7 +237,7 @@ def _run_cell(cell: Cell, ns: dict[str, Any], doc: Path, defaults: Mapping[str, 
 def _inline(text: str, ns: dict[str, Any], doc: Path) -> str:
     def repl(m: re.Match[str]) -> str:
         try:
-            return str(eval(m.group(1), ns))
+            return escape_markdown(eval(m.group(1), ns))
         except Exception as exc:
             raise ReportError(
                 f"inline expression `{m.group(1)}` failed: {type(exc).__name__}: {exc}",
@@ -263,34 +285,17 @@ def execute_qmd(doc: QmdDocument, params: Mapping[str, Any], build_dir: Path) ->
     return "\n".join(chunks)
 
 
-def _pandoc(md: str, to: str, build_dir: Path, extra: list[str]) -> str:
-    try:
-        import pypandoc  # type: ignore[import-untyped]
-    except ImportError as exc:  # pragma: no cover - dependency missing
-        raise ReportError(
-            "pandoc is not available",
-            where="report rendering",
-            fix="pip install pypandoc-binary (or install quarto)",
-        ) from exc
-    try:
-        return str(
-            pypandoc.convert_text(
-                md, to, format="markdown", extra_args=extra, cworkdir=str(build_dir)
-            )
-        )
-    except (RuntimeError, OSError) as exc:
-        raise ReportError(
-            f"pandoc failed to convert the report to {to}: {str(exc).strip()[:500]}",
-            where="report rendering (pandoc)",
-            fix="check the markdown the document produces (run with --debug)",
-        ) from exc
-
-
-def _page_title(md: str, front: Mapping[str, Any]) -> str:
+def _page_title(ast: Mapping[str, Any], front: Mapping[str, Any]) -> str:
     if front.get("title"):
         return str(front["title"])
-    m = re.search(r"^# (.+)$", md, flags=re.MULTILINE)
-    return m.group(1).strip() if m else "Report"
+    return first_heading(ast) or "Report"
+
+
+def _style_header(build: Path) -> str:
+    """Write the toolkit's CSS as a ``<style>`` element for pandoc's document head."""
+    css = CSS_PATH.read_text(encoding="utf-8").replace("</", "<\\/")
+    (build / "style.html").write_text(f"<style>\n{css}</style>\n", encoding="utf-8")
+    return "style.html"
 
 
 def _builtin(qmd: Path, params: Mapping[str, Any], output: Path, fmt: Format, lang: str) -> Path:
@@ -298,37 +303,43 @@ def _builtin(qmd: Path, params: Mapping[str, Any], output: Path, fmt: Format, la
     with tempfile.TemporaryDirectory(prefix="pilot-eval-report-") as tmp:
         build = Path(tmp)
         md = execute_qmd(doc, params, build)
-        # The guard sees the whole report text, but not the SVG files' glyph paths.
-        assert_no_identifiers(_IMAGE_LINK.sub("", md), where=f"report {qmd.name}")
         (build / "report.md").write_text(md, encoding="utf-8")
-        meta = ["--metadata", f"pagetitle={_page_title(md, doc.front_matter)}"]
+        ast = read_markdown(md, build)
+        # The guard sees the whole report text as a reader does (escapes resolved), but
+        # not the SVG files' glyph paths.
+        assert_no_identifiers(plain_text(ast), where=f"report {qmd.name}")
+        meta = ["--metadata", f"pagetitle={_page_title(ast, doc.front_matter)}"]
         meta += ["--metadata", f"lang={lang}"]
         if doc.front_matter.get("title"):
             meta += ["--metadata", f"title={doc.front_matter['title']}"]
-        output.parent.mkdir(parents=True, exist_ok=True)
+        output_folder(output.parent, where="option --out")
         if fmt == "html":
-            shutil.copy(CSS_PATH, build / "report.css")
-            html = _pandoc(
-                md,
-                "html5",
-                build,
-                ["--standalone", "--embed-resources", "--wrap=none", "--css", "report.css", *meta],
-            )
-            output.write_text(html, encoding="utf-8")
+            safe = sanitise(ast, figure_targets(build, embed=True))
+            header = ["--include-in-header", _style_header(build)]
+            html = write_ast(safe, "html5", build, ["--standalone", "--wrap=none", *header, *meta])
+            write_text(output, html, where="option --out")
         else:
-            typ = _pandoc(md, "typst", build, ["--standalone", *meta])
+            safe = sanitise(ast, figure_targets(build, embed=False))
+            typ = write_ast(safe, "typst", build, ["--standalone", *meta])
             typ_path = build / "report.typ"
             typ_path.write_text(typ, encoding="utf-8")
             try:
                 import typst
 
-                typst.compile(str(typ_path), output=str(output), root=str(build))
+                pdf = typst.compile(str(typ_path), root=str(build))
             except Exception as exc:
                 raise ReportError(
                     f"typst failed to compile the PDF: {str(exc).strip()[:500]}",
                     where="report rendering (typst)",
                     fix="render to HTML instead, or check the document with --debug",
                 ) from exc
+            if not isinstance(pdf, bytes):
+                raise ReportError(
+                    "typst returned no PDF",
+                    where="report rendering (typst)",
+                    fix="update the typst wheel (pip install -U typst)",
+                )
+            write_bytes(output, pdf, where="option --out")
     return output
 
 

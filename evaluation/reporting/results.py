@@ -42,6 +42,7 @@ import pandas as pd
 
 from evaluation.errors import InputDataError, MissingColumnError, ReportError
 from evaluation.reporting.disclosure import assert_no_identifiers
+from evaluation.reporting.tables_io import read_csv, results_folder, write_csv
 from evaluation.synthetic.ote4 import PILOT_NAMES
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -111,7 +112,7 @@ def _read_table(folder: Path, name: str) -> tuple[pd.DataFrame, Path]:
         path = folder / f"{name}.{ext}"
         if path.exists():
             try:
-                frame = pd.read_parquet(path) if ext == "parquet" else pd.read_csv(path)
+                frame = pd.read_parquet(path) if ext == "parquet" else read_csv(path)
             except Exception as exc:
                 raise InputDataError(
                     f"cannot read the table ({type(exc).__name__}: {exc})",
@@ -198,15 +199,14 @@ def example_results(
     reports' disclosure control is exercised.
     """
     rng = np.random.default_rng(seed)
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    out = results_folder(folder)
     k = len(pilots)
     fidelity = np.round(rng.uniform(0.45, 0.95, k), 2)
     dose = np.round(rng.uniform(12, 60, k), 1)
     target = rng.integers(600, 2500, k)
     participants = (target * rng.uniform(0.08, 0.3, k)).astype(int) + 40
     completed = (participants * rng.uniform(0.55, 0.85, k)).astype(int)
-    pd.DataFrame(
+    process = pd.DataFrame(
         {
             "pilot": pilots,
             "target_group": target,
@@ -215,13 +215,14 @@ def example_results(
             "mean_dose_hours": dose,
             "fidelity": fidelity,
         }
-    ).to_csv(out / "process.csv", index=False)
+    )
+    write_csv(process, out / "process.csv")
 
     true = 1.0 + 12.0 * (fidelity - 0.7) + rng.normal(0, 1.5, k)
     se = np.round(rng.uniform(1.2, 3.5, k), 3)
     est = np.round(true + rng.normal(0, se), 3)
     n_t = participants
-    pd.DataFrame(
+    effects = pd.DataFrame(
         {
             "pilot": pilots,
             "outcome": "employed_12m",
@@ -234,7 +235,8 @@ def example_results(
             "design": ["did", "did", "matching", "did", "matching", "did"][:k]
             + ["did"] * max(0, k - 6),
         }
-    ).to_csv(out / "effects.csv", index=False)
+    )
+    write_csv(effects, out / "effects.csv")
 
     rows = []
     indicators = {
@@ -251,9 +253,7 @@ def example_results(
             e = float(mu + rng.normal(0, sd))
             half = float(1.96 * sd * 2.5 / np.sqrt(max(n, 1)))
             rows.append((p, code, round(e, 3), round(e - half, 3), round(e + half, 3), n))
-    pd.DataFrame(rows, columns=list(TABLE_COLUMNS["indicators"])).to_csv(
-        out / "indicators.csv", index=False
-    )
+    write_csv(pd.DataFrame(rows, columns=list(TABLE_COLUMNS["indicators"])), out / "indicators.csv")
 
     ratings = rng.choice(["green", "yellow", "red"], size=(k, len(CRITERIA)), p=[0.4, 0.4, 0.2])
     ratings[1, 5] = "na"
@@ -262,8 +262,9 @@ def example_results(
         for i, p in enumerate(pilots)
         for j, (theme, crit) in enumerate(CRITERIA)
     ]
-    pd.DataFrame(tl, columns=list(TABLE_COLUMNS["traffic_lights"])).to_csv(
-        out / "traffic_lights.csv", index=False
+    write_csv(
+        pd.DataFrame(tl, columns=list(TABLE_COLUMNS["traffic_lights"])),
+        out / "traffic_lights.csv",
     )
 
     dest = []
@@ -276,7 +277,8 @@ def example_results(
             counts[3] = 2
         for d, c in zip(DESTINATIONS, counts, strict=True):
             dest.append((p, d, int(c)))
-    pd.DataFrame(dest, columns=list(TABLE_COLUMNS["destinations"])).to_csv(
-        out / "destinations.csv", index=False
+    write_csv(
+        pd.DataFrame(dest, columns=list(TABLE_COLUMNS["destinations"])),
+        out / "destinations.csv",
     )
     return out

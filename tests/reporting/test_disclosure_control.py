@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.errors import InputDataError, OptionError
+from evaluation.privacy import CODE_SHAPE, find_identity_codes
 from evaluation.reporting.disclosure import (
     IdentifierLeakError,
     assert_no_identifiers,
-    find_identifiers,
     suppress_count_column,
     suppress_counts,
 )
@@ -118,22 +118,28 @@ def test_invalid_threshold_raises() -> None:
         suppress_counts(_table({"A": [1, 2]}, ["x", "y"]), threshold=0)
 
 
+STORE_PSEUDONYM = "PS" + "0123456789ABCDEF" * 2
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "Participant P1234567 moved",
-        "hetu 010203-123A in a note",
-        "born 311299+9876",
-        "new format 010105B123X",
+        f"Participant {STORE_PSEUDONYM} moved",
+        "hetu 010203-987V in a note",
+        "born 311299+9872",
+        "new format 010105B123P",
         "century mark A: 121212A899H",
+        "no separator 131052308T, lower case 131052-308t",
     ],
 )
 def test_identifier_patterns_found(text: str) -> None:
-    assert find_identifiers(text)
+    assert find_identity_codes(text)
     with pytest.raises(IdentifierLeakError) as exc:
         assert_no_identifiers(text, where="test")
-    # The message never repeats the identifier itself.
-    assert "1234567" not in str(exc.value) and "123A" not in str(exc.value)
+    # The message never repeats the identifier itself, only its shape.
+    message = str(exc.value)
+    assert "987V" not in message and "0123456789" not in message and "308T" not in message
+    assert CODE_SHAPE in message or "PS#" in message
 
 
 @pytest.mark.parametrize(
@@ -143,6 +149,7 @@ def test_identifier_patterns_found(text: str) -> None:
         "P123456 is too short",
         "2024-01-01",
         "AP12345678",
+        "010203-1231 has a wrong check character",
     ],
 )
 def test_ordinary_text_passes(text: str) -> None:
@@ -153,9 +160,11 @@ def test_identifier_guard_on_frames() -> None:
     with pytest.raises(IdentifierLeakError):
         assert_no_identifiers(pd.DataFrame({"person_id": [1, 2], "n": [3, 4]}))
     with pytest.raises(IdentifierLeakError):
-        assert_no_identifiers(pd.DataFrame({"who": ["P0000001"], "n": [3]}))
+        assert_no_identifiers(pd.DataFrame({"who": [STORE_PSEUDONYM], "n": [3]}))
     with pytest.raises(IdentifierLeakError):
-        assert_no_identifiers(pd.DataFrame({"n": [3]}, index=["010203-123A"]))
+        assert_no_identifiers(pd.DataFrame({"n": [3]}, index=["131052-308T"]))
+    # Two cells never make one code across their border.
+    assert_no_identifiers(pd.DataFrame({"a": ["131052", "x"], "b": ["308T", "y"]}))
     assert_no_identifiers(pd.DataFrame({"pilot": ["Fokus"], "n": [3]}))
 
 

@@ -108,17 +108,17 @@ def test_unclosed_cell_raises(tmp_path: Path) -> None:
 
 def test_identifier_in_output_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "leak.qmd"
-    p.write_text("# T\n\n```{python}\n#| output: asis\nprint('P1234567')\n```\n", "utf-8")
+    p.write_text("# T\n\n```{python}\n#| output: asis\nprint('131052-308T')\n```\n", "utf-8")
     with pytest.raises(IdentifierLeakError):
         render_report(p, params={}, output=tmp_path / "leak.html")
     assert not (tmp_path / "leak.html").exists()
 
 
 def test_pandoc_failure_is_a_report_error(tmp_path: Path) -> None:
-    from evaluation.reporting.render import _pandoc
+    from evaluation.reporting.pandoc import run_pandoc
 
     with pytest.raises(ReportError) as exc:
-        _pandoc("# x", "no-such-format", tmp_path, [])
+        run_pandoc("# x", "no-such-format", tmp_path, [])
     assert "pandoc" in str(exc.value)
 
 
