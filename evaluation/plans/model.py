@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from evaluation.impact import MATCHING_COVARIATES
 from evaluation.registers import OUTCOME_COLUMNS
+from evaluation.safe_io import write_text
 
 #: Version of the plan format (the ``version`` key of a plan).
 PLAN_VERSION = 1
@@ -249,6 +250,4 @@ def schema_text() -> str:
 
 def write_schema(path: str | Path) -> Path:
     """Write the plan JSON Schema to ``path`` and return the path."""
-    out = Path(path)
-    out.write_text(schema_text(), encoding="utf-8")
-    return out
+    return write_text(Path(path), schema_text(), where="option --out")

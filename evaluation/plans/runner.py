@@ -42,8 +42,23 @@ from evaluation.impact import covariates_with_variation, did_input, matching_inp
 from evaluation.plans.evidence import Diagnostics, EvidenceRating, rate_evidence
 from evaluation.plans.load import load_plan
 from evaluation.plans.model import Plan, SyntheticData
-from evaluation.registers import DuckTable, PersonMonthPanel, build_person_month_panel
+from evaluation.registers import (
+    SPELL_COLUMNS,
+    DuckTable,
+    PersonMonthPanel,
+    build_person_month_panel,
+)
+from evaluation.registers.ids import normalise_ids
+from evaluation.registers.intake import (
+    check_text_file,
+    csv_header,
+    missing_column_error,
+    refuse_codes_in_path,
+)
+from evaluation.registers.panel import PARTICIPANT_INPUT_COLUMNS
+from evaluation.registers.screening import refuse_identity_codes_in_frame
 from evaluation.reporting.impact_results import did_cell_table
+from evaluation.safe_io import atomic_write, output_folder, write_text
 from evaluation.scale.engines import Engine
 from evaluation.synthetic import PILOTS_BY_NAME, SyntheticRegisters, generate_registers
 
@@ -121,24 +136,78 @@ def _canonical(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return frame.sort_values(keys, kind="mergesort", na_position="last", ignore_index=True)
 
 
-def _read_table(path: Path, dates: tuple[str, ...]) -> pd.DataFrame:
+#: Columns every plan needs in each data file (more for some designs: :func:`_required`).
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "spells": SPELL_COLUMNS,
+    "participants": PARTICIPANT_INPUT_COLUMNS,
+    "persons": ("person_id", "birth_year"),
+}
+#: Person columns the matching designs build covariates from.
+MATCHING_PERSON_COLUMNS = (
+    "sex",
+    "education",
+    "mother_tongue",
+    "partial_work_ability",
+    "disability",
+)
+
+
+def _required(plan: Plan, name: str) -> tuple[str, ...]:
+    need = REQUIRED_COLUMNS[name]
+    if name == "persons" and plan.population.comparison == "pilot_regions":
+        need = (*need, "region")
+    if name == "persons" and plan.design.kind != "staggered_did":
+        need = (*need, *MATCHING_PERSON_COLUMNS)
+    return need
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    where = path.name
+    refuse_codes_in_path(path, where=where)
     if not path.is_file():
         raise InputDataError(
             "data file not found", where=str(path), fix="correct the path under data.files"
         )
-    if path.suffix.lower() == ".parquet":
-        frame = pd.read_parquet(path)
-    elif path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path, dtype={"person_id": "string"})
-    else:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix == ".csv":
+            check_text_file(path, where=where)
+            delimiter, _names = csv_header(path, where=where)
+            return pd.read_csv(path, sep=delimiter, dtype={"person_id": "string"})
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise InputDataError(
-            f"unsupported file type {path.suffix!r}",
-            where=str(path),
-            fix="give a .csv or .parquet file",
-        )
+            f"cannot be read as a {suffix[1:]} table ({type(exc).__name__})",
+            where=where,
+            fix="export the table again (CSV: UTF-8 with a header line; or parquet)",
+        ) from None
+    raise InputDataError(
+        f"unsupported file type {path.suffix!r}",
+        where=str(path),
+        fix="give a .csv or .parquet file",
+    )
+
+
+def _read_table(path: Path, dates: tuple[str, ...], need: tuple[str, ...]) -> pd.DataFrame:
+    """A data file, checked: no identity codes, the needed columns, normalised ids."""
+    frame = _read_file(path)
+    frame.columns = [str(c) for c in frame.columns]
+    refuse_identity_codes_in_frame(frame, source=path.name)
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise missing_column_error(missing, where=path.name, available=list(frame.columns))
+    frame["person_id"] = normalise_ids(frame["person_id"])
     for col in dates:
         if col in frame.columns:
-            frame[col] = pd.to_datetime(frame[col])
+            try:
+                frame[col] = pd.to_datetime(frame[col])
+            except (ValueError, TypeError):
+                raise InputDataError(
+                    f"column {col!r} holds values that are not dates",
+                    where=path.name,
+                    fix="write dates like 2021-03-15",
+                ) from None
     return frame
 
 
@@ -201,9 +270,13 @@ class LocalBackend:
             for name, path in paths.items():
                 if path.is_file():
                     hashes[f"{name}_file_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-            spells = _read_table(paths["spells"], ("start", "end"))
-            participants = _read_table(paths["participants"], ("entry_date", "exit_date"))
-            persons = _read_table(paths["persons"], ())
+            spells = _read_table(paths["spells"], ("start", "end"), _required(plan, "spells"))
+            participants = _read_table(
+                paths["participants"],
+                ("entry_date", "exit_date"),
+                _required(plan, "participants"),
+            )
+            persons = _read_table(paths["persons"], (), _required(plan, "persons"))
             start, end = "", ""
         if plan.data.window is not None:
             start, end = plan.data.window.start, plan.data.window.end
@@ -690,7 +763,8 @@ def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+    with atomic_write(path, where="option --out") as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n")
 
 
 def _sha256(path: Path) -> str:
@@ -867,7 +941,7 @@ def run_designs(
         raise InputDataError(
             "no plan files (*.yaml)", where=str(where), fix="add plans or give the designs folder"
         )
-    target = Path(out)
+    target = output_folder(out)
     engine = BACKENDS[backend]()
     cache: dict[str, _Prepared] = {}
     results: dict[str, RunResult] = {}
@@ -957,7 +1031,7 @@ def _write(
     backend: str,
     overrides: dict[str, Any],
 ) -> RunResult:
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     keys = ["pilot", "outcome"]
     effects = _frame(
         c.effects,
@@ -1061,9 +1135,9 @@ def _write(
         "outputs": {name: _sha256(out / name) for name in OUTPUT_FILES},
         "reports": {name: _sha256(out / name) for name in reports},
     }
-    (out / "manifest.json").write_text(
+    write_text(
+        out / "manifest.json",
         json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-        encoding="utf-8",
     )
     return RunResult(
         plan=plan,
@@ -1093,8 +1167,9 @@ def _write_results_json(
         "files": [f"{name}.csv" for name in tables],
         "reports": reports,
     }
-    (out / "results.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    write_text(
+        out / "results.json",
+        json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
     )
 
 
@@ -1120,7 +1195,8 @@ def _render_reports(
         for old in data.iterdir():  # the writers upsert; start afresh
             if old.is_file():
                 old.unlink()
-    data.mkdir(parents=True, exist_ok=True)
+    output_folder(folder, where="--out/reports")
+    output_folder(data, where="--out/reports/results")
     for design, pilot, outcome, result, opts in c.report_items:
         if design == "did":
             write_did_results(

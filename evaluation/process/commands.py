@@ -14,6 +14,7 @@ from rich.console import Console
 from evaluation.errors import ProblemsFound
 from evaluation.process import process_report
 from evaluation.process.qualitative import code_counts, read_coded_excerpts
+from evaluation.safe_io import atomic_write, output_folder
 from evaluation.workbook.reader import read_workbooks
 
 app = typer.Typer(
@@ -47,10 +48,11 @@ def tables(
     for e in subs.errors:
         console.print(f"not read ({len(e.problems)} problem(s)): {e.source}", markup=False)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+        folder = output_folder(out)
         for name, frame in rep.tables().items():
             if name != "clients":  # per-client rows stay inside the pilot
-                frame.to_csv(out / f"{name}.csv", index=False)
+                with atomic_write(folder / f"{name}.csv", where="option --out") as tmp:
+                    frame.to_csv(tmp, index=False)
         console.print(f"Tables written: {out}", markup=False)
 
 
@@ -76,6 +78,6 @@ def excerpts(
     console.print(f"{len(frame)} coded excerpt(s) imported", markup=False)
     console.print(shown.to_string(index=False), highlight=False, markup=False)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        counts.to_csv(out, index=False)
+        with atomic_write(out, where="option --out") as tmp:
+            counts.to_csv(tmp, index=False)
         console.print(f"Counts written: {out}", markup=False)

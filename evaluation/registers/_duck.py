@@ -7,6 +7,7 @@ live in one connection.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 import uuid
@@ -20,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 
 from evaluation.errors import InputDataError, OptionError
+from evaluation.registers.intake import read_csv_sql, refuse_codes_in_path
+from evaluation.safe_io import atomic_write
 
 #: What the register functions accept as a table: a pandas DataFrame, a path to a parquet
 #: (or CSV) file, or a DuckDB relation.
@@ -180,24 +183,26 @@ def load_table(
         numbered = f"SELECT *, row_number() OVER () AS {row} FROM {src}"
     elif isinstance(data, str | os.PathLike):
         path = Path(data)
+        refuse_codes_in_path(path, where=where)
         if not path.exists():
             raise InputDataError(
                 f"file {str(path)!r} does not exist", where=where, fix="check the path"
             )
-        lit = quote_literal(path.as_posix())
         suffix = path.suffix.lower()
         if suffix in (".parquet", ".pq"):
             con.execute(
-                f"CREATE TEMP VIEW {src} AS SELECT * FROM read_parquet({lit}, "
+                f"CREATE TEMP VIEW {src} AS SELECT * FROM "
+                f"read_parquet({quote_literal(path.as_posix())}, "
                 "file_row_number = true)"
             )
             numbered = (
                 f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS {row} FROM {src}"
             )
         elif suffix in (".csv", ".txt", ".tsv"):
-            # Read every column as text, so unparseable dates are reported row by row.
+            # Every column as text (unparseable dates are reported row by row); the file is
+            # checked first (empty, binary, not UTF-8) and read by its own header line.
             con.execute(
-                f"CREATE TEMP VIEW {src} AS SELECT * FROM read_csv({lit}, all_varchar = true)"
+                f"CREATE TEMP VIEW {src} AS SELECT * FROM {read_csv_sql(path, where=where)}"
             )
             numbered = f"SELECT *, row_number() OVER () AS {row} FROM {src}"
         else:
@@ -293,12 +298,21 @@ class DuckTable:
         table: pa.Table = self.con.sql(sql).to_arrow_table()
         return table
 
-    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write the table to a parquet file (streamed by DuckDB) and return its path."""
+    def to_parquet(self, path: str | os.PathLike[str], *, where: str = "output file") -> Path:
+        """Write the table to a parquet file (streamed by DuckDB) and return its path.
+
+        The file is written beside ``path`` and renamed over it; a symlink at ``path`` is
+        refused, and a failed write (disk full, read-only folder) is an
+        :class:`~evaluation.errors.OptionError` naming ``where`` and the path.
+        """
         out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        # ENUM columns are written as dictionary-encoded strings: no cast needed.
-        self.con.execute(
-            f"COPY ({self._select()}) TO {quote_literal(out.as_posix())} (FORMAT parquet)"
-        )
+        with atomic_write(out, where=where) as tmp:
+            try:
+                # ENUM columns are written as dictionary-encoded strings: no cast needed.
+                self.con.execute(
+                    f"COPY ({self._select()}) TO {quote_literal(tmp.as_posix())} (FORMAT parquet)"
+                )
+            except duckdb.IOException as exc:
+                reason = str(exc).splitlines()[0].removeprefix("IO Error: ")
+                raise OSError(errno.EIO, reason) from exc
         return out

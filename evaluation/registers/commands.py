@@ -7,13 +7,15 @@ toolkit's named errors (the main entry prints them as one line, exit code 2).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 
-from evaluation.errors import OptionError
+from evaluation.errors import OptionError, Problem
 from evaluation.registers._duck import connect
 from evaluation.registers.codes import code_table
 from evaluation.registers.panel import build_person_month_panel
@@ -45,7 +47,28 @@ def validate_command(
 ) -> None:
     """Check every row of a spell file; list every bad row or print a summary."""
     valid = validate_spells(spells, source=spells.name)
-    Console(highlight=False).print(valid.summary(), markup=False)
+    console = Console(highlight=False)
+    console.print(valid.summary(), markup=False)
+    print_notes(console, valid.notes)
+
+
+def print_notes(console: Console, notes: Sequence[Problem]) -> None:
+    """Print located notes (not errors) under a heading, one per line."""
+    if notes:
+        console.print(f"Notes ({len(notes)}):", markup=False)
+        for note in notes:
+            console.print(f"  - {note}", markup=False)
+
+
+def _refuse_linked(targets: dict[str, Path | None]) -> None:
+    # Before the (long) build; the writes refuse links again (evaluation.safe_io).
+    for option, path in targets.items():
+        if path is not None and path.is_symlink():
+            raise OptionError(
+                f"{path} is a symbolic link; pilot-eval does not write through links",
+                where=f"option {option}",
+                fix="remove the link or choose another output path",
+            )
 
 
 @app.command("panel")
@@ -68,22 +91,31 @@ def panel_command(
     ] = "3GB",
 ) -> None:
     """Build the person-month panel from SPELLS and write it (and person-years) to parquet."""
+    _refuse_linked({"--out": out, "--yearly": yearly})
     con = connect(memory_limit=memory_limit)
-    panel = build_person_month_panel(
-        spells,
-        start=start,
-        end=end,
-        participants=participants,
-        extract_date=extract_date,
-        con=con,
-        source=spells.name,
-        participants_source=participants.name if participants else "participants",
-    )
+    try:
+        panel = build_person_month_panel(
+            spells,
+            start=start,
+            end=end,
+            participants=participants,
+            extract_date=extract_date,
+            con=con,
+            source=spells.name,
+            participants_source=participants.name if participants else "participants",
+        )
+    except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+        raise OptionError(
+            f"DuckDB could not build the panel: {str(exc).splitlines()[0]}",
+            where=f"building the panel from {spells.name}",
+            fix="free disk space in the DuckDB temp folder or raise --memory-limit",
+        ) from None
     console = Console(highlight=False)
-    panel.to_parquet(out)
+    panel.to_parquet(out, where="option --out")
     console.print(panel.summary(), markup=False)
+    print_notes(console, panel.notes)
     console.print(f"Person-month panel: {out}", markup=False)
     if yearly is not None:
         years = build_person_year_panel(panel)
-        years.to_parquet(yearly)
+        years.to_parquet(yearly, where="option --yearly")
         console.print(f"Person-year panel: {yearly}", markup=False)

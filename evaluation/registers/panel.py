@@ -74,10 +74,14 @@ from evaluation.registers._duck import (
     unique_name,
 )
 from evaluation.registers.codes import BENEFIT_GROUPS, CODE_TABLE, NO_STATUS
+from evaluation.registers.ids import normalise_ids, register_id_function
+from evaluation.registers.intake import csv_read_error, missing_column_error
+from evaluation.registers.screening import refuse_identity_codes, refuse_identity_codes_in_frame
 from evaluation.registers.spells import (
     Spells,
     date_expression,
     id_expression,
+    normalised_notes,
     raw_missing_expression,
     validate_spells,
 )
@@ -103,6 +107,9 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "months_since_entry",
     "in_pilot",
 )
+
+#: Required columns of a participant (client sheet) input; ``exit_date`` is optional.
+PARTICIPANT_INPUT_COLUMNS: tuple[str, ...] = ("person_id", "pilot", "entry_date")
 
 #: Columns of the panel, in order.
 PANEL_COLUMNS: tuple[str, ...] = (
@@ -238,6 +245,8 @@ class PersonMonthPanel(DuckTable):
     n_persons: int
     extract_date: pd.Timestamp | None
     source: str
+    #: Located notes on the inputs that are not errors (normalised ids, overlapping spells).
+    notes: tuple[Problem, ...] = ()
 
     @property
     def storage(self) -> str:
@@ -332,7 +341,9 @@ def _load_ids(
         ids = persons["person_id"]
     else:
         ids = pd.Series(list(persons) if not isinstance(persons, pd.Series) else persons)
-    missing = np.flatnonzero(ids.isna().to_numpy() | (ids.astype("string").str.strip() == ""))
+    refuse_identity_codes_in_frame(pd.DataFrame({"person_id": ids}), source="persons")
+    ids = normalise_ids(ids)
+    missing = np.flatnonzero(ids.isna().to_numpy())
     if missing.size:
         raise ProblemsFound(
             "persons",
@@ -344,17 +355,21 @@ def _load_ids(
             ],
         )
     name = unique_name("ids")
-    con.register(name, pd.DataFrame({"person_id": ids.astype("string").str.strip()}))
+    con.register(name, pd.DataFrame({"person_id": ids}))
     return name
 
 
 def _load_participants(
     participants: TableInput, con: duckdb.DuckDBPyConnection, source: str
-) -> str:
-    """Validate participants and return a temp table (person_id, pilot, entry_mi, exit_mi)."""
+) -> tuple[str, list[Problem]]:
+    """Validate participants: a temp table (person_id, pilot, entry_mi, exit_mi), notes."""
     view = load_table(participants, con=con, kind="part_in", row_column="_row", where=source)
     try:
-        return _participants_loaded(con, view, source)
+        refuse_identity_codes(con, view, source=source, row_column="_row")
+        table = _participants_loaded(con, view, source)
+        return table, normalised_notes(con, f"{view}_typed", source)
+    except duckdb.InvalidInputException as exc:
+        raise csv_read_error(exc, where=source) from None
     finally:
         release(con, view)
 
@@ -363,9 +378,10 @@ def _participants_loaded(con: duckdb.DuckDBPyConnection, view: str, source: str)
     rel = con.table(view)
     types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
     available = [c for c in rel.columns if c != "_row"]
-    missing = [c for c in ("person_id", "pilot", "entry_date") if c not in types]
+    missing = [c for c in PARTICIPANT_INPUT_COLUMNS if c not in types]
     if missing:
-        raise MissingColumnError(missing, where=source, available=available)
+        raise missing_column_error(missing, where=source, available=available)
+    register_id_function(con)
     pid = id_expression("person_id", types["person_id"], where=source)
     entry = date_expression("entry_date", types["entry_date"], where=source)
     entry_missing = raw_missing_expression("entry_date", types["entry_date"])
@@ -376,7 +392,7 @@ def _participants_loaded(con: duckdb.DuckDBPyConnection, view: str, source: str)
         exit_, exit_missing = "CAST(NULL AS DATE)", "TRUE"
     typed = f"{view}_typed"
     con.execute(
-        f"CREATE TEMP VIEW {typed} AS SELECT _row, {pid} AS _pid, "
+        f"CREATE TEMP VIEW {typed} AS SELECT _row, {pid} AS _pid, person_id, "
         f"nullif(trim(CAST(pilot AS VARCHAR)), '') AS _pilot, {entry} AS _entry, "
         f"{entry_missing} AS _entry_missing, {exit_} AS _exit, {exit_missing} AS _exit_missing, "
         f"count(*) OVER (PARTITION BY {pid}) AS _n FROM {view}"
@@ -483,10 +499,10 @@ def validated_panel_inputs(
     """
     con = con if con is not None else connect()
     valid = validate_spells(spells, source=source, con=con)
-    part = (
+    part, _notes = (
         _load_participants(participants, con, participants_source)
         if participants is not None
-        else None
+        else (None, [])
     )
     extra_ids = _load_ids(persons, con)
     try:
@@ -669,10 +685,10 @@ def build_person_month_panel(
     lo, hi = month_index(m_start), month_index(m_end)
     open_end = hi if extract is None else month_index(extract)
 
-    part = (
+    part, part_notes = (
         _load_participants(participants, con, participants_source)
         if participants is not None
-        else None
+        else (None, [])
     )
     extra_ids = _load_ids(persons, con)
 
@@ -803,6 +819,7 @@ def build_person_month_panel(
         n_persons=n_persons,
         extract_date=extract,
         source=valid.source,
+        notes=(*valid.notes, *part_notes),
     )
 
 
@@ -850,7 +867,7 @@ def _anchor_table(panel: PersonMonthPanel, anchor: AnchorLike) -> str:
             )
         frame = pd.DataFrame(
             {
-                "person_id": anchor["person_id"].astype("string"),
+                "person_id": normalise_ids(anchor["person_id"]),
                 "anchor_mi": (months.dt.year * 12 + months.dt.month - 1).astype("int64"),
             }
         )

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from evaluation.errors import InputDataError, MissingColumnError, Problem, SpellError
+from evaluation.errors import InputDataError, Problem, SpellError
+from evaluation.privacy import mask_identity_codes
 from evaluation.registers._duck import (
     DuckTable,
     TableInput,
@@ -42,6 +43,9 @@ from evaluation.registers._duck import (
     unique_name,
 )
 from evaluation.registers.codes import CODES, closest_code
+from evaluation.registers.ids import normalised_id_sql, normalised_note, register_id_function
+from evaluation.registers.intake import csv_read_error, missing_column_error
+from evaluation.registers.screening import MAX_LISTED, refuse_identity_codes
 
 #: Required columns of spells, in order.
 SPELL_COLUMNS: tuple[str, ...] = ("person_id", "code", "start", "end")
@@ -100,7 +104,10 @@ def raw_missing_expression(column: str, sql_type: str) -> str:
 
 
 def id_expression(column: str, sql_type: str, *, where: str) -> str:
-    """Return an SQL expression giving the id column as trimmed text (NULL when missing).
+    """Return an SQL expression giving the id column normalised (NULL when missing).
+
+    Ids are compared as :func:`evaluation.privacy.normalise_person_id` gives them; the
+    connection needs :func:`evaluation.registers.ids.register_id_function` first.
 
     Raises
     ------
@@ -116,7 +123,7 @@ def id_expression(column: str, sql_type: str, *, where: str) -> str:
             where=where,
             fix="read person ids as text (e.g. dtype=str), keeping leading zeros",
         )
-    return f"nullif(trim(CAST({q} AS VARCHAR)), '')"
+    return normalised_id_sql(f"CAST({q} AS VARCHAR)")
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,8 @@ class Spells(DuckTable):
     """
 
     source: str = "spells"
+    #: Located notes that are not errors: normalised ids, overlapping spells.
+    notes: tuple[Problem, ...] = ()
 
     def summary(self) -> str:
         """Counts of spells, persons and open spells, and spells per code."""
@@ -187,7 +196,10 @@ def validate_spells(
     con = con if con is not None else connect()
     view = load_table(spells, con=con, kind="spells_in", row_column=ROW_COLUMN, where=source)
     try:
+        refuse_identity_codes(con, view, source=source, row_column=ROW_COLUMN)
         return _validate_loaded(con, view, source)
+    except duckdb.InvalidInputException as exc:
+        raise csv_read_error(exc, where=source) from None
     finally:
         release(con, view)
 
@@ -198,7 +210,8 @@ def _validate_loaded(con: duckdb.DuckDBPyConnection, view: str, source: str) -> 
     available = [c for c in rel.columns if c != ROW_COLUMN]
     missing = [c for c in SPELL_COLUMNS if c not in types]
     if missing:
-        raise MissingColumnError(missing, where=source, available=available)
+        raise missing_column_error(missing, where=source, available=available)
+    register_id_function(con)
 
     pid = id_expression("person_id", types["person_id"], where=source)
     code = f"CAST({quote_ident('code')} AS VARCHAR)"
@@ -247,9 +260,62 @@ def _validate_loaded(con: duckdb.DuckDBPyConnection, view: str, source: str) -> 
         f"ORDER BY person_id, start, code, {ROW_COLUMN}"
     )
     con.execute("CHECKPOINT")
+    notes = [*normalised_notes(con, typed, source), *overlap_notes(con, out, source)]
     return Spells(
-        con=con, table=out, order_by=("person_id", "start", "code", ROW_COLUMN), source=source
+        con=con,
+        table=out,
+        order_by=("person_id", "start", "code", ROW_COLUMN),
+        source=source,
+        notes=tuple(notes),
     )
+
+
+def normalised_notes(con: duckdb.DuckDBPyConnection, typed: str, source: str) -> list[Problem]:
+    """The note on ids that normalisation changed (``_pid`` against raw ``person_id``)."""
+    n_rows, n_ids = con.execute(
+        f"SELECT count(*), count(DISTINCT raw) FROM (SELECT _pid, CAST(person_id AS VARCHAR) "
+        f"AS raw FROM {typed}) WHERE _pid <> raw"
+    ).fetchall()[0]
+    note = normalised_note(f"{source}, column 'person_id'", int(n_ids), int(n_rows))
+    return [note] if note else []
+
+
+def overlap_notes(con: duckdb.DuckDBPyConnection, table: str, source: str) -> list[Problem]:
+    """Notes on spells of one person and code that overlap an earlier one (by start).
+
+    The panel counts a month once whatever the overlap, so these are notes, not errors;
+    but a duplicated row or a typo in a date often shows up as one.
+    """
+    never = "DATE '9999-12-31'"
+    rows = con.execute(
+        f"""WITH w AS (
+            SELECT {ROW_COLUMN} AS r, code, start,
+                   max(coalesce("end", {never})) OVER prev AS prev_end,
+                   arg_max({ROW_COLUMN}, coalesce("end", {never})) OVER prev AS prev_row
+            FROM {table}
+            WINDOW prev AS (PARTITION BY person_id, code ORDER BY start, {ROW_COLUMN}
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+        SELECT prev_row, r, code, start, count(*) OVER () FROM w WHERE prev_end >= start
+        ORDER BY r LIMIT {MAX_LISTED}"""
+    ).fetchall()
+    fix = (
+        "nothing to do if both spells are real (the panel counts each month once); "
+        "remove a duplicated row or correct a mistyped date"
+    )
+    notes = [
+        Problem(
+            f"{source} rows {prev} and {row}",
+            f"two spells of one person with code {code!r} overlap (the later starts {start})",
+            fix,
+        )
+        for prev, row, code, start, _n in rows
+    ]
+    total = int(rows[0][4]) if rows else 0
+    if total > len(rows):
+        notes.append(
+            Problem(source, f"{total - len(rows)} more overlapping spells of one code", fix)
+        )
+    return notes
 
 
 def _problems(rows: list[tuple[object, ...]], source: str) -> list[Problem]:
@@ -285,7 +351,8 @@ def _problems(rows: list[tuple[object, ...]], source: str) -> list[Problem]:
                 if near
                 else "use a code from evaluation.registers.code_table()"
             )
-            problems.append(Problem(at("code"), f"unknown code {text!r}", fix))
+            shown = mask_identity_codes(text)
+            problems.append(Problem(at("code"), f"unknown code {shown!r}", fix))
         if no_start:
             problems.append(
                 Problem(at("start"), "start date is missing", "fill in the first day of the spell")
@@ -294,7 +361,7 @@ def _problems(rows: list[tuple[object, ...]], source: str) -> list[Problem]:
             problems.append(
                 Problem(
                     at("start"),
-                    f"start date {start_raw!r} cannot be read as a date",
+                    f"start date {mask_identity_codes(str(start_raw))!r} cannot be read as a date",
                     "write dates like 2021-03-15 or 15.3.2021",
                 )
             )
@@ -302,7 +369,7 @@ def _problems(rows: list[tuple[object, ...]], source: str) -> list[Problem]:
             problems.append(
                 Problem(
                     at("end"),
-                    f"end date {end_raw!r} cannot be read as a date",
+                    f"end date {mask_identity_codes(str(end_raw))!r} cannot be read as a date",
                     "write dates like 2021-03-15 or 15.3.2021; leave empty for an ongoing spell",
                 )
             )

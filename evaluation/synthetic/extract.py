@@ -93,6 +93,7 @@ from matplotlib.figure import Figure
 
 from evaluation.errors import OptionError, SchemaError
 from evaluation.registers.codes import CODES as _REGISTER_CODES
+from evaluation.safe_io import atomic_write, output_folder, write_text
 from evaluation.synthetic.ote4 import (
     OTE4_PILOTS,
     TARGET_DISABLED,
@@ -397,20 +398,21 @@ class SyntheticRegisters:
         """
         if fmt not in ("parquet", "csv"):
             raise OptionError(f"unknown format {fmt!r}", fix="use 'parquet' or 'csv'")
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        out = output_folder(folder)
         files: list[str] = []
         for name in ("persons", "spells", "participants", "latent", "potential_outcomes"):
             frame: pd.DataFrame = getattr(self, name)
             path = out / f"{name}.{fmt}"
-            if fmt == "parquet":
-                frame.to_parquet(path, index=False)
-            else:
-                frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+            with atomic_write(path, where="option --out") as tmp:
+                if fmt == "parquet":
+                    frame.to_parquet(tmp, index=False)
+                else:
+                    frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
             files.append(path.name)
         for name in ("pilots", "truth"):
             path = out / f"{name}.csv"
-            getattr(self, name).to_csv(path, index=False, date_format="%Y-%m-%d")
+            with atomic_write(path, where="option --out") as tmp:
+                getattr(self, name).to_csv(tmp, index=False, date_format="%Y-%m-%d")
             files.append(path.name)
         meta = dict(self.parameters)
         meta["files"] = files
@@ -420,8 +422,8 @@ class SyntheticRegisters:
             "sample_att = mean of Y1 - Y0 over participants observed at k; pilots.csv "
             "start_month = true pilot start month."
         )
-        (out / "parameters.json").write_text(
-            json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        write_text(
+            out / "parameters.json", json.dumps(meta, indent=2, ensure_ascii=False, default=str)
         )
         return out
 
