@@ -8,7 +8,8 @@ from pathlib import Path
 from evaluation.checks.api import validate_submission
 from evaluation.checks.report import ValidationReport
 from evaluation.checks.submission import parse_submission
-from evaluation.errors import OptionError
+from evaluation.errors import IntakeRefusedError, OptionError
+from evaluation.privacy import mask_identity_codes
 from evaluation.schema import Schema, load_schema
 from evaluation.store.pseudonym import Pseudonymiser, load_pseudonymiser
 from evaluation.store.store import StoredSubmission, SubmissionStore
@@ -60,6 +61,9 @@ def submit_file(
     ------
     OptionError
         If the file cannot be read at all (missing, a folder) or no key can be found.
+    IntakeRefusedError
+        If the file was refused at intake (identity codes, macros, external links, size
+        limits): only a rejection record is stored, without the file's bytes.
     """
     path = Path(path)
     if not path.is_file():
@@ -81,9 +85,10 @@ def submit_file(
     )
     parsed = parse_submission(path)
     report = validate_submission(parsed, lang=None)
+    refused = tuple(parsed.refused)
     stored = store.add(
-        content=content,
-        file_name=path.name,
+        content=b"" if refused else content,  # a refused file keeps only its record
+        file_name=mask_identity_codes(path.name),
         pilot=pilot or parsed.pilot,
         period=period or parsed.period,
         lang=parsed.lang,
@@ -94,4 +99,6 @@ def submit_file(
         schema_version=parsed.schema_version,
         id_columns=id_columns(),
     )
+    if refused:
+        raise IntakeRefusedError(mask_identity_codes(path.name), refused)
     return SubmitResult(stored, report, pseudo)

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from evaluation.checks.report import ValidationReport
-from evaluation.errors import OptionError
+from evaluation.errors import IntakeRefusedError, OptionError
 from evaluation.store import (
     KEY_ENV,
     SubmissionStore,
@@ -116,15 +116,17 @@ def test_identity_code_rejected_and_masked(store: SubmissionStore, tmp_path: Pat
     wb = load_workbook(path)
     wb["Asiakasseuranta"]["J5"] = "soitti, hetu 131052-308T"
     wb.save(path)
-    result = submit_file(path, store=store)
-    assert result.stored.status == "rejected"
-    assert "personal_id" in result.report.families()
-    stored = json.dumps(store.report(result.stored.submission_id))
-    q = store.table("quarantine")
-    assert "131052-308T" not in stored and "131052-308T" not in q.to_string()
-    assert len(q) == 1 and q["row_number"].iloc[0] == 5
-    html = store.table("submissions")["report_html"].iloc[0]
-    assert "FOK001" not in html and result.pseudonymiser.one("FOK001") in html  # ids hashed
+    with pytest.raises(IntakeRefusedError) as info:
+        submit_file(path, store=store)
+    assert "131052-308T" not in info.value.message and "######-####" in info.value.message
+    listed = store.submissions()
+    assert list(listed["status"]) == ["rejected"]
+    assert store.content(listed["submission_id"].iloc[0]) == b""  # no byte of the file kept
+    assert len(store.table("quarantine")) == 0
+    for part in store.path.parent.iterdir():  # raw bytes of every store file
+        if part.is_file():
+            data = part.read_bytes()
+            assert b"131052-308T" not in data and b"131052308T" not in data
 
 
 def test_mask_identity_codes() -> None:
