@@ -137,3 +137,20 @@ def test_row_order_does_not_weaken_protection(seed: int) -> None:
     for v in (values, permuted):
         primary, hidden = protect(v, THRESHOLD)
         assert recovered(v, hidden, primary) == []
+
+
+def test_suppress_counts_holds_under_audit() -> None:
+    """The report-facing ``suppress_counts`` uses the audited protection."""
+    import pandas as pd
+
+    from evaluation.reporting import audit_suppression, suppress_counts
+
+    rng = np.random.default_rng(7)
+    for _ in range(10):
+        values = random_table(rng)[:-1, :-1]
+        table = suppress_counts(pd.DataFrame(values))
+        audit = audit_suppression(table)
+        assert audit.ok
+        status = table.status.to_numpy()
+        full = table.counts.to_numpy()
+        assert recovered(full, status != "", status == "primary") == []
