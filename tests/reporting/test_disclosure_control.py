@@ -187,16 +187,18 @@ def test_suppression_properties(rows: list[list[int]], threshold: int) -> None:
     # every small cell (totals included) is hidden as primary, nothing else is primary
     assert ((st_ == "primary") == small).to_numpy().all()
     # the LP attacker learns nothing beyond the markers
-    assert audit_suppression(res).ok
+    audit = audit_suppression(res)
+    assert audit.ok
     # no equation (row or column, totals included) reveals exactly one hidden cell,
-    # unless every other member is a zero (nothing left to hide that would help); with
-    # threshold 2 the marker "<2" already says 1, so there is nothing to protect
+    # unless every other member is a zero (nothing left to hide that would help) or the
+    # markers alone already pin it ("<2" is 1; a "<3" total of two "<3" cells is 2)
     status, values = st_.to_numpy(), counts.to_numpy()
-    for srows, vrows in ((status, values), (status.T, values.T)) if threshold > 2 else ():
-        for srow, vrow in zip(srows, vrows, strict=True):
+    pinned = audit.required_low == audit.required_high
+    for srows, vrows, prows in ((status, values, pinned), (status.T, values.T, pinned.T)):
+        for srow, vrow, prow in zip(srows, vrows, prows, strict=True):
             hidden = srow != ""
             if hidden.sum() == 1:
-                assert (vrow[~hidden] == 0).all()
+                assert (vrow[~hidden] == 0).all() or prow[hidden].all()
     # the shown counts equal the input where visible, and the grand total adds up
     shown = res.display().to_numpy()
     same = shown == counts.astype(str).to_numpy()
