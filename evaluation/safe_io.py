@@ -32,6 +32,14 @@ def _refuse_symlink(path: Path, *, where: str) -> None:
         )
 
 
+def _write_error(path: Path, exc: OSError, where: str) -> OptionError:
+    return OptionError(
+        f"cannot write {path}: {exc.strerror}",
+        where=where,
+        fix="choose a writable location with free space",
+    )
+
+
 def output_folder(path: str | Path, *, where: str = "option --out") -> Path:
     """Create ``path`` (and parents) as a real folder and return it.
 
@@ -78,11 +86,7 @@ def atomic_write(path: str | Path, *, where: str = "output file") -> Iterator[Pa
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise OptionError(
-            f"cannot write {path}: {exc.strerror}",
-            where=where,
-            fix="choose a writable location with free space",
-        ) from exc
+        raise _write_error(path, exc, where) from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -90,11 +94,7 @@ def atomic_write(path: str | Path, *, where: str = "output file") -> Iterator[Pa
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as exc:
-        raise OptionError(
-            f"cannot write {path}: {exc.strerror}",
-            where=where,
-            fix="choose a writable location with free space",
-        ) from exc
+        raise _write_error(path, exc, where) from exc
     finally:
         tmp.unlink(missing_ok=True)
 

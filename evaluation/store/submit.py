@@ -7,7 +7,7 @@ from pathlib import Path
 
 from evaluation.checks.api import validate_submission
 from evaluation.checks.report import ValidationReport
-from evaluation.checks.submission import parse_submission
+from evaluation.checks.submission import parse_submission, person_id_columns
 from evaluation.errors import IntakeRefusedError, OptionError
 from evaluation.privacy import mask_identity_codes
 from evaluation.schema import Schema, load_schema
@@ -27,17 +27,7 @@ class SubmitResult:
 def id_columns(schema: Schema | None = None) -> dict[str, tuple[str, ...]]:
     """Table -> person-id columns to pseudonymise: pseudonymous fields and fields that
     reference them (e.g. ``clients.client_id`` and ``self_assessment.client_id``)."""
-    schema = schema or load_schema()
-    pseudo = {f"{s.id}.{f.id}" for s in schema.sections for f in s.fields if f.pseudonymous}
-    out: dict[str, tuple[str, ...]] = {}
-    for s in schema.sections:
-        cols = tuple(
-            f.id
-            for f in s.fields
-            if f.pseudonymous or (f.references is not None and f.references in pseudo)
-        )
-        if cols:
-            out[s.id] = cols
+    out = person_id_columns(schema or load_schema())
     out["spells"] = ("person_id",)
     return out
 

@@ -15,6 +15,9 @@ class LocalizedWorkbookError(WorkbookError):
     (sheet and cell), ``what`` and ``fix`` already in ``lang``.
     """
 
+    #: Message key of the heading line.
+    heading_key = "problems_found"
+
     def __init__(self, source: str, problems: Sequence[Problem], *, lang: Lang = "en") -> None:
         self.lang: Lang = lang
         super().__init__(source, problems)
@@ -22,7 +25,7 @@ class LocalizedWorkbookError(WorkbookError):
     @property
     def message(self) -> str:
         schema = load_schema()
-        head = schema.text("problems_found", self.lang, n=len(self.problems))
+        head = schema.text(self.heading_key, self.lang, n=len(self.problems))
         fix = schema.text("fix", self.lang)
         lines = [f"{self.source}: {head}"]
         lines += [
@@ -40,14 +43,4 @@ class RefusedWorkbookError(IntakeRefusedError, LocalizedWorkbookError):
     workbooks keep it). ``source`` and every problem show at most a code's shape.
     """
 
-    @property
-    def message(self) -> str:
-        schema = load_schema()
-        head = schema.text("intake_refused", self.lang, n=len(self.problems))
-        fix = schema.text("fix", self.lang)
-        lines = [f"{self.source}: {head}"]
-        lines += [
-            f"  - {p.where}: {p.what.rstrip('.')}. {fix}: {p.fix.rstrip('.')}."
-            for p in self.problems
-        ]
-        return "\n".join(lines)
+    heading_key = "intake_refused"
