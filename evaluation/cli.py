@@ -74,13 +74,14 @@ def _mount_subcommands() -> None:
     from evaluation.process.commands import app as process_app
     from evaluation.registers.commands import app as registers_app
     from evaluation.reporting.commands import app as report_app
-    from evaluation.store.commands import submissions_command, submit_command
+    from evaluation.store.commands import store_app, submissions_command, submit_command
     from evaluation.synthetic.extract_commands import app as synthetic_app
     from evaluation.workbook.commands import app as template_app
 
     app.command("check")(check_command)
     app.command("submit")(submit_command)
     app.command("submissions")(submissions_command)
+    app.add_typer(store_app, name="store")
     app.add_typer(template_app, name="template")
     app.add_typer(plan_app, name="plan")
     app.command("run")(run_command)

@@ -32,7 +32,7 @@ from evaluation.reporting import (
 )
 from evaluation.reporting.comparison_tables import write_comparison_tables
 from evaluation.reporting.disclosure import assert_no_identifiers, suppress_counts
-from evaluation.store.demo import DemoSubmissions, submit_workbooks
+from evaluation.store.demo import DEMO_STORE, DemoSubmissions, demo_key_file, submit_workbooks
 from evaluation.synthetic import PILOT_NAMES, SyntheticRegisters, generate_registers
 from evaluation.synthetic.filled_workbooks import write_filled_workbooks
 from evaluation.workbook.overview import SubmissionsOverview, submissions_overview
@@ -114,11 +114,14 @@ def read_workbooks(ctx: DemoContext) -> None:
 
 def submit_workbooks_to_store(ctx: DemoContext) -> None:
     """Validate and store every workbook; the faulty one is stored too, marked rejected."""
-    store_path = ctx.out / "submissions.duckdb"
+    store_path = ctx.out / DEMO_STORE
     for stale in (store_path, store_path.with_name(store_path.name + ".wal")):
         stale.unlink(missing_ok=True)  # the demo starts each run with a fresh store
     ctx.submissions = submit_workbooks(
-        ctx.workbooks, store_path=store_path, report_path=ctx.out / "validation-report.html"
+        ctx.workbooks,
+        store_path=store_path,
+        report_path=ctx.out / "validation-report.html",
+        key_file=demo_key_file(ctx.out / "keys"),
     )
 
 
@@ -335,9 +338,11 @@ def _add_submissions_section(page: Page, subs: DemoSubmissions, *, out: Path) ->
     parts = [
         paragraph(
             "Every workbook is checked against data contracts generated from the template "
-            "schema (Great Expectations) and stored with its original bytes, hash and "
-            "validation result. Client ids are pseudonymised on the way in. Rejected "
-            "submissions are stored too: nothing a pilot sent is lost."
+            "schema (Great Expectations) and stored with its validation result, with every "
+            "client id replaced by a keyed pseudonym, in the workbook too: the store never "
+            "holds a raw client id. The key lies in keys/, apart from the store/ folder, so "
+            "a copy of the store cannot be reversed. Rejected submissions are stored too: "
+            "nothing a pilot sent is lost."
         ),
         table_to_html(listing),
     ]

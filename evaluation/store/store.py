@@ -2,26 +2,37 @@
 
 Tables
 ------
+``store_meta``
+    ``key, value``: the store's ``layout_version`` (:data:`LAYOUT_VERSION`) and the
+    ``key_fingerprint`` of its pseudonymisation key chain (never the key).
 ``submissions``
     One row per submission: ``submission_id, pilot, period, version, lang, submitter,
-    submitted_at`` (UTC), ``file_name, file_size, sha256, content`` (the original bytes),
+    submitted_at`` (UTC), ``file_name, file_size, sha256, content_key, content``,
     ``status`` (``accepted`` / ``rejected``), ``n_failures, report_json, report_html,
-    schema_version, key_origin``. ``version`` counts submissions per ``(pilot, period)``.
+    schema_version``. ``content`` is the workbook with every person id replaced by its
+    pseudonym (:mod:`evaluation.store.redact`; empty for a file refused at intake or one
+    that could not be redacted), ``sha256`` its hash; ``content_key`` is a keyed hash of
+    the submitted bytes, so a retried submission is recognised without keeping them.
+    ``version`` counts submissions per ``(pilot, period)``.
 ``submission_rows``
     The parsed tables of a submission, one row per record: ``submission_id, table_name,
-    row_number, record`` (JSON); person ids pseudonymised.
+    row_number, record`` (JSON); person ids pseudonymised, also inside free text.
 ``quarantine``
     Failing rows with the reason: ``submission_id, table_name, row_number, family, reason,
     record`` (JSON; person ids pseudonymised, identity codes masked).
 
 Guarantees
 ----------
-* Nothing is updated or deleted: a resubmission is a new version.
+* No raw person id and no identity code is stored anywhere (see :mod:`~evaluation.store.redact`).
+* Nothing is updated or deleted: a resubmission is a new version; an identical file
+  (same ``content_key``) is recognised and not stored twice. Only ``pilot-eval store
+  rekey`` rewrites pseudonyms, in one transaction.
 * One DuckDB transaction per submission (``BEGIN`` ... ``COMMIT``): a crash mid-write
   leaves the store as it was (DuckDB's write-ahead log rolls the open transaction back).
 * DuckDB lets one process open a file for writing; writers take an exclusive
-  ``fcntl.flock`` on ``<store>.lock`` (readers a shared one) and wait up to ``timeout``
-  seconds, so concurrent submits from several processes all land, one after the other.
+  ``fcntl.flock`` on ``<store>.lock`` (readers a shared one, or none in a read-only
+  folder) and wait up to ``timeout`` seconds, so concurrent submits from several
+  processes all land, one after the other.
 """
 
 from __future__ import annotations
@@ -32,10 +43,9 @@ import getpass
 import hashlib
 import json
 import os
-import re
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,19 +55,21 @@ import duckdb
 import pandas as pd
 
 from evaluation.checks.report import ValidationReport
-from evaluation.checks.suites import HETU_CORE
 from evaluation.errors import InputDataError, OptionError
+from evaluation.privacy import mask_identity_codes
 from evaluation.store.pseudonym import Pseudonymiser
+from evaluation.store.redact import text_replacer
 
 STORE_ENV = "PILOT_EVAL_STORE"
 #: Default store file (in the working directory) when neither --store nor the env var is set.
 DEFAULT_STORE = Path("pilot-eval-store.duckdb")
 #: Seconds a process waits for another one's write before giving up.
 DEFAULT_TIMEOUT = 60.0
-
-_HETU = re.compile(rf"(?<![0-9A-Za-z]){HETU_CORE}(?![0-9A-Za-z])", re.IGNORECASE)
+#: The store layout this version writes and reads (1: original bytes kept, before issue 14).
+LAYOUT_VERSION = 2
 
 _DDL = """
+CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS submissions (
     submission_id VARCHAR PRIMARY KEY,
     pilot VARCHAR NOT NULL,
@@ -69,13 +81,13 @@ CREATE TABLE IF NOT EXISTS submissions (
     file_name VARCHAR,
     file_size BIGINT,
     sha256 VARCHAR NOT NULL,
+    content_key VARCHAR NOT NULL,
     content BLOB NOT NULL,
     status VARCHAR NOT NULL,
     n_failures INTEGER NOT NULL,
     report_json VARCHAR,
     report_html VARCHAR,
     schema_version VARCHAR,
-    key_origin VARCHAR,
     UNIQUE (pilot, period, version)
 );
 CREATE TABLE IF NOT EXISTS submission_rows (
@@ -93,6 +105,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
     record VARCHAR
 );
 """
+#: The store's tables (``submissions`` is listed without its ``content``).
+TABLES = ("store_meta", "submissions", "submission_rows", "quarantine")
 
 #: Columns of :meth:`SubmissionStore.submissions`.
 LIST_COLUMNS = (
@@ -117,14 +131,13 @@ def store_path(store: str | Path | None) -> Path:
     return Path(env) if env else DEFAULT_STORE
 
 
-def mask_identity_codes(text: str) -> str:
-    """Replace every Finnish personal identity code in ``text`` by a mask."""
-    return _HETU.sub("[henkilötunnus]", text)
-
-
 @dataclass(frozen=True)
 class StoredSubmission:
-    """The receipt of :meth:`SubmissionStore.add`."""
+    """The receipt of :meth:`SubmissionStore.add`.
+
+    ``duplicate`` is true when the same file had been stored before: the receipt is then
+    that earlier version's, and nothing new was written.
+    """
 
     submission_id: str
     pilot: str
@@ -135,6 +148,38 @@ class StoredSubmission:
     submitted_at: dt.datetime
     n_rows: int
     n_quarantined: int
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What :meth:`SubmissionStore.info` tells: layout, key fingerprint and counts."""
+
+    path: Path
+    layout_version: int | None
+    key_fingerprint: str | None
+    n_submissions: int
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """One submission as the store keeps it (ids already replaced; see :meth:`add`)."""
+
+    content: bytes
+    content_key: str
+    file_name: str
+    file_size: int
+    pilot: str
+    period: str
+    lang: str
+    submitter: str
+    status: str
+    n_failures: int
+    report_json: str
+    report_html: str
+    schema_version: str
+    rows: list[tuple[str, int, str]]
+    quarantined: list[tuple[str, int | None, str, str, str]]
 
 
 @dataclass(frozen=True)
@@ -156,10 +201,33 @@ class SubmissionStore:
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
+    def _lock_fd(self, *, exclusive: bool) -> int | None:
+        """An fd of the lock file; ``None`` for a reader in a folder it cannot write."""
+        if exclusive:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                return os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            except OSError as exc:
+                raise InputDataError(
+                    f"cannot write to the submission store's folder: {exc.strerror}",
+                    where=str(self.path.parent),
+                    fix="give a store in a folder you can write to (--store or "
+                    f"{STORE_ENV}); listing a read-only store works as it is",
+                ) from exc
+        for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+            try:
+                return os.open(self.lock_path, flags | os.O_NOFOLLOW, 0o644)
+            except OSError:
+                continue
+        return None  # a read-only folder without a lock file: nobody can be writing
+
     @contextmanager
-    def _locked(self, *, exclusive: bool) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    def locked(self, *, exclusive: bool) -> Iterator[None]:
+        """Hold the store's lock: exclusive for a writer, shared for a reader."""
+        fd = self._lock_fd(exclusive=exclusive)
+        if fd is None:
+            yield
+            return
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         deadline = time.monotonic() + self.timeout
         try:
@@ -182,31 +250,47 @@ class SubmissionStore:
             os.close(fd)  # closing releases the lock
 
     @contextmanager
-    def _connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._locked(exclusive=write):
-            if not write and not self.path.exists():
-                con = duckdb.connect()
-                try:
-                    con.execute(_DDL)
-                    yield con
-                finally:
-                    con.close()
-                return
+    def connection(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A locked connection to a store of this layout (an empty in-memory one for
+        reading a store that does not exist yet).
+
+        Raises
+        ------
+        InputDataError
+            If the file is not a store, or one of another layout, or cannot be opened.
+        """
+        with self.locked(exclusive=write), self.connection_unlocked(write=write) as con:
+            yield con
+
+    @contextmanager
+    def connection_unlocked(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """:meth:`connection` for a caller that already holds :meth:`locked`."""
+        if not write and not self.path.exists():
+            con = duckdb.connect()
             try:
-                con = duckdb.connect(str(self.path), read_only=not write)
-            except duckdb.Error as exc:
-                raise InputDataError(
-                    f"cannot open the submission store: {str(exc).splitlines()[0]}",
-                    where=str(self.path),
-                    fix="give a DuckDB file made by `pilot-eval submit` (--store or "
-                    f"{STORE_ENV}), or a new path",
-                ) from exc
-            try:
-                if write:
-                    con.execute(_DDL)
+                create_tables(con)
                 yield con
             finally:
                 con.close()
+            return
+        con = self._open(write=write)
+        try:
+            _check_layout(con, self.path, write=write)
+            yield con
+        finally:
+            con.close()
+
+    def _open(self, *, write: bool) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(self.path), read_only=not write)
+        except duckdb.Error as exc:
+            raise InputDataError(
+                f"cannot open the submission store: {str(exc).splitlines()[0]}",
+                where=str(self.path),
+                fix="give a DuckDB file made by `pilot-eval submit` (--store or "
+                f"{STORE_ENV}), or a new path; check that its folder is writable and "
+                "the disk is not full",
+            ) from exc
 
     # -- writing -------------------------------------------------------------------------
     def add(
@@ -223,118 +307,93 @@ class SubmissionStore:
         pseudonymiser: Pseudonymiser,
         schema_version: str = "",
         id_columns: Mapping[str, tuple[str, ...]] | None = None,
+        person_ids: Iterable[str] = (),
+        content_key: str | None = None,
         _crash_after_rows: bool = False,
     ) -> StoredSubmission:
         """Store one submission atomically and return its receipt.
 
-        ``tables`` are stored for accepted submissions only (a rejected one keeps its file,
-        report and quarantined rows). Columns named in ``id_columns`` (table -> columns)
-        are pseudonymised in stored tables and quarantined records.
+        ``content`` must already be free of raw person ids (see
+        :func:`~evaluation.store.redact.redact_workbook`); ``content_key`` is the keyed hash
+        of the submitted bytes (default: of ``content``). ``tables`` are stored for
+        accepted submissions only (a rejected one keeps its report and quarantined rows).
+        Columns named in ``id_columns`` (table -> columns) are pseudonymised, and every
+        id of ``person_ids`` or of those columns is replaced inside free text and reports.
+
+        Raises
+        ------
+        OptionError
+            If the key is not the store's (see ``pilot-eval store rekey``).
         """
-        status = "accepted" if report.ok else "rejected"
-        sha = hashlib.sha256(content).hexdigest()
-        sid = str(uuid.uuid4())
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         ids = dict(id_columns or {})
-        who = submitter or _default_submitter()
-        rows = _table_rows(tables, ids, pseudonymiser) if report.ok else []
-        quarantined = _quarantine_rows(report.quarantine, ids, pseudonymiser)
-        known = _known_ids(report, tables, ids)
-        report_json = _replace_ids(mask_identity_codes(report.to_json()), known, pseudonymiser)
-        report_html = _replace_ids(mask_identity_codes(report.to_html()), known, pseudonymiser)
-        with self._connect(write=True) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                version = int(
-                    con.execute(
-                        "SELECT coalesce(max(version), 0) + 1 FROM submissions "
-                        "WHERE pilot = ? AND period = ?",
-                        [pilot, period],
-                    ).fetchall()[0][0]
-                )
-                con.execute(
-                    "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?, ?)",
-                    [
-                        sid,
-                        pilot,
-                        period,
-                        version,
-                        lang,
-                        who,
-                        now,
-                        file_name,
-                        len(content),
-                        sha,
-                        content,
-                        status,
-                        len(report.failures),
-                        report_json,
-                        report_html,
-                        schema_version,
-                        pseudonymiser.origin,
-                    ],
-                )
-                if rows:
-                    frame = pd.DataFrame(rows, columns=["table_name", "row_number", "record"])
-                    frame.insert(0, "submission_id", sid)
-                    con.register("new_rows", frame)
-                    con.execute(
-                        "INSERT INTO submission_rows SELECT submission_id, table_name, "
-                        "row_number, record FROM new_rows"
-                    )
-                    con.unregister("new_rows")
-                if _crash_after_rows:  # test hook: die between the writes of one submission
-                    os.kill(os.getpid(), 9)
-                if quarantined:
-                    q = pd.DataFrame(
-                        quarantined,
-                        columns=["table_name", "row_number", "family", "reason", "record"],
-                    )
-                    q.insert(0, "submission_id", sid)
-                    con.register("new_q", q)
-                    con.execute(
-                        "INSERT INTO quarantine SELECT submission_id, table_name, "
-                        "row_number, family, reason, record FROM new_q"
-                    )
-                    con.unregister("new_q")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return StoredSubmission(
-            sid, pilot, period, version, status, sha, now, len(rows), len(quarantined)
+        known = _known_ids(report, tables, ids) | {str(i).strip() for i in person_ids}
+        replace = text_replacer(known, pseudonymiser)
+        new = NewSubmission(
+            content=content,
+            content_key=content_key or pseudonymiser.digest(content),
+            file_name=file_name,
+            file_size=len(content),
+            pilot=pilot,
+            period=period,
+            lang=lang,
+            submitter=submitter or _default_submitter(),
+            status="accepted" if report.ok else "rejected",
+            n_failures=len(report.failures),
+            report_json=_exact_ids(
+                replace(mask_identity_codes(report.to_json())), known, pseudonymiser
+            ),
+            report_html=_exact_ids(
+                replace(mask_identity_codes(report.to_html())), known, pseudonymiser
+            ),
+            schema_version=schema_version,
+            rows=_table_rows(tables, ids, pseudonymiser, replace) if report.ok else [],
+            quarantined=_quarantine_rows(report.quarantine, ids, pseudonymiser, replace),
         )
+        with self.connection(write=True) as con:
+            check_key(con, pseudonymiser, self.path)
+            earlier = _stored_duplicate(con, new.content_key)
+            if earlier is not None:
+                return earlier
+            return _insert(con, new, crash_after_rows=_crash_after_rows)
 
     # -- reading -------------------------------------------------------------------------
+    def verify_key(self, pseudonymiser: Pseudonymiser) -> None:
+        """Check, before any work, that ``pseudonymiser`` holds this store's key chain.
+
+        Raises
+        ------
+        OptionError
+            As :func:`check_key` (a store without submissions takes any key).
+        """
+        with self.connection(write=False) as con:
+            found = con.execute(
+                "SELECT value FROM store_meta WHERE key = 'key_fingerprint'"
+            ).fetchall()
+        if found:
+            compare_fingerprint(str(found[0][0]), pseudonymiser, self.path)
+
     def submissions(self) -> pd.DataFrame:
         """Every submission (oldest first): columns :data:`LIST_COLUMNS`."""
         cols = ", ".join(LIST_COLUMNS)
-        with self._connect(write=False) as con:
+        with self.connection(write=False) as con:
             frame: pd.DataFrame = con.sql(
                 f"SELECT {cols} FROM submissions ORDER BY submitted_at, pilot, version"
             ).df()
         return frame
 
     def content(self, submission_id: str) -> bytes:
-        """The original bytes of a submission."""
-        with self._connect(write=False) as con:
-            rows = con.execute(
-                "SELECT content FROM submissions WHERE submission_id = ?", [submission_id]
-            ).fetchall()
-        if not rows:
-            raise OptionError(
-                f"no submission {submission_id!r}",
-                where=str(self.path),
-                fix="list them with `pilot-eval submissions`",
-            )
-        return bytes(rows[0][0])
+        """The stored workbook of a submission (person ids replaced by pseudonyms)."""
+        return bytes(self._one(submission_id, "content"))
 
     def report(self, submission_id: str) -> dict[str, Any]:
         """The stored validation report (JSON) of a submission."""
-        with self._connect(write=False) as con:
+        out: dict[str, Any] = json.loads(self._one(submission_id, "report_json"))
+        return out
+
+    def _one(self, submission_id: str, column: str) -> Any:
+        with self.connection(write=False) as con:
             rows = con.execute(
-                "SELECT report_json FROM submissions WHERE submission_id = ?", [submission_id]
+                f"SELECT {column} FROM submissions WHERE submission_id = ?", [submission_id]
             ).fetchall()
         if not rows:
             raise OptionError(
@@ -342,22 +401,188 @@ class SubmissionStore:
                 where=str(self.path),
                 fix="list them with `pilot-eval submissions`",
             )
-        out: dict[str, Any] = json.loads(rows[0][0])
-        return out
+        return rows[0][0]
 
     def table(self, name: str) -> pd.DataFrame:
-        """A raw store table (``submissions`` without content, ``submission_rows``,
-        ``quarantine``)."""
-        if name not in ("submissions", "submission_rows", "quarantine"):
+        """A raw store table (:data:`TABLES`; ``submissions`` without ``content``)."""
+        if name not in TABLES:
             raise OptionError(
                 f"unknown store table {name!r}",
                 where="SubmissionStore.table",
-                fix="use submissions, submission_rows or quarantine",
+                fix=f"use one of {', '.join(TABLES)}",
             )
         cols = "* EXCLUDE (content)" if name == "submissions" else "*"
-        with self._connect(write=False) as con:
+        with self.connection(write=False) as con:
             frame: pd.DataFrame = con.sql(f"SELECT {cols} FROM {name}").df()
         return frame
+
+    def info(self) -> StoreInfo:
+        """The store's layout version, key fingerprint and number of submissions."""
+        with self.connection(write=False) as con:
+            meta = dict(con.execute("SELECT key, value FROM store_meta").fetchall())
+            n = int(con.execute("SELECT count(*) FROM submissions").fetchall()[0][0])
+        layout = meta.get("layout_version")
+        return StoreInfo(self.path, int(layout) if layout else None, meta.get("key_fingerprint"), n)
+
+
+def _check_layout(con: duckdb.DuckDBPyConnection, path: Path, *, write: bool) -> None:
+    """Refuse a store of another layout; mark a new, empty one with this layout."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "store_meta" in tables:
+        found = con.execute("SELECT value FROM store_meta WHERE key = 'layout_version'").fetchall()
+        layout = int(found[0][0]) if found else LAYOUT_VERSION
+    else:
+        layout = 1 if "submissions" in tables else LAYOUT_VERSION
+    if layout < LAYOUT_VERSION:
+        raise InputDataError(
+            f"this store was made by an older pilot-eval (store layout {layout}); it keeps "
+            "the original workbooks, raw client ids included",
+            where=str(path),
+            fix="start a new store (another --store path), submit the workbooks again, and "
+            "then delete the old store file and its .wal securely",
+        )
+    if layout > LAYOUT_VERSION:
+        raise InputDataError(
+            f"this store was made by a newer pilot-eval (store layout {layout}; this "
+            f"version reads layout {LAYOUT_VERSION})",
+            where=str(path),
+            fix="upgrade pilot-evaluation (pip install -U pilot-evaluation)",
+        )
+    if write and "store_meta" not in tables:
+        create_tables(con)
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the store's tables in an empty database, marked with this layout."""
+    con.execute(_DDL)
+    con.execute("INSERT INTO store_meta VALUES ('layout_version', ?)", [str(LAYOUT_VERSION)])
+
+
+def check_key(con: duckdb.DuckDBPyConnection, p: Pseudonymiser, path: Path) -> None:
+    """Refuse a key chain that is not the store's; a new store takes this one's fingerprint.
+
+    Raises
+    ------
+    OptionError
+        If the store has another fingerprint (another key, or an interrupted rekey).
+    """
+    found = con.execute("SELECT value FROM store_meta WHERE key = 'key_fingerprint'").fetchall()
+    if not found:
+        con.execute("INSERT INTO store_meta VALUES ('key_fingerprint', ?)", [p.fingerprint])
+        return
+    compare_fingerprint(str(found[0][0]), p, path)
+
+
+def compare_fingerprint(stored: str, p: Pseudonymiser, path: Path) -> None:
+    """Raise :class:`OptionError` unless ``p`` is the key chain of fingerprint ``stored``."""
+    if stored == p.fingerprint:
+        return
+    if len(p.keys) > 1 and Pseudonymiser(p.keys[:-1], p.origin).fingerprint == stored:
+        raise OptionError(
+            "a key rotation of this store was interrupted: the key file has a new key that "
+            "the store does not use yet",
+            where=str(path),
+            fix="finish it with `pilot-eval store rekey` (same --store and --key-file)",
+        )
+    raise OptionError(
+        f"the pseudonymisation key ({p.origin}) is not this store's key: its pseudonyms "
+        "would not match the stored ones",
+        where=str(path),
+        fix="use the key file this store was made with; to change the key, run "
+        "`pilot-eval store rekey --store STORE --key-file KEY`",
+    )
+
+
+def _stored_duplicate(con: duckdb.DuckDBPyConnection, content_key: str) -> StoredSubmission | None:
+    found = con.execute(
+        "SELECT s.submission_id, pilot, period, version, status, sha256, submitted_at, "
+        "(SELECT count(*) FROM submission_rows r WHERE r.submission_id = s.submission_id), "
+        "(SELECT count(*) FROM quarantine q WHERE q.submission_id = s.submission_id) "
+        "FROM submissions s WHERE content_key = ? ORDER BY version LIMIT 1",
+        [content_key],
+    ).fetchall()
+    if not found:
+        return None
+    r = found[0]
+    return StoredSubmission(
+        r[0], r[1], r[2], int(r[3]), r[4], r[5], r[6], int(r[7]), int(r[8]), duplicate=True
+    )
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, new: NewSubmission, *, crash_after_rows: bool
+) -> StoredSubmission:
+    sid = str(uuid.uuid4())
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    sha = hashlib.sha256(new.content).hexdigest()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        version = int(
+            con.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM submissions "
+                "WHERE pilot = ? AND period = ?",
+                [new.pilot, new.period],
+            ).fetchall()[0][0]
+        )
+        con.execute(
+            "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                sid,
+                new.pilot,
+                new.period,
+                version,
+                new.lang,
+                new.submitter,
+                now,
+                new.file_name,
+                new.file_size,
+                sha,
+                new.content_key,
+                new.content,
+                new.status,
+                new.n_failures,
+                new.report_json,
+                new.report_html,
+                new.schema_version,
+            ],
+        )
+        _append(con, "submission_rows", sid, new.rows, ["table_name", "row_number", "record"])
+        if crash_after_rows:  # test hook: die between the writes of one submission
+            os.kill(os.getpid(), 9)
+        _append(
+            con,
+            "quarantine",
+            sid,
+            new.quarantined,
+            ["table_name", "row_number", "family", "reason", "record"],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return StoredSubmission(
+        sid,
+        new.pilot,
+        new.period,
+        version,
+        new.status,
+        sha,
+        now,
+        len(new.rows),
+        len(new.quarantined),
+    )
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection, table: str, sid: str, rows: list[Any], columns: list[str]
+) -> None:
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=columns)
+    frame.insert(0, "submission_id", sid)
+    con.register("new_rows", frame)
+    con.execute(f"INSERT INTO {table} SELECT submission_id, {', '.join(columns)} FROM new_rows")
+    con.unregister("new_rows")
 
 
 def _default_submitter() -> str:
@@ -367,11 +592,14 @@ def _default_submitter() -> str:
         return "unknown"
 
 
-def _pseudo_record(rec: dict[str, Any], cols: tuple[str, ...], p: Pseudonymiser) -> dict[str, Any]:
-    for c in cols:
-        v = rec.get(c)
-        if v is not None and str(v).strip():
-            rec[c] = p.one(str(v))
+def _pseudo_record(
+    rec: dict[str, Any], cols: tuple[str, ...], p: Pseudonymiser, replace: Callable[[str], str]
+) -> dict[str, Any]:
+    for key, v in rec.items():
+        if key in cols and v is not None and str(v).strip():
+            rec[key] = p.one(str(v))
+        elif isinstance(v, str):
+            rec[key] = replace(mask_identity_codes(v))  # mask codes before adding pseudonyms
     return rec
 
 
@@ -391,20 +619,26 @@ def _jsonable(v: Any) -> Any:
 
 
 def _table_rows(
-    tables: Mapping[str, pd.DataFrame], ids: Mapping[str, tuple[str, ...]], p: Pseudonymiser
+    tables: Mapping[str, pd.DataFrame],
+    ids: Mapping[str, tuple[str, ...]],
+    p: Pseudonymiser,
+    replace: Callable[[str], str],
 ) -> list[tuple[str, int, str]]:
     out = []
     for name, frame in tables.items():
         cols = ids.get(name, ())
         for k, rec in enumerate(frame.to_dict(orient="records"), start=1):
             clean = {str(c): _jsonable(v) for c, v in rec.items()}
-            clean = _pseudo_record(clean, cols, p)
-            out.append((name, k, mask_identity_codes(json.dumps(clean, ensure_ascii=False))))
+            clean = _pseudo_record(clean, cols, p, replace)
+            out.append((name, k, json.dumps(clean, ensure_ascii=False)))
     return out
 
 
 def _quarantine_rows(
-    q: pd.DataFrame, ids: Mapping[str, tuple[str, ...]], p: Pseudonymiser
+    q: pd.DataFrame,
+    ids: Mapping[str, tuple[str, ...]],
+    p: Pseudonymiser,
+    replace: Callable[[str], str],
 ) -> list[tuple[str, int | None, str, str, str]]:
     out = []
     for r in q.to_dict(orient="records"):
@@ -413,15 +647,15 @@ def _quarantine_rows(
             rec = json.loads(str(r.get("record") or "{}"))
         except json.JSONDecodeError:
             rec = {"raw": str(r.get("record"))}
-        rec = _pseudo_record(rec, ids.get(table, ()), p)
+        rec = _pseudo_record(rec, ids.get(table, ()), p, replace)
         row = r.get("row")
         out.append(
             (
                 table,
                 None if row is None else int(row),
                 str(r.get("family")),
-                mask_identity_codes(str(r.get("reason"))),
-                mask_identity_codes(json.dumps(rec, ensure_ascii=False, default=str)),
+                replace(mask_identity_codes(str(r.get("reason")))),
+                json.dumps(rec, ensure_ascii=False, default=str),
             )
         )
     return out
@@ -437,7 +671,7 @@ def _known_ids(
     for name, frame in tables.items():
         for c in ids.get(name, ()):
             if c in frame.columns:
-                out |= {str(v) for v in frame[c].dropna()}
+                out |= {str(v).strip() for v in frame[c].dropna()}
     for r in report.quarantine.to_dict(orient="records"):
         try:
             rec = json.loads(str(r.get("record") or "{}"))
@@ -450,13 +684,10 @@ def _known_ids(
     return {i for i in out if i.strip()}
 
 
-def _replace_ids(text: str, known: set[str], p: Pseudonymiser) -> str:
-    """Replace every known raw id (as a whole word) in ``text`` by its pseudonym."""
-    if not known:
-        return text
-    pattern = re.compile(
-        r"(?<![0-9A-Za-z_-])("
-        + "|".join(re.escape(i) for i in sorted(known, key=len, reverse=True))
-        + r")(?![0-9A-Za-z_-])"
-    )
-    return pattern.sub(lambda m: p.one(m.group(1)), text)
+def _exact_ids(text: str, known: set[str], p: Pseudonymiser) -> str:
+    """Replace short ids (left out of free text) where they stand as a quoted JSON/HTML value."""
+    for i in known:
+        for quote in ('"', "'", ">"):
+            closing = "<" if quote == ">" else quote
+            text = text.replace(f"{quote}{i}{closing}", f"{quote}{p.one(i)}{closing}")
+    return text

@@ -12,6 +12,7 @@ from evaluation.errors import IntakeRefusedError, OptionError
 from evaluation.privacy import mask_identity_codes
 from evaluation.schema import Schema, load_schema
 from evaluation.store.pseudonym import Pseudonymiser, load_pseudonymiser
+from evaluation.store.redact import RedactionFailed, id_cells, redact_workbook
 from evaluation.store.store import StoredSubmission, SubmissionStore
 
 
@@ -40,17 +41,20 @@ def submit_file(
     period: str | None = None,
     pilot: str | None = None,
     key_file: Path | None = None,
-    allow_store_key: bool = True,
 ) -> SubmitResult:
     """Validate ``path`` and store it (accepted or rejected) with a new version.
 
-    The file's bytes are kept whatever its content; the pilot, language and period come
-    from the workbook (``pilot``/``period`` override them, e.g. for an unreadable file).
+    The store keeps the workbook with every person id replaced by its pseudonym
+    (:func:`~evaluation.store.redact.redact_workbook`), never the submitted bytes; a file
+    that cannot be redacted keeps only its record and report. The same file submitted again
+    is recognised (:attr:`StoredSubmission.duplicate`) and not stored twice. The pilot,
+    language and period come from the workbook (``pilot``/``period`` override them).
 
     Raises
     ------
     OptionError
-        If the file cannot be read at all (missing, a folder) or no key can be found.
+        If the file cannot be read at all (missing, a folder), no key can be found, or the
+        key is not the store's.
     IntakeRefusedError
         If the file was refused at intake (identity codes, macros, external links, size
         limits): only a rejection record is stored, without the file's bytes.
@@ -70,14 +74,14 @@ def submit_file(
             where="argument FILE",
             fix="check the file's permissions",
         ) from exc
-    pseudo = load_pseudonymiser(
-        key_file=key_file, store=store.path, allow_store_key=allow_store_key
-    )
+    pseudo = load_pseudonymiser(key_file=key_file, store=store.path)
+    store.verify_key(pseudo)  # fail fast; add() checks again under the write lock
     parsed = parse_submission(path)
     report = validate_submission(parsed, lang=None)
     refused = tuple(parsed.refused)
+    columns = id_columns()
     stored = store.add(
-        content=b"" if refused else content,  # a refused file keeps only its record
+        content=b"" if refused else _redacted(content, parsed.person_ids, columns, pseudo),
         file_name=mask_identity_codes(path.name),
         pilot=pilot or parsed.pilot,
         period=period or parsed.period,
@@ -87,8 +91,22 @@ def submit_file(
         tables=parsed.tables,
         pseudonymiser=pseudo,
         schema_version=parsed.schema_version,
-        id_columns=id_columns(),
+        id_columns=columns,
+        person_ids=parsed.person_ids,
+        content_key=pseudo.digest(content),
     )
     if refused:
         raise IntakeRefusedError(mask_identity_codes(path.name), refused)
     return SubmitResult(stored, report, pseudo)
+
+
+def _redacted(
+    content: bytes, ids: frozenset[str], columns: dict[str, tuple[str, ...]], p: Pseudonymiser
+) -> bytes:
+    """The workbook with ids replaced; empty when it cannot be redacted (never the raw)."""
+    try:
+        return redact_workbook(
+            content, person_ids=ids, cells=id_cells(load_schema(), columns), pseudonymiser=p
+        )
+    except RedactionFailed:
+        return b""

@@ -9,7 +9,9 @@ import typer
 from typer.testing import CliRunner
 
 from evaluation.checks.commands import check_command
+from evaluation.errors import OptionError
 from evaluation.store.commands import submissions_command, submit_command
+from evaluation.store.pseudonym import generate_key_file
 from evaluation.workbook.writer import write_template
 
 
@@ -25,7 +27,8 @@ def app() -> typer.Typer:
 def test_acceptance_flow(app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PILOT_EVAL_PSEUDONYM_KEY", raising=False)
-    monkeypatch.setenv("PILOT_EVAL_STORE", str(tmp_path / "store.duckdb"))
+    monkeypatch.setenv("PILOT_EVAL_STORE", str(tmp_path / "store" / "store.duckdb"))
+    key = generate_key_file(tmp_path / "keys" / "k")
     ok = write_template(tmp_path / "ok.xlsx", pilot="KP Ote", lang="fi")
     broken = tmp_path / "broken.xlsx"
     data = bytearray(ok.read_bytes())
@@ -36,13 +39,16 @@ def test_acceptance_flow(app: typer.Typer, tmp_path: Path, monkeypatch: pytest.M
     assert res.exit_code == 1
     assert "Traceback" not in res.output and "broken.xlsx" in res.output
     assert (tmp_path / "broken.xlsx.report.html").exists()
-    for _ in range(2):
-        res = runner.invoke(app, ["submit", str(ok)])
-        assert res.exit_code == 0, res.output
-        assert "Stored rejected submission" in res.output
+    res = runner.invoke(app, ["submit", str(ok), "--key-file", str(key)])
+    assert res.exit_code == 1, res.output  # the blank template is stored as rejected
+    assert "Stored rejected submission" in res.output
+    res = runner.invoke(app, ["submit", str(ok), "--key-file", str(key)])
+    assert res.exit_code == 1 and "Already stored" in res.output  # not stored twice
+    res = runner.invoke(app, ["submit", str(ok)])
+    assert isinstance(res.exception, OptionError)  # no key: nothing stored
+    assert "no pseudonymisation key" in res.exception.message
     res = runner.invoke(app, ["submissions"])
-    assert res.exit_code == 0 and res.output.count("KP Ote") == 2
-    assert (tmp_path / "store.duckdb.pseudonym-key").exists()  # per-store key, not in the db
+    assert res.exit_code == 0 and res.output.count("KP Ote") == 1
 
 
 def test_check_table_file(app: typer.Typer, tmp_path: Path) -> None:

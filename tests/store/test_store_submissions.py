@@ -18,7 +18,9 @@ from evaluation.checks.report import ValidationReport
 from evaluation.errors import IntakeRefusedError, OptionError
 from evaluation.store import (
     KEY_ENV,
+    KEY_FILE_ENV,
     SubmissionStore,
+    generate_key_file,
     load_pseudonymiser,
     mask_identity_codes,
     submit_file,
@@ -26,13 +28,13 @@ from evaluation.store import (
 from evaluation.synthetic.filled_workbooks import filled_evaluation
 from evaluation.workbook.writer import write_template, write_workbook
 
-KEY = "test-key-0123456789abcdef"
+KEY = "0123456789abcdef" * 4  # 64 hex characters, as `pilot-eval store keygen` writes
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SubmissionStore:
     monkeypatch.setenv(KEY_ENV, KEY)
-    return SubmissionStore(tmp_path / "store.duckdb", timeout=30)
+    return SubmissionStore(tmp_path / "store" / "store.duckdb", timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -49,24 +51,24 @@ def submitted(filled: Path, tmp_path_factory: pytest.TempPathFactory):  # type: 
     try:
         store = SubmissionStore(tmp_path_factory.mktemp("st") / "store.duckdb", timeout=30)
         first = submit_file(filled, store=store, submitter="tester")
-        second = submit_file(filled, store=store, submitter="tester")
+        second = submit_file(filled, store=store, submitter="tester")  # the same file again
     finally:
         mp.undo()
     return store, first, second
 
 
-def test_submit_accepted_and_versioned(submitted, filled: Path) -> None:  # type: ignore[no-untyped-def]
+def test_submit_accepted_and_same_file_not_stored_twice(submitted, filled: Path) -> None:  # type: ignore[no-untyped-def]
     store, first, second = submitted
     assert first.report.ok and first.stored.status == "accepted"
-    assert (first.stored.version, second.stored.version) == (1, 2)
-    assert first.stored.period == second.stored.period == "2019-03-31"
+    assert not first.stored.duplicate and second.stored.duplicate
+    assert second.stored.submission_id == first.stored.submission_id
+    assert first.stored.period == "2019-03-31"
     listing = store.submissions()
-    assert list(listing["version"]) == [1, 2] and set(listing["pilot"]) == {"Sataosaa"}
+    assert list(listing["version"]) == [1] and set(listing["pilot"]) == {"Sataosaa"}
     assert set(listing["submitter"]) == {"tester"}
-    # the original bytes and their hash are kept
-    raw = filled.read_bytes()
-    assert store.content(first.stored.submission_id) == raw
-    assert first.stored.sha256 == hashlib.sha256(raw).hexdigest()
+    # the stored workbook is the submitted one with ids replaced, and its hash is kept
+    kept = store.content(first.stored.submission_id)
+    assert kept != filled.read_bytes() and first.stored.sha256 == hashlib.sha256(kept).hexdigest()
     assert store.report(first.stored.submission_id)["ok"] is True
     rows = store.table("submission_rows")
     assert (rows["submission_id"] == first.stored.submission_id).sum() == first.stored.n_rows > 50
@@ -77,7 +79,7 @@ def test_person_ids_pseudonymised_and_key_not_stored(submitted) -> None:  # type
     rows = store.table("submission_rows")
     clients = [json.loads(r) for r in rows.loc[rows["table_name"] == "clients", "record"]]
     ids = {c["client_id"] for c in clients}
-    assert all(i.startswith("PS") and len(i) == 34 for i in ids)
+    assert all(i.startswith("PS") and len(i) == 66 for i in ids)  # full HMAC-SHA-256
     assert result.pseudonymiser.one("SAT001") in ids  # same keyed hash
     assessed = [json.loads(r) for r in rows.loc[rows["table_name"] == "self_assessment", "record"]]
     assert {a["client_id"] for a in assessed} <= ids  # references keep matching
@@ -95,18 +97,29 @@ def test_person_ids_pseudonymised_and_key_not_stored(submitted) -> None:  # type
             assert KEY not in text and "SAT001" not in text
     finally:
         con.close()
+    assert b"SAT001" not in _unpacked(store.content(result.stored.submission_id))
+
+
+def _unpacked(content: bytes) -> bytes:
+    """Every part of a stored xlsx, decompressed (the raw-bytes scan must look inside)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        return b"".join(zf.read(n) for n in zf.namelist())
 
 
 def test_unfilled_template_is_stored_as_rejected(store: SubmissionStore, tmp_path: Path) -> None:
     path = write_template(tmp_path / "kp.xlsx", pilot="KP Ote", lang="fi")
     a = submit_file(path, store=store)
-    b = submit_file(path, store=store)
+    changed = write_template(tmp_path / "kp2.xlsx", pilot="KP Ote", lang="sv")
+    b = submit_file(changed, store=store)
     assert a.stored.status == "rejected" and (a.stored.version, b.stored.version) == (1, 2)
     listing = store.submissions()
     assert list(listing["pilot"]) == ["KP Ote", "KP Ote"]
     assert list(listing["status"]) == ["rejected", "rejected"]
     assert store.report(a.stored.submission_id)["failures"][0]["where"].startswith("välilehti")
-    assert store.content(b.stored.submission_id) == path.read_bytes()
+    assert store.content(a.stored.submission_id)[:2] == b"PK"  # the workbook is kept
 
 
 def test_identity_code_rejected_and_masked(store: SubmissionStore, tmp_path: Path) -> None:
@@ -130,20 +143,22 @@ def test_identity_code_rejected_and_masked(store: SubmissionStore, tmp_path: Pat
 
 
 def test_mask_identity_codes() -> None:
-    assert mask_identity_codes("a 010101A123N b") == "a [henkilötunnus] b"
+    assert mask_identity_codes("a 010101A123N b") == "a ######-#### b"
     assert mask_identity_codes("id X010101A123N9") == "id X010101A123N9"  # inside a word
 
 
-def test_missing_key_says_how_to_set_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_key_says_how_to_make_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEY_ENV, raising=False)
-    with pytest.raises(OptionError, match=f"export {KEY_ENV}"):
-        load_pseudonymiser(store=tmp_path / "s.duckdb", allow_store_key=False)
-    made = load_pseudonymiser(store=tmp_path / "s.duckdb")
-    again = load_pseudonymiser(store=tmp_path / "s.duckdb")
-    assert made.created and not again.created and made.key == again.key
-    key_file = tmp_path / "s.duckdb.pseudonym-key"
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    with pytest.raises(OptionError, match="store keygen"):
+        load_pseudonymiser(store=tmp_path / "s.duckdb")
+    key_file = generate_key_file(tmp_path / "keys" / "k")
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    assert KEY not in repr(made) and made.key.decode() not in repr(made)
+    made = load_pseudonymiser(key_file=key_file, store=tmp_path / "store" / "s.duckdb")
+    key = key_file.read_text().strip()
+    assert len(key) == 64 and key not in repr(made)
+    with pytest.raises(OptionError, match="never overwritten"):
+        generate_key_file(key_file)
 
 
 def test_busy_store_times_out(store: SubmissionStore, filled: Path) -> None:
@@ -161,6 +176,7 @@ def test_busy_store_times_out(store: SubmissionStore, filled: Path) -> None:
 
 _WRITER = textwrap.dedent(
     """
+    import os
     import sys
     from pathlib import Path
     import pandas as pd
@@ -173,9 +189,9 @@ _WRITER = textwrap.dedent(
     report = ValidationReport("submission", "x.xlsx", "en", 1, {"clients": 2}, (), "test")
     tables = {"clients": pd.DataFrame({"client_id": ["A1", "B2"], "n": [1, 2]})}
     for i in range(n):
-        store.add(content=b"bytes-%d" % i, file_name="x.xlsx", pilot=pilot, period="2024",
-                  lang="en", submitter="t", report=report, tables=tables,
-                  pseudonymiser=Pseudonymiser(b"k" * 32, "test"),
+        store.add(content=b"bytes-%d-%d" % (os.getpid(), i), file_name="x.xlsx",
+                  pilot=pilot, period="2024", lang="en", submitter="t", report=report, tables=tables,
+                  pseudonymiser=Pseudonymiser((b"k" * 32,), "test"),
                   id_columns={"clients": ("client_id",)}, _crash_after_rows=crash)
     print("done")
     """
@@ -232,7 +248,10 @@ def test_demo_submits_all_and_reports_the_faulty_one(
     from evaluation.synthetic.filled_workbooks import FLAWED_PILOT
 
     monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
     demo = submit_demo_workbooks(tmp_path, seed=11)
+    assert demo.key_file == tmp_path / "keys" / "pilot-eval.key"  # not in the store's folder
+    assert demo.store.path.parent == tmp_path / "store"
     listing = demo.listing
     assert len(listing) == 6
     rejected = listing[listing["status"] == "rejected"]
@@ -249,11 +268,12 @@ def test_pseudonymise_spells_keeps_rows_and_links() -> None:
 
     spells = pd.DataFrame({"person_id": ["A1", "A1", None, "B2"], "code": ["x", "y", "z", "w"]})
     before = spells.copy()
-    p = Pseudonymiser(b"k" * 32, "test")
+    p = Pseudonymiser((b"k" * 32,), "test")
     out = pseudonymise(spells, p)
     assert len(out) == 4 and out["person_id"].iloc[0] == out["person_id"].iloc[1] == p.one("A1")
     assert pd.isna(out["person_id"].iloc[2]) and out["person_id"].iloc[3] != p.one("A1")
-    assert Pseudonymiser(b"j" * 32, "other").one("A1") != p.one("A1")  # keyed
+    assert Pseudonymiser((b"j" * 32,), "other").one("A1") != p.one("A1")  # keyed
+    assert p.one(" a\u200b1\t") == p.one("A1")  # ids compared normalised
     pd.testing.assert_frame_equal(spells, before)
     with pytest.raises(OptionError, match="missing"):
         pseudonymise(spells, p, columns=("hetu",))
