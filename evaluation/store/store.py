@@ -37,6 +37,7 @@ Guarantees
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import getpass
@@ -557,8 +558,16 @@ def _insert(
             ["table_name", "row_number", "family", "reason", "record"],
         )
         con.execute("COMMIT")
+    except duckdb.Error as exc:
+        _rollback(con)
+        raise InputDataError(
+            f"the submission could not be stored: {str(exc).splitlines()[0]}; nothing of it "
+            "was written",
+            where=new.file_name,
+            fix="free disk space or check the store folder's permissions, then submit again",
+        ) from exc
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
     return StoredSubmission(
         sid,
@@ -571,6 +580,12 @@ def _insert(
         len(new.rows),
         len(new.quarantined),
     )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back; a failing rollback (e.g. a full disk) leaves the WAL to undo it on open."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def _append(

@@ -262,3 +262,28 @@ def test_read_only_store_can_be_listed(copy: Base, monkeypatch: pytest.MonkeyPat
             tables={},
             pseudonymiser=copy.result.pseudonymiser,
         )
+
+
+def test_full_disk_is_a_located_error_and_loses_nothing(
+    copy: Base, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evaluation.store.store as store_module
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+    monkeypatch.setattr(store_module, "_append", full_disk)
+    with pytest.raises(InputDataError, match="No space left") as info:
+        copy.store.add(
+            content=b"x",
+            file_name="kp.xlsx",
+            pilot="KP Ote",
+            period="2024",
+            lang="fi",
+            submitter="t",
+            report=copy.result.report,
+            tables={},
+            pseudonymiser=copy.result.pseudonymiser,
+        )
+    assert "kp.xlsx" in info.value.message and "free disk space" in info.value.message
+    assert list(copy.store.submissions()["pilot"]) == ["Fokus"]  # rolled back

@@ -190,7 +190,8 @@ _WRITER = textwrap.dedent(
     tables = {"clients": pd.DataFrame({"client_id": ["A1", "B2"], "n": [1, 2]})}
     for i in range(n):
         store.add(content=b"bytes-%d-%d" % (os.getpid(), i), file_name="x.xlsx",
-                  pilot=pilot, period="2024", lang="en", submitter="t", report=report, tables=tables,
+                  pilot=pilot, period="2024", lang="en", submitter="t", report=report,
+                  tables=tables,
                   pseudonymiser=Pseudonymiser((b"k" * 32,), "test"),
                   id_columns={"clients": ("client_id",)}, _crash_after_rows=crash)
     print("done")
