@@ -14,7 +14,7 @@ from rich.console import Console
 from evaluation.intake import LIMITS_HELP
 from evaluation.safe_io import write_text
 from evaluation.workbook.reader import read_workbook
-from evaluation.workbook.writer import write_template
+from evaluation.workbook.writer import write_template, write_workbook
 
 app = typer.Typer(
     name="template",
@@ -60,3 +60,26 @@ def read(
 
 
 read.__doc__ = (read.__doc__ or "").replace("{limits}", LIMITS_HELP)
+
+
+@app.command("upgrade")
+def upgrade(
+    file: Annotated[Path, typer.Argument(help="A workbook made from an older template version.")],
+    out: Annotated[Path, typer.Option("--out", help="The new .xlsx file to write.")],
+) -> None:
+    """Carry the answers of a workbook made from an older template version over to the
+    current template.
+
+    Every answer whose sheet and column still exist is copied; a problem that stops the
+    copy is reported with its sheet and cell (exit 2). Check the new workbook, fill in any
+    new questions, and submit it.
+    """
+    evaluation = read_workbook(file, any_version=True)
+    found = evaluation.schema_version
+    path = write_workbook(evaluation, out)
+    Console().print(
+        f"Answers of {file.name} (template version {found}) carried over to {path} "
+        f"(version {evaluation.schema.version}). Check it and fill in any new questions.",
+        highlight=False,
+        markup=False,
+    )

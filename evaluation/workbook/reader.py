@@ -352,8 +352,9 @@ def _read_table(ctx: _Ctx, section: Section, rows: Rows, sheet: str) -> list[_Ro
                 return None
             rec[ROW_KEY] = code.code
             rec.update({a: code.attrs[a] for a in section.row_attrs})
-        if all(_blank(v) for v in raws):
-            continue
+        blank_row = all(_blank(v) for v in raws)
+        if blank_row and fixed is None:
+            continue  # a free table's blank row; a fixed row's required answers are checked
         for k, (spec, raw) in enumerate(zip(section.fields, raws, strict=True)):
             if _blank(raw):
                 rec[spec.id] = None
@@ -386,7 +387,8 @@ def _read_table(ctx: _Ctx, section: Section, rows: Rows, sheet: str) -> list[_Ro
                     earlier=section.field(d.earlier).label(lang),
                     earlier_value=a.isoformat(),
                 )
-        out.append(_Row(r, rec, tuple(raws)))
+        if not blank_row:
+            out.append(_Row(r, rec, tuple(raws)))
     _outside(
         ctx,
         rows,
@@ -464,7 +466,11 @@ def refuse_if_needed(path: Path, *, limits: IntakeLimits | None = None) -> None:
 
 
 def read_workbook(
-    path: str | Path, *, schema: Schema | None = None, limits: IntakeLimits | None = None
+    path: str | Path,
+    *,
+    schema: Schema | None = None,
+    limits: IntakeLimits | None = None,
+    any_version: bool = False,
 ) -> SelfEvaluation:
     """Read a filled self-evaluation workbook into a :class:`SelfEvaluation`.
 
@@ -476,6 +482,9 @@ def read_workbook(
         Schema to check against (default: the shipped one).
     limits:
         Limits of the intake (default: :meth:`IntakeLimits.from_env`).
+    any_version:
+        Read a workbook made from another template version as far as it matches this one
+        (``pilot-eval template upgrade``); by default another version is a problem.
 
     Returns
     -------
@@ -503,7 +512,7 @@ def read_workbook(
         fast = None
     if fast is not None:
         try:
-            return _parse(path, schema, fast)
+            return _parse(path, schema, fast, any_version=any_version)
         except LocalizedWorkbookError:
             raise
         except Exception:
@@ -515,7 +524,7 @@ def read_workbook(
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise _fail(path, "not_xlsx", detail=_detail(exc)) from None
     try:
-        return _parse(path, schema, _Book(wb))
+        return _parse(path, schema, _Book(wb), any_version=any_version)
     except LocalizedWorkbookError:
         raise
     except Exception as exc:  # damaged sheet XML inside a valid zip
@@ -540,7 +549,9 @@ class _Book:
         return None
 
 
-def _parse(path: Path, schema: Schema, book: _Book | FastBook) -> SelfEvaluation:
+def _parse(
+    path: Path, schema: Schema, book: _Book | FastBook, *, any_version: bool = False
+) -> SelfEvaluation:
     names = book.names
     meta_rows = book.rows(META_SHEET) if META_SHEET in names else None
     lang = _detect_lang(schema, names, meta_rows)
@@ -574,6 +585,16 @@ def _parse(path: Path, schema: Schema, book: _Book | FastBook) -> SelfEvaluation
         meta = {r[0]: r[1] for r in rows_meta or [] if len(r) >= 2}
         pilot = str(meta.get("pilot") or "")
         version = str(meta.get("schema_version") or schema.version)
+    if version != schema.version and not any_version:
+        where = ctx.at(found.get(INSTRUCTIONS_KEY, expected[INSTRUCTIONS_KEY]))
+        older = _version_key(version) < _version_key(schema.version)
+        ctx.add(
+            "old_version" if older else "new_version",
+            where,
+            found=version,
+            current=schema.version,
+            file=path.name,
+        )
     # sections
     forms: dict[str, dict[str, Value]] = {}
     tables: dict[str, list[_Row]] = {}
@@ -610,6 +631,14 @@ def _parse(path: Path, schema: Schema, book: _Book | FastBook) -> SelfEvaluation
         schema_version=version,
         schema=schema,
     )
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """``"1.10"`` -> ``(1, 10)``; anything unreadable sorts first."""
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        return (-1,)
 
 
 def _cross_checks(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.protection import WorkbookProtection
@@ -49,6 +50,13 @@ _LOCKED = Protection(locked=True)
 _UNLOCKED = Protection(locked=False)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _DATE_FORMAT = "DD.MM.YYYY"
+#: Points per wrapped line of 11-pt text, and characters per unit of column width.
+_LINE_POINTS = 15.0
+_CHARS_PER_WIDTH = 1.1
+#: Excel's largest row height (points).
+_MAX_ROW_POINTS = 409.0
+#: Traffic-light fills by rating code: colour-blind safe hues; the labels carry the words.
+RATING_FILLS = {"green": "B7E1CD", "yellow": "FCE8B2", "red": "F4C7C3", "na": "E0E0E0"}
 #: Fixed document timestamp, so that writing the same content twice gives the same file.
 _STAMP = dt.datetime(2020, 1, 1)
 
@@ -269,7 +277,8 @@ class _Writer:
             else:
                 spec = section.field(cid)
                 req = f" {t('required_mark', lang)}" if spec.required else ""
-                text, width = spec.label(lang) + req, spec.width
+                anchors = f"\n{spec.help(lang)}" if spec.help else ""  # e.g. scale anchors
+                text, width = spec.label(lang) + req + anchors, spec.width
             self._header(ws, j, cid, text, width)
         if section.rows_from:
             codes = self.schema.codelist(section.rows_from).codes
@@ -304,10 +313,24 @@ class _Writer:
         last = FIRST_ROW + nrows - 1
         for j, spec in enumerate(section.fields, start=start):
             dv = self._validation(spec)
+            letter = get_column_letter(j)
             if dv is not None:
                 ws.add_data_validation(dv)
-                letter = get_column_letter(j)
                 dv.add(f"{letter}{FIRST_ROW}:{letter}{last}")
+            if spec.codelist == "rating":
+                self._rating_colours(ws, f"{letter}{FIRST_ROW}:{letter}{last}")
+
+    def _rating_colours(self, ws: Worksheet, cells: str) -> None:
+        """Colour a traffic-light answer by its rating (conditional formatting)."""
+        codes = self.schema.codelist("rating")
+        for code, colour in RATING_FILLS.items():
+            label = codes.label_of(code, self.lang).replace('"', '""')
+            rule = CellIsRule(
+                operator="equal",
+                formula=[f'"{label}"'],
+                fill=PatternFill("solid", fgColor=colour, bgColor=colour),
+            )
+            ws.conditional_formatting.add(cells, rule)
 
     def reference(self, section: Section) -> None:
         """The indicator dictionary, read-only."""
@@ -373,12 +396,57 @@ class _Writer:
         self.wb.move_sheet(
             lists, offset=len(self.wb.sheetnames) - 2 - self.wb.sheetnames.index(LISTS_SHEET)
         )
+        for ws in self.wb.worksheets:
+            if ws.sheet_state == "visible":
+                fit_row_heights(ws)
+                print_setup(ws)
         self.wb.active = 0
         self.wb.security = WorkbookProtection(lockStructure=True)
         self.wb.properties.created = _STAMP
         self.wb.properties.modified = _STAMP
         self.wb.properties.creator = "pilot-evaluation"
         return self.wb
+
+
+def _column_widths(ws: Worksheet) -> dict[int, float]:
+    widths = {}
+    for col in range(1, ws.max_column + 1):
+        dim = ws.column_dimensions.get(get_column_letter(col))
+        widths[col] = float(dim.width) if dim is not None and dim.width else 8.43
+    return widths
+
+
+def _lines(text: str, width: float) -> int:
+    per_line = max(1, int(width * _CHARS_PER_WIDTH))
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+def fit_row_heights(ws: Worksheet) -> None:
+    """Size every row to its wrapped text (Excel and LibreOffice do not do it on open)."""
+    widths = _column_widths(ws)
+    merged = {
+        (m.min_row, m.min_col): sum(widths.get(c, 8.43) for c in range(m.min_col, m.max_col + 1))
+        for m in ws.merged_cells.ranges
+    }
+    for row in ws.iter_rows(min_row=TITLE_ROW + 1):
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value:
+                width = merged.get((cell.row, cell.column), widths.get(cell.column, 8.43))
+                lines = max(lines, _lines(cell.value, width))
+        if lines > 1 and not ws.row_dimensions[row[0].row].hidden:
+            ws.row_dimensions[row[0].row].height = min(_MAX_ROW_POINTS, lines * _LINE_POINTS)
+
+
+def print_setup(ws: Worksheet) -> None:
+    """A4 landscape, fitted to the page width, the header rows repeated on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_options.gridLines = True
 
 
 def write_template(

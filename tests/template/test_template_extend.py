@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from evaluation.schema import Schema, load_schema
 from evaluation.synthetic.filled_workbooks import filled_evaluation
+from evaluation.workbook.errors import LocalizedWorkbookError
 from evaluation.workbook.model import SelfEvaluation
 from evaluation.workbook.reader import read_workbook
 from evaluation.workbook.writer import write_workbook
@@ -79,8 +81,13 @@ def test_new_section_is_written_and_read_without_code_changes(tmp_path: Path) ->
     ws["C5"] = "Ja"
     ws["D5"] = "Styrgruppen har godkänt målen."
     wb.save(path)
+    with pytest.raises(LocalizedWorkbookError, match="C6"):  # every fixed row is answered
+        read_workbook(path, schema=schema)
+    ws["C6"] = "Nej"
+    wb.save(path)
     back = read_workbook(path, schema=schema)
     assert back.records["lessons"] == (
         {"row": "shared_goal", "in_place": "yes", "comment": "Styrgruppen har godkänt målen."},
+        {"row": "management_support", "in_place": "no", "comment": None},
     )
     assert "lessons" in back.tables()
