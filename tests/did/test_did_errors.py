@@ -132,13 +132,28 @@ def test_unknown_aggregation(panel: pd.DataFrame) -> None:
         res.aggregate("eventstudy")  # type: ignore[arg-type]
 
 
-def test_perfect_separation_raises_overlap_error(panel: pd.DataFrame) -> None:
-    from evaluation.errors import OverlapError
+def test_perfect_separation_leaves_cells_na_or_raises(panel: pd.DataFrame) -> None:
+    """Issue 16: a separated cohort's cells are NA with a reason, the rest goes on; when
+    every cell is separated the call raises OverlapError."""
+    from evaluation.errors import EstimatorNote, OverlapError
 
     d = panel.copy()
     d["sep"] = (d["cohort"] == 3).astype(float)  # predicts cohort 3 vs never perfectly
-    with pytest.raises(OverlapError, match="separates"):
-        att_gt(d, **KW, covariates=("sep",), method="dr")
+    with pytest.warns(EstimatorNote, match="cohort 3, period 2: separation"):
+        res = att_gt(d, **KW, covariates=("sep",), method="dr")
+    tab = res.tidy()
+    three = tab["cohort"] == 3
+    assert tab.loc[three, "estimate"].isna().all()
+    assert (tab.loc[three, "na_reason"] == "separation").all()
+    assert tab.loc[~three, "estimate"].notna().all()
+    assert (tab.loc[~three, "na_reason"] == "").all()
+    simple = res.aggregate("simple")
+    assert np.isfinite(simple.estimate)
+    assert any("cohort 3, period 3 (separation)" in c for c in simple.left_out)
+    assert "left out" in simple.summary()
+    d["sep_all"] = (d["cohort"] > 0).astype(float)
+    with pytest.raises(OverlapError, match="separate"):
+        att_gt(d, **KW, covariates=("sep_all",), method="dr")
     with pytest.raises(OptionError, match="pandas"):
         import duckdb
 

@@ -19,6 +19,7 @@ from evaluation.estimators.did.errors import (
     NoComparisonUnitsError,
     NoValidCellsError,
     OptionError,
+    OverlapError,
 )
 from evaluation.estimators.did.kernels import (
     Chunk,
@@ -26,6 +27,7 @@ from evaluation.estimators.did.kernels import (
     Method,
     MomentAccumulator,
     Multiplier,
+    dense_cells,
     dense_influence,
     dense_kernel,
     iter_chunks,
@@ -192,6 +194,7 @@ def att_gt(
     treatment: str | None = None,
     allow_unbalanced_panel: bool = False,
     chunk_size: int = 1_000_000,
+    min_cohort_size: int = 5,
 ) -> AttGtResult:
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 
@@ -243,6 +246,9 @@ def att_gt(
         balanced panel the result equals the panel estimator. Units are never dropped.
     chunk_size:
         Units per chunk of the moment accumulation (and per Arrow batch from DuckDB).
+    min_cohort_size:
+        Cohorts with fewer units than this are named in one :class:`EstimatorNote`
+        (R ``did`` warns of "small groups"): their effects rest on very few units.
 
     Returns
     -------
@@ -251,6 +257,7 @@ def att_gt(
         ``.pretrend_test()``.
     """
     _check_options(control_group, method, base_period, anticipation, bootstrap, alpha, multiplier)
+    _check_count(min_cohort_size, "min_cohort_size", "e.g. min_cohort_size=5")
     if isinstance(seed, np.random.Generator):
         rng = seed
         seed_int: int | None = int(rng.integers(0, 2**31 - 1))
@@ -321,9 +328,65 @@ def att_gt(
             map_cohorts=map_cohorts,
             plan=_plan,
         )
+    small = _small_cohorts_note(plan, kres.n_treated, min_cohort_size)
+    if small:
+        cmap = dataclasses.replace(cmap, notes=(*cmap.notes, small))
     for note in cmap.notes:
         warnings.warn(note, EstimatorNote, stacklevel=2)
     return _result(kres, plan, cmap, alpha, seed_int, opts, bootstrap, cluster)
+
+
+def _check_count(value: object, name: str, example: str) -> None:
+    """Raise :class:`OptionError` unless ``value`` is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise OptionError(
+            f"{name}={value!r} is not a positive whole number", where="att_gt", fix=example
+        )
+
+
+def _small_cohorts_note(plan: CellPlan, n_treated: IntArray, min_size: int) -> str:
+    """One note naming the cohorts with fewer than ``min_size`` units ('' if none)."""
+    small = []
+    for gi, g in enumerate(plan.cohorts):
+        cells = np.nonzero(plan.group == gi)[0]
+        size = int(n_treated[cells[0]]) if len(cells) else 0
+        if size < min_size:
+            small.append(f"{g:g} ({size} unit{'s' if size != 1 else ''})")
+    if not small:
+        return ""
+    return (
+        f"small cohorts: {', '.join(small)} have fewer than {min_size} units; their effects "
+        "and pre-period swings rest on very few units, so read them with care (the cohort "
+        "sizes are in tidy()['n_treated'] and summary())"
+    )
+
+
+def _failed_cells(plan: CellPlan, reason: tuple[str, ...]) -> str:
+    """Note on the cells left NA ('' if none); raise if no cell could be estimated."""
+    failed = [k for k, r in enumerate(reason) if r]
+    if not failed:
+        return ""
+    cells = [
+        f"cohort {plan.cohorts[plan.group[k]]:g}, period {plan.periods[plan.t_idx[k]]}: {reason[k]}"
+        for k in failed
+    ]
+    estimable = int((~plan.reference).sum())
+    if len(failed) == estimable:
+        separated = any(reason[k] == "separation" for k in failed)
+        error = OverlapError if separated else NoValidCellsError
+        raise error(
+            "no group-time cell can be estimated with these covariates "
+            f"({'; '.join(cells[:3])}{'; ...' if len(cells) > 3 else ''}); "
+            "'separation' means the covariates separate treated and comparison units perfectly",
+            where="att_gt covariates",
+            fix="use fewer or coarser covariates (those that predict treatment perfectly), "
+            "method='reg', or more comparison units (control_group='notyettreated')",
+        )
+    shown = "; ".join(cells[:10]) + (f"; and {len(cells) - 10} more" if len(cells) > 10 else "")
+    return (
+        f"{len(failed)} of {estimable} group-time cells could not be estimated and are NA "
+        f"(aggregations leave them out): {shown}"
+    )
 
 
 def _plan(
@@ -410,11 +473,22 @@ def _from_pandas(
         )
     elif covs:
         x = wide.x[keep][:, cols, :]
-        wn = w / w.mean()
-        att, a, share = dense_influence(y, x, code, wn, plan, method)
+        cells = dense_cells(y, x, code, w / w.mean(), plan, method)
+        failed = _failed_cells(plan, cells.reason)
+        if failed:
+            cmap = dataclasses.replace(cmap, notes=(*cmap.notes, failed))
         kres = dense_kernel(
-            a, att, share, code, plan, cl, bootstrap=bootstrap, rng=rng, multiplier=multiplier
+            cells.influence,
+            cells.att,
+            cells.share,
+            code,
+            plan,
+            cl,
+            bootstrap=bootstrap,
+            rng=rng,
+            multiplier=multiplier,
         )
+        kres = dataclasses.replace(kres, reason=cells.reason)
     else:
         acc = MomentAccumulator(
             len(cmap.periods), n_g + 1, None if cl is None else int(cl.max()) + 1
@@ -516,4 +590,5 @@ def _result(
         seed=seed,
         options=opts,
         notes=cmap.notes + plan.skipped,
+        na_reason=kres.reason or ("",) * plan.n_cells,
     )
