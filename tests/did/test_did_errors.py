@@ -69,10 +69,11 @@ def test_no_valid_comparison_units(panel: pd.DataFrame) -> None:
 
 
 def test_missing_outcome(panel: pd.DataFrame) -> None:
+    """Refused on request (missing_outcome='error'); dropped by default (issue 16)."""
     d = panel.copy()
     d.loc[7, "y"] = np.nan
     with pytest.raises(MissingValueError, match=r"outcome is missing.*Fix: impute"):
-        att_gt(d, **KW)
+        att_gt(d, **KW, missing_outcome="error")
 
 
 @pytest.mark.parametrize("bad", ["fraction", "dates", "strings"])

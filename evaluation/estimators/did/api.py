@@ -34,7 +34,7 @@ from evaluation.estimators.did.kernels import (
     moment_kernel,
     unbalanced_influence,
 )
-from evaluation.estimators.did.panel import build_wide_panel
+from evaluation.estimators.did.panel import MissingOutcome, WidePanel, build_wide_panel
 from evaluation.estimators.did.results import AttGtResult, linear_se
 
 FloatArray = npt.NDArray[np.float64]
@@ -137,12 +137,14 @@ def _check_options(
     bootstrap: int | None,
     alpha: float,
     multiplier: str,
+    missing_outcome: str = "drop",
 ) -> None:
     allowed: dict[str, tuple[str, Sequence[str]]] = {
         "control_group": (control_group, ("nevertreated", "notyettreated")),
         "method": (method, ("dr", "ipw", "reg")),
         "base_period": (base_period, ("varying", "universal")),
         "multiplier": (multiplier, ("rademacher", "mammen", "gaussian")),
+        "missing_outcome": (missing_outcome, ("drop", "balance", "error")),
     }
     for name, (value, ok) in allowed.items():
         if value not in ok:
@@ -195,6 +197,7 @@ def att_gt(
     allow_unbalanced_panel: bool = False,
     chunk_size: int = 1_000_000,
     min_cohort_size: int = 5,
+    missing_outcome: MissingOutcome = "drop",
 ) -> AttGtResult:
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 
@@ -246,6 +249,12 @@ def att_gt(
         balanced panel the result equals the panel estimator. Units are never dropped.
     chunk_size:
         Units per chunk of the moment accumulation (and per Arrow batch from DuckDB).
+    missing_outcome:
+        Rows with a missing outcome: ``"drop"`` (the default) drops them with a note and
+        uses the unbalanced-panel estimator (R ``did`` with ``allow_unbalanced_panel=TRUE``;
+        with covariates, which that estimator does not take, the units are dropped as with
+        ``"balance"``); ``"balance"`` drops the units with any missing outcome (R ``did``'s
+        default, which balances the panel); ``"error"`` refuses them.
     min_cohort_size:
         Cohorts with fewer units than this are named in one :class:`EstimatorNote`
         (R ``did`` warns of "small groups"): their effects rest on very few units.
@@ -256,7 +265,16 @@ def att_gt(
         With ``.tidy()``, ``.summary()``, ``.plot()``, ``.aggregate(kind)`` and
         ``.pretrend_test()``.
     """
-    _check_options(control_group, method, base_period, anticipation, bootstrap, alpha, multiplier)
+    _check_options(
+        control_group,
+        method,
+        base_period,
+        anticipation,
+        bootstrap,
+        alpha,
+        multiplier,
+        missing_outcome,
+    )
     _check_count(min_cohort_size, "min_cohort_size", "e.g. min_cohort_size=5")
     if isinstance(seed, np.random.Generator):
         rng = seed
@@ -280,6 +298,7 @@ def att_gt(
         "bootstrap": bootstrap,
         "multiplier": multiplier,
         "allow_unbalanced_panel": allow_unbalanced_panel,
+        "missing_outcome": missing_outcome,
     }
     if isinstance(data, pd.DataFrame):
         kres, plan, cmap = _from_pandas(
@@ -300,6 +319,7 @@ def att_gt(
             rng,
             multiplier,
             allow_unbalanced_panel,
+            missing_outcome,
         )
     else:
         from evaluation.estimators.did.duck import from_duckdb
@@ -424,6 +444,7 @@ def _from_pandas(
     rng: np.random.Generator,
     multiplier: Multiplier,
     allow_unbalanced: bool,
+    missing_outcome: MissingOutcome,
 ) -> tuple[KernelResult, CellPlan, CohortMap]:
     if allow_unbalanced and covs:
         raise OptionError(
@@ -442,7 +463,9 @@ def _from_pandas(
         cluster=cluster,
         treatment=treatment,
         allow_unbalanced=allow_unbalanced,
+        missing_outcome=missing_outcome,
     )
+    wide, missing_note = _drop_missing(wide, missing_outcome, covs, outcome)
     cmap = map_cohorts(
         wide.cohort, wide.periods, control_group=control_group, anticipation=anticipation
     )
@@ -459,7 +482,9 @@ def _from_pandas(
     n_g = len(cmap.cohorts)
     counts = np.bincount(code, minlength=n_g + 1).astype(np.float64)
     plan = _plan(cmap, counts, control_group, base_period, anticipation)
-    if allow_unbalanced and np.isnan(y).any():
+    if missing_note:
+        cmap = dataclasses.replace(cmap, notes=(*cmap.notes, missing_note))
+    if np.isnan(y).any():  # allowed unbalanced input or dropped outcome rows
         missing = int(np.isnan(y).sum())
         note = (
             f"unbalanced panel: {missing} of {y.size} unit-periods missing; each cell uses "
@@ -503,6 +528,38 @@ def _from_pandas(
             acc, plan, bootstrap=bootstrap, rng=rng, multiplier=multiplier, second_pass=again
         )
     return kres, plan, cmap
+
+
+def _drop_missing(
+    wide: WidePanel, mode: MissingOutcome, covs: tuple[str, ...], outcome: str
+) -> tuple[WidePanel, str]:
+    """Apply ``missing_outcome`` to a panel with missing outcomes; return it and a note.
+
+    Units without any observed outcome are always dropped (R ``did`` drops their rows).
+    """
+    n_rows = wide.n_missing_outcome
+    if n_rows == 0:
+        return wide, ""
+    seen = np.isfinite(wide.y)
+    balance = mode == "balance" or bool(covs)
+    keep: npt.NDArray[np.bool_] = np.asarray(seen.all(axis=1) if balance else seen.any(axis=1))
+    n_drop = int((~keep).sum())
+    what = f"{n_rows} row(s) with a missing outcome {outcome!r}"
+    if balance:
+        why = " (covariates: the unbalanced-panel estimator takes none)" if covs else ""
+        note = (
+            f"{what}: the {n_drop} unit(s) with a missing outcome are dropped, leaving a "
+            f"balanced panel (R did's default){why}"
+        )
+    else:
+        note = (
+            f"{what} are dropped and the unbalanced-panel estimator is used (R did with "
+            "allow_unbalanced_panel=TRUE)"
+        )
+        if n_drop:
+            note += f"; {n_drop} unit(s) without any observed outcome are dropped"
+    note += "; missing_outcome='error' refuses missing outcomes instead"
+    return (wide.subset(keep) if n_drop else wide), note
 
 
 def slow_path(
