@@ -8,11 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.errors import MissingColumnError, NoComparisonUnitsError, OptionError
+from evaluation.errors import (
+    EstimatorNote,
+    MissingColumnError,
+    NoComparisonUnitsError,
+    OptionError,
+)
 from evaluation.estimators.did import (
     DuplicateObservationError,
     MissingValueError,
     NonIntegerTimeError,
+    NoValidCellsError,
     TimeVaryingCohortError,
     TimeVaryingUnitAttributeError,
     TreatmentSwitchesOffError,
@@ -161,3 +167,22 @@ def test_perfect_separation_leaves_cells_na_or_raises(panel: pd.DataFrame) -> No
         con = duckdb.connect()
         con.register("p", d)
         att_gt(con.table("p"), **KW, covariates=("sep",))
+
+
+def test_column_errors_suggest_close_names_and_ids_read_plainly(panel: pd.DataFrame) -> None:
+    """Issue 16: 'did you mean' for a mistyped column; ids without numpy reprs."""
+    wide = panel.assign(**{f"extra_{i}": 0.0 for i in range(150)})
+    with pytest.raises(MissingColumnError, match="did you mean 'cohort' for 'Cohort'") as info:
+        att_gt(wide, **{**KW, "cohort": "Cohort"})
+    assert f"(and {len(wide.columns) - 20} more)" in info.value.fix  # 20 listed
+    with pytest.raises(UnbalancedPanelError) as unbalanced:
+        att_gt(panel.drop(index=[3]), **KW)
+    assert "np." not in str(unbalanced.value)
+    assert f"units {panel.loc[3, 'unit']}." in str(unbalanced.value)
+
+
+def test_anticipation_errors_mention_anticipation(panel: pd.DataFrame) -> None:
+    with pytest.raises(NoValidCellsError, match=r"anticipation=5.*at most 3"):
+        att_gt(panel, **KW, anticipation=5)  # cohorts 3 and 5 of periods 1..6
+    with pytest.warns(EstimatorNote, match="plus anticipation=2"):
+        att_gt(panel, **KW, anticipation=2)

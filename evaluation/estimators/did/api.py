@@ -89,7 +89,8 @@ def map_cohorts(
     if len(early):
         notes.append(
             f"units of cohorts {', '.join(f'{g:g}' for g in early)} are treated by the first "
-            "period (plus anticipation) and are left out: they have no pre-treatment period"
+            f"period {periods.min()} plus anticipation={anticipation} and are left out: they "
+            "have no pre-treatment period"
         )
     treated = values[np.isfinite(values) & (values <= periods.max())]
     treated = treated[treated > periods.min() + anticipation]
@@ -115,17 +116,33 @@ def map_cohorts(
             f"periods from {last - anticipation:g} on are not used"
         )
     if len(treated) == 0:
-        raise NoValidCellsError(
-            "no treated cohort has a pre-treatment period inside the data",
-            where="att_gt",
-            fix="check the cohort column (first treated period) against the time column",
-        )
+        raise _no_pre_period(values, periods, anticipation)
     return CohortMap(
         cohorts=treated.astype(np.float64),
         periods=periods,
         never_values=tuple(float(v) for v in never),
         dropped_values=tuple(float(v) for v in early),
         notes=tuple(notes),
+    )
+
+
+def _no_pre_period(values: FloatArray, periods: IntArray, anticipation: int) -> NoValidCellsError:
+    """The error when no cohort has a period before its (anticipated) treatment."""
+    cohorts = values[np.isfinite(values) & (values <= periods.max())]
+    first = int(periods.min())
+    if anticipation > 0 and len(cohorts) and cohorts.max() > first + 1:
+        most = int(cohorts.max()) - first - 1
+        return NoValidCellsError(
+            f"with anticipation={anticipation} no treated cohort has a pre-treatment period: "
+            f"a cohort first treated in g needs a period before g - {anticipation}, and the "
+            f"data start in {first}",
+            where="att_gt(anticipation=...)",
+            fix=f"lower anticipation (at most {most} for these data) or add earlier periods",
+        )
+    return NoValidCellsError(
+        "no treated cohort has a pre-treatment period inside the data",
+        where="att_gt",
+        fix="check the cohort column (first treated period) against the time column",
     )
 
 

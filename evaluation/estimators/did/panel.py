@@ -92,8 +92,18 @@ class WidePanel:
         )
 
 
+def readable(value: object) -> str:
+    """A value as a user would write it: ``8019``, ``'id-7'``, ``(8019, 2005)``; never
+    a numpy repr such as ``np.int64(8019)``."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(readable(v) for v in value) + ")"
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
 def _list(values: Sequence[object]) -> str:
-    shown = ", ".join(repr(v) for v in list(values)[:_MAX_LISTED])
+    shown = ", ".join(readable(v) for v in list(values)[:_MAX_LISTED])
     more = len(values) - _MAX_LISTED
     return f"{shown} (and {more} more)" if more > 0 else shown
 
