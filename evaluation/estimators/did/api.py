@@ -36,6 +36,7 @@ from evaluation.estimators.did.kernels import (
 )
 from evaluation.estimators.did.panel import MissingOutcome, WidePanel, build_wide_panel
 from evaluation.estimators.did.results import AttGtResult, linear_se
+from evaluation.estimators.did.wild import WILD_WEIGHTS, BootstrapSpec, FewClusterData
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -146,12 +147,46 @@ def _no_pre_period(values: FloatArray, periods: IntArray, anticipation: int) -> 
     )
 
 
+def _bootstrap_spec(bootstrap: object, multiplier: str) -> BootstrapSpec | None:
+    """The bootstrap asked for: ``None``, a number of multiplier draws, or a spec."""
+    if bootstrap is None:
+        return None
+    if isinstance(bootstrap, BootstrapSpec):
+        spec = bootstrap
+        ok = {"multiplier": ("rademacher", "mammen", "gaussian"), "wild_cluster": WILD_WEIGHTS}
+        if spec.kind not in ok:
+            raise OptionError(
+                f"BootstrapSpec(kind={spec.kind!r}) is not allowed",
+                where="att_gt(bootstrap=...)",
+                fix="use kind='multiplier' or kind='wild_cluster'",
+            )
+        if spec.weights not in ok[spec.kind]:
+            raise OptionError(
+                f"weights={spec.weights!r} are not available for kind={spec.kind!r}",
+                where="att_gt(bootstrap=BootstrapSpec(...))",
+                fix=f"use one of {', '.join(repr(w) for w in ok[spec.kind])}",
+            )
+        _check_draws(spec.reps, "BootstrapSpec(reps=...)")
+        return spec
+    _check_draws(bootstrap, "bootstrap")
+    reps = int(bootstrap)  # type: ignore[call-overload]
+    return BootstrapSpec("multiplier", multiplier, reps, None)  # type: ignore[arg-type]
+
+
+def _check_draws(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 2:
+        raise OptionError(
+            f"{name}={value!r} is not a number of draws",
+            where="att_gt",
+            fix="pass bootstrap=None for analytic standard errors or e.g. bootstrap=999",
+        )
+
+
 def _check_options(
     control_group: str,
     method: str,
     base_period: str,
     anticipation: int,
-    bootstrap: int | None,
     alpha: float,
     multiplier: str,
     missing_outcome: str = "drop",
@@ -180,14 +215,6 @@ def _check_options(
             where="att_gt",
             fix="give the number of periods of anticipation, e.g. 0 or 1",
         )
-    if bootstrap is not None and (
-        isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer) or bootstrap < 2
-    ):
-        raise OptionError(
-            f"bootstrap={bootstrap!r} is not a number of draws",
-            where="att_gt",
-            fix="pass bootstrap=None for analytic standard errors or e.g. bootstrap=999",
-        )
     if not 0 < alpha < 1:
         raise OptionError(f"alpha={alpha!r} is outside (0, 1)", where="att_gt", fix="e.g. 0.05")
 
@@ -206,7 +233,7 @@ def att_gt(
     anticipation: int = 0,
     weights: str | None = None,
     cluster: str | None = None,
-    bootstrap: int | None = None,
+    bootstrap: int | BootstrapSpec | None = None,
     seed: int | np.random.Generator | None = None,
     alpha: float = 0.05,
     multiplier: Multiplier = "rademacher",
@@ -249,6 +276,10 @@ def att_gt(
     bootstrap:
         ``None`` for analytic influence-function standard errors, or the number of
         multiplier-bootstrap draws; then intervals in ``tidy()`` are simultaneous bands.
+        A :class:`BootstrapSpec` chooses the kind: ``BootstrapSpec(kind="wild_cluster",
+        weights="webb", reps=999, seed=1)`` adds restricted wild cluster bootstrap-t
+        p-values and intervals to every aggregation, for few clusters (no covariates,
+        balanced panel; the analytic standard errors stay).
     seed:
         Seed or ``numpy.random.Generator`` for the bootstrap (and for the simulated uniform
         critical values of aggregations without a bootstrap; 0 if not given).
@@ -283,16 +314,16 @@ def att_gt(
         ``.pretrend_test()``.
     """
     _check_options(
-        control_group,
-        method,
-        base_period,
-        anticipation,
-        bootstrap,
-        alpha,
-        multiplier,
-        missing_outcome,
+        control_group, method, base_period, anticipation, alpha, multiplier, missing_outcome
     )
     _check_count(min_cohort_size, "min_cohort_size", "e.g. min_cohort_size=5")
+    spec = _bootstrap_spec(bootstrap, multiplier)
+    wild = spec if spec is not None and spec.kind == "wild_cluster" else None
+    draws = spec.reps if spec is not None and wild is None else None
+    if spec is not None and wild is None:
+        multiplier = spec.weights  # type: ignore[assignment]
+    if spec is not None and spec.seed is not None and seed is None:
+        seed = spec.seed
     if isinstance(seed, np.random.Generator):
         rng = seed
         seed_int: int | None = int(rng.integers(0, 2**31 - 1))
@@ -312,13 +343,16 @@ def att_gt(
         "covariates": covs,
         "cluster": cluster,
         "weights": weights,
-        "bootstrap": bootstrap,
+        "bootstrap": draws
+        if wild is None
+        else f"wild cluster bootstrap-t ({wild.reps} draws, {wild.weights} weights)",
         "multiplier": multiplier,
         "allow_unbalanced_panel": allow_unbalanced_panel,
         "missing_outcome": missing_outcome,
     }
+    few: FewClusterData | None = None
     if isinstance(data, pd.DataFrame):
-        kres, plan, cmap = _from_pandas(
+        kres, plan, cmap, few = _from_pandas(
             data,
             outcome,
             time,
@@ -332,7 +366,7 @@ def att_gt(
             weights,
             cluster,
             treatment,
-            bootstrap,
+            draws,
             rng,
             multiplier,
             allow_unbalanced_panel,
@@ -358,7 +392,7 @@ def att_gt(
             control_group=control_group,
             base_period=base_period,
             anticipation=anticipation,
-            bootstrap=bootstrap,
+            bootstrap=draws,
             rng=rng,
             multiplier=multiplier,
             chunk_size=chunk_size,
@@ -368,9 +402,19 @@ def att_gt(
     small = _small_cohorts_note(plan, kres.n_treated, min_cohort_size)
     if small:
         cmap = dataclasses.replace(cmap, notes=(*cmap.notes, small))
+    if wild is not None and few is None:
+        raise OptionError(
+            "the wild cluster bootstrap needs pandas input without covariates and a balanced "
+            "panel (no missing outcomes)",
+            where="att_gt(bootstrap=BootstrapSpec(kind='wild_cluster'))",
+            fix="drop the covariates, balance the panel (missing_outcome='balance'), pass a "
+            "pandas frame, or use randomization_inference()",
+        )
+    if few is not None:
+        few = dataclasses.replace(few, spec=wild, seed=seed_int)
     for note in cmap.notes:
         warnings.warn(note, EstimatorNote, stacklevel=2)
-    return _result(kres, plan, cmap, alpha, seed_int, opts, bootstrap, cluster)
+    return _result(kres, plan, cmap, alpha, seed_int, opts, draws, cluster, few)
 
 
 def _check_count(value: object, name: str, example: str) -> None:
@@ -462,7 +506,7 @@ def _from_pandas(
     multiplier: Multiplier,
     allow_unbalanced: bool,
     missing_outcome: MissingOutcome,
-) -> tuple[KernelResult, CellPlan, CohortMap]:
+) -> tuple[KernelResult, CellPlan, CohortMap, FewClusterData | None]:
     if allow_unbalanced and covs:
         raise OptionError(
             "allow_unbalanced_panel=True is only supported without covariates",
@@ -544,7 +588,9 @@ def _from_pandas(
         kres = moment_kernel(
             acc, plan, bootstrap=bootstrap, rng=rng, multiplier=multiplier, second_pass=again
         )
-    return kres, plan, cmap
+        few = FewClusterData(y, code, w / w.mean(), cl, plan, None, None)
+        return kres, plan, cmap, few
+    return kres, plan, cmap, None
 
 
 def _drop_missing(
@@ -631,6 +677,7 @@ def _result(
     opts: dict[str, Any],
     bootstrap: int | None,
     cluster: str | None,
+    few: FewClusterData | None = None,
 ) -> AttGtResult:
     eye = np.eye(plan.n_cells, plan.n_cells + len(plan.cohorts))
     se = np.where(plan.reference, np.nan, linear_se(eye, kres.vcov, kres.draws))
@@ -665,4 +712,5 @@ def _result(
         options=opts,
         notes=cmap.notes + plan.skipped,
         na_reason=kres.reason or ("",) * plan.n_cells,
+        few_cluster=few,
     )

@@ -22,6 +22,7 @@ from evaluation.estimators.did.display import (
     p_values,
     unit_count,
 )
+from evaluation.estimators.did.wild import FewClusterData, WildTest
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -350,6 +351,10 @@ class AggregateResult:
         Group-time cells the aggregation left out because they could not be estimated.
     element_n_treated, n_treated:
         Treated units (cohort sizes summed) behind each element and behind the overall.
+    wild:
+        Wild cluster bootstrap-t of the elements and, in its last row, the overall effect
+        (with ``BootstrapSpec(kind="wild_cluster")``); ``tidy()`` then has
+        ``p_value_wild``, ``conf_low_wild`` and ``conf_high_wild``.
     """
 
     kind: Kind
@@ -369,6 +374,7 @@ class AggregateResult:
     draws: FloatArray | None = field(default=None, repr=False)
     seed: int | None = field(default=None, repr=False)
     left_out: tuple[str, ...] = ()
+    wild: WildTest | None = field(default=None, repr=False)
     element_n_treated: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     n_treated: int = 0
 
@@ -398,7 +404,7 @@ class AggregateResult:
         ``conf_high_pointwise``, ``conf_low_uniform``, ``conf_high_uniform``.
         """
         if self.kind == "simple":
-            return pd.DataFrame(
+            overall = pd.DataFrame(
                 {
                     "term": ["ATT"],
                     "estimate": [self.estimate],
@@ -407,11 +413,12 @@ class AggregateResult:
                     "conf_high": [self.conf_high],
                 }
             )
+            return self._with_wild(overall, slice(-1, None))
         est, se = self.element_estimate, self.element_std_error
         lo_p, hi_p = _ci(est, se, self.crit_pointwise)
         lo_u, hi_u = _ci(est, se, self.crit_uniform)
         labels: npt.NDArray[Any] = self.labels.astype(np.int64)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 self.label_name: labels,
                 "estimate": est,
@@ -424,6 +431,18 @@ class AggregateResult:
                 "conf_high_uniform": hi_u,
                 "n_treated": self._element_sizes(),
             }
+        )
+        return self._with_wild(frame, slice(0, -1))
+
+    def _with_wild(self, frame: pd.DataFrame, rows: slice) -> pd.DataFrame:
+        """Add the wild cluster bootstrap columns (rows of ``self.wild``), if run."""
+        if self.wild is None:
+            return frame
+        w = self.wild
+        return frame.assign(
+            p_value_wild=w.p_value[rows],
+            conf_low_wild=w.conf_low[rows],
+            conf_high_wild=w.conf_high[rows],
         )
 
     def _element_sizes(self) -> IntArray:
@@ -442,6 +461,13 @@ class AggregateResult:
             + f", {pct}% CI [{self.conf_low:.4f}, {self.conf_high:.4f}], "
             f"{unit_count(self.n_treated)} treated",
         ]
+        if self.wild is not None:
+            w = self.wild
+            lines.append(
+                f"  wild cluster bootstrap-t ({w.reps} draws, {w.weights} weights, "
+                f"{w.n_clusters} clusters, null imposed): p = {w.p_value[-1]:.4f}, "
+                f"{pct}% CI [{w.conf_low[-1]:.4f}, {w.conf_high[-1]:.4f}]"
+            )
         if self.kind != "simple":
             band = "simultaneous" if self.bootstrap else "pointwise"
             lines.append(f"  by {self.label_name} ({band} {pct}% intervals):")
@@ -536,6 +562,9 @@ class AttGtResult:
         Per cell, why it could not be estimated (its estimate is then ``nan``): ``"too few
         treated"``, ``"too few controls"``, ``"separation"`` or ``"singular"``; ``""`` if
         it was estimated.
+    few_cluster:
+        The estimation sample kept for few-cluster inference (wild cluster bootstrap,
+        :func:`randomization_inference`); ``None`` with covariates or unbalanced panels.
     """
 
     cohort: FloatArray
@@ -560,6 +589,7 @@ class AttGtResult:
     options: dict[str, Any]
     notes: tuple[str, ...] = ()
     na_reason: tuple[str, ...] = ()
+    few_cluster: FewClusterData | None = field(default=None, repr=False)
 
     @property
     def n_cells(self) -> int:
@@ -691,6 +721,9 @@ class AttGtResult:
             draws=self.draws,
             seed=self.seed,
             left_out=self._left_out(kind, min_e, max_e),
+            wild=None
+            if self.few_cluster is None
+            else self.few_cluster.wild(np.vstack([aw.elements, aw.overall[None, :]]), a),
             element_n_treated=np.zeros(0, np.int64) if simple else self._units_behind(aw.elements),
             n_treated=int(self._units_behind(aw.overall[None, :])[0]),
         )
