@@ -9,6 +9,7 @@ half-way and no row is dropped silently.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -90,16 +91,37 @@ class InputDataError(PilotEvalError):
     """A data frame or file given to the toolkit does not have the required shape."""
 
 
+#: At most this many of the data's columns are listed in a missing-column message.
+_MAX_COLUMNS_LISTED = 20
+
+
+def close_names(name: str, available: Sequence[str], n: int = 3) -> list[str]:
+    """Names in ``available`` close to ``name`` (difflib, case-insensitive), best first."""
+    lower = {a.lower(): a for a in reversed(available)}
+    hits = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.6)
+    return [lower[h] for h in hits]
+
+
 class MissingColumnError(InputDataError):
-    """A required column is absent."""
+    """A required column is absent; the message suggests close names ("did you mean")."""
 
     def __init__(self, columns: Iterable[str], *, where: str, available: Iterable[str]) -> None:
-        missing = ", ".join(repr(c) for c in columns)
-        have = ", ".join(repr(c) for c in available)
+        cols = list(columns)
+        have = [str(a) for a in available]
+        missing = ", ".join(repr(c) for c in cols)
+        guesses = []
+        for c in cols:
+            close = close_names(str(c), have)
+            if close:
+                guesses.append(f"did you mean {' or '.join(repr(h) for h in close)} for {c!r}?")
+        shown = ", ".join(repr(c) for c in have[:_MAX_COLUMNS_LISTED])
+        if len(have) > _MAX_COLUMNS_LISTED:
+            shown += f" (and {len(have) - _MAX_COLUMNS_LISTED} more)"
+        todo = f"rename or add the column(s); the data has {shown}"
         super().__init__(
             f"missing column(s) {missing}",
             where=where,
-            fix=f"rename or add the column(s); the data has {have}",
+            fix=f"{' '.join(guesses)} Otherwise {todo}" if guesses else todo,
         )
 
 

@@ -8,11 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.errors import MissingColumnError, NoComparisonUnitsError, OptionError
+from evaluation.errors import (
+    EstimatorNote,
+    MissingColumnError,
+    NoComparisonUnitsError,
+    OptionError,
+)
 from evaluation.estimators.did import (
     DuplicateObservationError,
     MissingValueError,
     NonIntegerTimeError,
+    NoValidCellsError,
     TimeVaryingCohortError,
     TimeVaryingUnitAttributeError,
     TreatmentSwitchesOffError,
@@ -69,10 +75,11 @@ def test_no_valid_comparison_units(panel: pd.DataFrame) -> None:
 
 
 def test_missing_outcome(panel: pd.DataFrame) -> None:
+    """Refused on request (missing_outcome='error'); dropped by default (issue 16)."""
     d = panel.copy()
     d.loc[7, "y"] = np.nan
     with pytest.raises(MissingValueError, match=r"outcome is missing.*Fix: impute"):
-        att_gt(d, **KW)
+        att_gt(d, **KW, missing_outcome="error")
 
 
 @pytest.mark.parametrize("bad", ["fraction", "dates", "strings"])
@@ -132,16 +139,50 @@ def test_unknown_aggregation(panel: pd.DataFrame) -> None:
         res.aggregate("eventstudy")  # type: ignore[arg-type]
 
 
-def test_perfect_separation_raises_overlap_error(panel: pd.DataFrame) -> None:
-    from evaluation.errors import OverlapError
+def test_perfect_separation_leaves_cells_na_or_raises(panel: pd.DataFrame) -> None:
+    """Issue 16: a separated cohort's cells are NA with a reason, the rest goes on; when
+    every cell is separated the call raises OverlapError."""
+    from evaluation.errors import EstimatorNote, OverlapError
 
     d = panel.copy()
     d["sep"] = (d["cohort"] == 3).astype(float)  # predicts cohort 3 vs never perfectly
-    with pytest.raises(OverlapError, match="separates"):
-        att_gt(d, **KW, covariates=("sep",), method="dr")
+    with pytest.warns(EstimatorNote, match="cohort 3, period 2: separation"):
+        res = att_gt(d, **KW, covariates=("sep",), method="dr")
+    tab = res.tidy()
+    three = tab["cohort"] == 3
+    assert tab.loc[three, "estimate"].isna().all()
+    assert (tab.loc[three, "na_reason"] == "separation").all()
+    assert tab.loc[~three, "estimate"].notna().all()
+    assert (tab.loc[~three, "na_reason"] == "").all()
+    simple = res.aggregate("simple")
+    assert np.isfinite(simple.estimate)
+    assert any("cohort 3, period 3 (separation)" in c for c in simple.left_out)
+    assert "left out" in simple.summary()
+    d["sep_all"] = (d["cohort"] > 0).astype(float)
+    with pytest.raises(OverlapError, match="separate"):
+        att_gt(d, **KW, covariates=("sep_all",), method="dr")
     with pytest.raises(OptionError, match="pandas"):
         import duckdb
 
         con = duckdb.connect()
         con.register("p", d)
         att_gt(con.table("p"), **KW, covariates=("sep",))
+
+
+def test_column_errors_suggest_close_names_and_ids_read_plainly(panel: pd.DataFrame) -> None:
+    """Issue 16: 'did you mean' for a mistyped column; ids without numpy reprs."""
+    wide = panel.assign(**{f"extra_{i}": 0.0 for i in range(150)})
+    with pytest.raises(MissingColumnError, match="did you mean 'cohort' for 'Cohort'") as info:
+        att_gt(wide, **{**KW, "cohort": "Cohort"})
+    assert f"(and {len(wide.columns) - 20} more)" in info.value.fix  # 20 listed
+    with pytest.raises(UnbalancedPanelError) as unbalanced:
+        att_gt(panel.drop(index=[3]), **KW)
+    assert "np." not in str(unbalanced.value)
+    assert f"units {panel.loc[3, 'unit']}." in str(unbalanced.value)
+
+
+def test_anticipation_errors_mention_anticipation(panel: pd.DataFrame) -> None:
+    with pytest.raises(NoValidCellsError, match=r"anticipation=5.*at most 3"):
+        att_gt(panel, **KW, anticipation=5)  # cohorts 3 and 5 of periods 1..6
+    with pytest.warns(EstimatorNote, match="plus anticipation=2"):
+        att_gt(panel, **KW, anticipation=2)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.errors import OptionError
-from evaluation.estimators.did import UnbalancedPanelError, att_gt
+from evaluation.errors import EstimatorNote, OptionError
+from evaluation.estimators.did import MissingValueError, UnbalancedPanelError, att_gt
 from evaluation.estimators.did.api import map_cohorts
 from evaluation.estimators.did.cells import plan_cells
 from evaluation.estimators.did.kernels import dense_influence, unbalanced_influence
@@ -98,3 +99,56 @@ def test_unbalanced_needs_the_flag_and_no_covariates(mpdta: pd.DataFrame) -> Non
     a = att_gt(mpdta, **KW, allow_unbalanced_panel=True)
     b = att_gt(mpdta, **KW)
     pd.testing.assert_frame_equal(a.tidy(), b.tidy())
+
+
+def _missing_outcomes(mpdta: pd.DataFrame) -> pd.DataFrame:
+    """The rows _unbalanced() removes keep their place but lose their outcome."""
+    miss = np.random.default_rng(0).random(len(mpdta)) <= 0.1
+    return mpdta.assign(lemp=mpdta["lemp"].mask(miss))
+
+
+def test_missing_outcomes_are_dropped_with_the_unbalanced_estimator(
+    mpdta: pd.DataFrame, reference: dict[str, Any]
+) -> None:
+    """Default missing_outcome='drop' equals R did with allow_unbalanced_panel=TRUE on the
+    rows that have an outcome (csdid 0.4.3 drops the 271 rows and gives these values)."""
+    ref = reference["unbalanced_csdid"]
+    with pytest.warns(EstimatorNote, match="271 row.*missing outcome 'lemp' are dropped"):
+        res = att_gt(_missing_outcomes(mpdta), **KW)
+    np.testing.assert_allclose(res.estimate, ref["att_gt"]["estimate"], atol=PEER_TOL)
+    np.testing.assert_allclose(res.std_error, ref["att_gt"]["std_error"], atol=PEER_TOL)
+    agg = res.aggregate("dynamic")
+    assert agg.estimate == pytest.approx(ref["dynamic"]["estimate"], abs=PEER_TOL)
+    with pytest.raises(MissingValueError, match="missing_outcome='drop'"):
+        att_gt(_missing_outcomes(mpdta), **KW, missing_outcome="error")
+
+
+@pytest.mark.parametrize("covariates", [(), ("lpop",)])
+def test_missing_outcomes_balanced_match_moderndid(
+    mpdta: pd.DataFrame, covariates: tuple[str, ...]
+) -> None:
+    """missing_outcome='balance' (and 'drop' with covariates) is R did's default: rows with a
+    missing outcome dropped, then the panel balanced; moderndid 0.2.0 run live agrees."""
+    import moderndid
+    import polars as pl
+
+    d = _missing_outcomes(mpdta)
+    opts: dict[str, Any] = {"covariates": covariates, "method": "dr"}
+    mode = "drop" if covariates else "balance"
+    with pytest.warns(EstimatorNote, match="216 unit.*balanced panel"):
+        res = att_gt(d, **KW, **opts, missing_outcome=mode)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = moderndid.att_gt(
+            pl.from_pandas(d),
+            yname="lemp",
+            tname="year",
+            idname="countyreal",
+            gname="first.treat",
+            xformla=f"~{'+'.join(covariates) or '1'}",
+            est_method="dr",
+            boot=False,
+            cband=False,
+        )
+    np.testing.assert_allclose(res.estimate, ref.att_gt, atol=PEER_TOL)
+    np.testing.assert_allclose(res.std_error, ref.se_gt, atol=1e-6)

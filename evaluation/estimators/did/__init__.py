@@ -10,7 +10,8 @@ wide), ``cells`` (which ATT(g, t) with which base period and comparison cohorts)
 ``kernels`` (numerical kernels: sufficient-statistics path without covariates, DRDID designs
 with covariates, unbalanced panels, multiplier bootstrap), ``aggregate`` (aggte weights),
 ``results`` (result objects), ``duck`` (DuckDB input), ``twfe`` (TWFE + Goodman-Bacon),
-``simulate`` (synthetic panels with known effects).
+``simulate`` (synthetic panels with known effects), ``wild`` (wild cluster bootstrap for few
+clusters) and ``inference`` (randomisation inference over start dates).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from evaluation.estimators.did.errors import (
     TreatmentSwitchesOffError,
     UnbalancedPanelError,
 )
+from evaluation.estimators.did.inference import RandomizationResult, randomization_inference
 from evaluation.estimators.did.panel import cohort_from_treatment
 from evaluation.estimators.did.results import (
     AggregateResult,
@@ -35,23 +37,28 @@ from evaluation.estimators.did.results import (
 )
 from evaluation.estimators.did.simulate import simulate_staggered, simulate_staggered_sql
 from evaluation.estimators.did.twfe import TwfeComparison, twfe_comparison
+from evaluation.estimators.did.wild import BootstrapSpec, WildTest
 
 __all__ = [
     "AggregateResult",
     "AttGtResult",
+    "BootstrapSpec",
     "DuplicateObservationError",
     "EventStudyPretrend",
     "MissingValueError",
     "NoValidCellsError",
     "NonIntegerTimeError",
+    "RandomizationResult",
     "TimeVaryingCohortError",
     "TimeVaryingUnitAttributeError",
     "TreatmentSwitchesOffError",
     "TwfeComparison",
     "UnbalancedPanelError",
     "WaldTest",
+    "WildTest",
     "att_gt",
     "cohort_from_treatment",
+    "randomization_inference",
     "simulate_staggered",
     "simulate_staggered_sql",
     "twfe_comparison",

@@ -62,12 +62,21 @@ def aggregation_weights(
     min_e: float = -np.inf,
     max_e: float = np.inf,
     balance_e: int | None = None,
+    usable: npt.NDArray[np.bool_] | None = None,
 ) -> AggregationWeights:
-    """Coefficient vectors of the ``kind`` aggregation, following R ``did::aggte``."""
+    """Coefficient vectors of the ``kind`` aggregation, following R ``did::aggte``.
+
+    Cells not ``usable`` (not estimable: NA) are left out, as R ``aggte(na.rm = TRUE)``;
+    ``att`` must be finite on the usable cells. Event times without a usable cell are
+    dropped.
+    """
     k_cells = len(att)
     n_g = len(cohorts)
     post = cohort <= time
     within = time <= cohort + max_e
+    if usable is not None:
+        post = post & usable
+        within = within & usable
     if kind == "simple":
         keep = np.nonzero(post & within)[0]
         c = _weighted(keep, att, group, share, k_cells)
@@ -106,12 +115,15 @@ def aggregation_weights(
                 where="aggregate('dynamic')",
                 fix="widen min_e/max_e or lower balance_e",
             )
+        if usable is not None:
+            include = include & usable
+            eseq = eseq[np.isin(eseq, event[include])]
         elements = np.vstack(
             [
                 _weighted(np.nonzero((event == e) & include)[0], att, group, share, k_cells)
                 for e in eseq
             ]
-        )
+        ).reshape(len(eseq), k_cells + n_g)
         pos = eseq >= 0
         overall = elements[pos].mean(axis=0) if pos.any() else np.full(k_cells + n_g, np.nan)
         return AggregationWeights(eseq.astype(np.float64), elements, overall)

@@ -19,6 +19,7 @@ from evaluation.estimators.did.errors import (
     NoComparisonUnitsError,
     NoValidCellsError,
     OptionError,
+    OverlapError,
 )
 from evaluation.estimators.did.kernels import (
     Chunk,
@@ -26,14 +27,16 @@ from evaluation.estimators.did.kernels import (
     Method,
     MomentAccumulator,
     Multiplier,
+    dense_cells,
     dense_influence,
     dense_kernel,
     iter_chunks,
     moment_kernel,
     unbalanced_influence,
 )
-from evaluation.estimators.did.panel import build_wide_panel
+from evaluation.estimators.did.panel import MissingOutcome, WidePanel, build_wide_panel
 from evaluation.estimators.did.results import AttGtResult, linear_se
+from evaluation.estimators.did.wild import WILD_WEIGHTS, BootstrapSpec, FewClusterData
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -87,7 +90,8 @@ def map_cohorts(
     if len(early):
         notes.append(
             f"units of cohorts {', '.join(f'{g:g}' for g in early)} are treated by the first "
-            "period (plus anticipation) and are left out: they have no pre-treatment period"
+            f"period {periods.min()} plus anticipation={anticipation} and are left out: they "
+            "have no pre-treatment period"
         )
     treated = values[np.isfinite(values) & (values <= periods.max())]
     treated = treated[treated > periods.min() + anticipation]
@@ -113,11 +117,7 @@ def map_cohorts(
             f"periods from {last - anticipation:g} on are not used"
         )
     if len(treated) == 0:
-        raise NoValidCellsError(
-            "no treated cohort has a pre-treatment period inside the data",
-            where="att_gt",
-            fix="check the cohort column (first treated period) against the time column",
-        )
+        raise _no_pre_period(values, periods, anticipation)
     return CohortMap(
         cohorts=treated.astype(np.float64),
         periods=periods,
@@ -127,20 +127,76 @@ def map_cohorts(
     )
 
 
+def _no_pre_period(values: FloatArray, periods: IntArray, anticipation: int) -> NoValidCellsError:
+    """The error when no cohort has a period before its (anticipated) treatment."""
+    cohorts = values[np.isfinite(values) & (values <= periods.max())]
+    first = int(periods.min())
+    if anticipation > 0 and len(cohorts) and cohorts.max() > first + 1:
+        most = int(cohorts.max()) - first - 1
+        return NoValidCellsError(
+            f"with anticipation={anticipation} no treated cohort has a pre-treatment period: "
+            f"a cohort first treated in g needs a period before g - {anticipation}, and the "
+            f"data start in {first}",
+            where="att_gt(anticipation=...)",
+            fix=f"lower anticipation (at most {most} for these data) or add earlier periods",
+        )
+    return NoValidCellsError(
+        "no treated cohort has a pre-treatment period inside the data",
+        where="att_gt",
+        fix="check the cohort column (first treated period) against the time column",
+    )
+
+
+def _bootstrap_spec(bootstrap: object, multiplier: str) -> BootstrapSpec | None:
+    """The bootstrap asked for: ``None``, a number of multiplier draws, or a spec."""
+    if bootstrap is None:
+        return None
+    if isinstance(bootstrap, BootstrapSpec):
+        spec = bootstrap
+        ok = {"multiplier": ("rademacher", "mammen", "gaussian"), "wild_cluster": WILD_WEIGHTS}
+        if spec.kind not in ok:
+            raise OptionError(
+                f"BootstrapSpec(kind={spec.kind!r}) is not allowed",
+                where="att_gt(bootstrap=...)",
+                fix="use kind='multiplier' or kind='wild_cluster'",
+            )
+        if spec.weights not in ok[spec.kind]:
+            raise OptionError(
+                f"weights={spec.weights!r} are not available for kind={spec.kind!r}",
+                where="att_gt(bootstrap=BootstrapSpec(...))",
+                fix=f"use one of {', '.join(repr(w) for w in ok[spec.kind])}",
+            )
+        _check_draws(spec.reps, "BootstrapSpec(reps=...)")
+        return spec
+    _check_draws(bootstrap, "bootstrap")
+    reps = int(bootstrap)  # type: ignore[call-overload]
+    return BootstrapSpec("multiplier", multiplier, reps, None)  # type: ignore[arg-type]
+
+
+def _check_draws(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 2:
+        raise OptionError(
+            f"{name}={value!r} is not a number of draws",
+            where="att_gt",
+            fix="pass bootstrap=None for analytic standard errors or e.g. bootstrap=999",
+        )
+
+
 def _check_options(
     control_group: str,
     method: str,
     base_period: str,
     anticipation: int,
-    bootstrap: int | None,
     alpha: float,
     multiplier: str,
+    missing_outcome: str = "drop",
 ) -> None:
     allowed: dict[str, tuple[str, Sequence[str]]] = {
         "control_group": (control_group, ("nevertreated", "notyettreated")),
         "method": (method, ("dr", "ipw", "reg")),
         "base_period": (base_period, ("varying", "universal")),
         "multiplier": (multiplier, ("rademacher", "mammen", "gaussian")),
+        "missing_outcome": (missing_outcome, ("drop", "balance", "error")),
     }
     for name, (value, ok) in allowed.items():
         if value not in ok:
@@ -158,14 +214,6 @@ def _check_options(
             f"anticipation={anticipation!r} is not a non-negative whole number",
             where="att_gt",
             fix="give the number of periods of anticipation, e.g. 0 or 1",
-        )
-    if bootstrap is not None and (
-        isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer) or bootstrap < 2
-    ):
-        raise OptionError(
-            f"bootstrap={bootstrap!r} is not a number of draws",
-            where="att_gt",
-            fix="pass bootstrap=None for analytic standard errors or e.g. bootstrap=999",
         )
     if not 0 < alpha < 1:
         raise OptionError(f"alpha={alpha!r} is outside (0, 1)", where="att_gt", fix="e.g. 0.05")
@@ -185,13 +233,15 @@ def att_gt(
     anticipation: int = 0,
     weights: str | None = None,
     cluster: str | None = None,
-    bootstrap: int | None = None,
+    bootstrap: int | BootstrapSpec | None = None,
     seed: int | np.random.Generator | None = None,
     alpha: float = 0.05,
     multiplier: Multiplier = "rademacher",
     treatment: str | None = None,
     allow_unbalanced_panel: bool = False,
     chunk_size: int = 1_000_000,
+    min_cohort_size: int = 5,
+    missing_outcome: MissingOutcome = "drop",
 ) -> AttGtResult:
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 
@@ -226,6 +276,10 @@ def att_gt(
     bootstrap:
         ``None`` for analytic influence-function standard errors, or the number of
         multiplier-bootstrap draws; then intervals in ``tidy()`` are simultaneous bands.
+        A :class:`BootstrapSpec` chooses the kind: ``BootstrapSpec(kind="wild_cluster",
+        weights="webb", reps=999, seed=1)`` adds restricted wild cluster bootstrap-t
+        p-values and intervals to every aggregation, for few clusters (no covariates,
+        balanced panel; the analytic standard errors stay).
     seed:
         Seed or ``numpy.random.Generator`` for the bootstrap (and for the simulated uniform
         critical values of aggregations without a bootstrap; 0 if not given).
@@ -243,6 +297,15 @@ def att_gt(
         balanced panel the result equals the panel estimator. Units are never dropped.
     chunk_size:
         Units per chunk of the moment accumulation (and per Arrow batch from DuckDB).
+    missing_outcome:
+        Rows with a missing outcome: ``"drop"`` (the default) drops them with a note and
+        uses the unbalanced-panel estimator (R ``did`` with ``allow_unbalanced_panel=TRUE``;
+        with covariates, which that estimator does not take, the units are dropped as with
+        ``"balance"``); ``"balance"`` drops the units with any missing outcome (R ``did``'s
+        default, which balances the panel); ``"error"`` refuses them.
+    min_cohort_size:
+        Cohorts with fewer units than this are named in one :class:`EstimatorNote`
+        (R ``did`` warns of "small groups"): their effects rest on very few units.
 
     Returns
     -------
@@ -250,7 +313,17 @@ def att_gt(
         With ``.tidy()``, ``.summary()``, ``.plot()``, ``.aggregate(kind)`` and
         ``.pretrend_test()``.
     """
-    _check_options(control_group, method, base_period, anticipation, bootstrap, alpha, multiplier)
+    _check_options(
+        control_group, method, base_period, anticipation, alpha, multiplier, missing_outcome
+    )
+    _check_count(min_cohort_size, "min_cohort_size", "e.g. min_cohort_size=5")
+    spec = _bootstrap_spec(bootstrap, multiplier)
+    wild = spec if spec is not None and spec.kind == "wild_cluster" else None
+    draws = spec.reps if spec is not None and wild is None else None
+    if spec is not None and wild is None:
+        multiplier = spec.weights  # type: ignore[assignment]
+    if spec is not None and spec.seed is not None and seed is None:
+        seed = spec.seed
     if isinstance(seed, np.random.Generator):
         rng = seed
         seed_int: int | None = int(rng.integers(0, 2**31 - 1))
@@ -270,12 +343,16 @@ def att_gt(
         "covariates": covs,
         "cluster": cluster,
         "weights": weights,
-        "bootstrap": bootstrap,
+        "bootstrap": draws
+        if wild is None
+        else f"wild cluster bootstrap-t ({wild.reps} draws, {wild.weights} weights)",
         "multiplier": multiplier,
         "allow_unbalanced_panel": allow_unbalanced_panel,
+        "missing_outcome": missing_outcome,
     }
+    few: FewClusterData | None = None
     if isinstance(data, pd.DataFrame):
-        kres, plan, cmap = _from_pandas(
+        kres, plan, cmap, few = _from_pandas(
             data,
             outcome,
             time,
@@ -289,10 +366,11 @@ def att_gt(
             weights,
             cluster,
             treatment,
-            bootstrap,
+            draws,
             rng,
             multiplier,
             allow_unbalanced_panel,
+            missing_outcome,
         )
     else:
         from evaluation.estimators.did.duck import from_duckdb
@@ -314,16 +392,82 @@ def att_gt(
             control_group=control_group,
             base_period=base_period,
             anticipation=anticipation,
-            bootstrap=bootstrap,
+            bootstrap=draws,
             rng=rng,
             multiplier=multiplier,
             chunk_size=chunk_size,
             map_cohorts=map_cohorts,
             plan=_plan,
         )
+    small = _small_cohorts_note(plan, kres.n_treated, min_cohort_size)
+    if small:
+        cmap = dataclasses.replace(cmap, notes=(*cmap.notes, small))
+    if wild is not None and few is None:
+        raise OptionError(
+            "the wild cluster bootstrap needs pandas input without covariates and a balanced "
+            "panel (no missing outcomes)",
+            where="att_gt(bootstrap=BootstrapSpec(kind='wild_cluster'))",
+            fix="drop the covariates, balance the panel (missing_outcome='balance'), pass a "
+            "pandas frame, or use randomization_inference()",
+        )
+    if few is not None:
+        few = dataclasses.replace(few, spec=wild, seed=seed_int)
     for note in cmap.notes:
         warnings.warn(note, EstimatorNote, stacklevel=2)
-    return _result(kres, plan, cmap, alpha, seed_int, opts, bootstrap, cluster)
+    return _result(kres, plan, cmap, alpha, seed_int, opts, draws, cluster, few)
+
+
+def _check_count(value: object, name: str, example: str) -> None:
+    """Raise :class:`OptionError` unless ``value`` is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise OptionError(
+            f"{name}={value!r} is not a positive whole number", where="att_gt", fix=example
+        )
+
+
+def _small_cohorts_note(plan: CellPlan, n_treated: IntArray, min_size: int) -> str:
+    """One note naming the cohorts with fewer than ``min_size`` units ('' if none)."""
+    small = []
+    for gi, g in enumerate(plan.cohorts):
+        cells = np.nonzero(plan.group == gi)[0]
+        size = int(n_treated[cells[0]]) if len(cells) else 0
+        if size < min_size:
+            small.append(f"{g:g} ({size} unit{'s' if size != 1 else ''})")
+    if not small:
+        return ""
+    return (
+        f"small cohorts: {', '.join(small)} have fewer than {min_size} units; their effects "
+        "and pre-period swings rest on very few units, so read them with care (the cohort "
+        "sizes are in tidy()['n_treated'] and summary())"
+    )
+
+
+def _failed_cells(plan: CellPlan, reason: tuple[str, ...]) -> str:
+    """Note on the cells left NA ('' if none); raise if no cell could be estimated."""
+    failed = [k for k, r in enumerate(reason) if r]
+    if not failed:
+        return ""
+    cells = [
+        f"cohort {plan.cohorts[plan.group[k]]:g}, period {plan.periods[plan.t_idx[k]]}: {reason[k]}"
+        for k in failed
+    ]
+    estimable = int((~plan.reference).sum())
+    if len(failed) == estimable:
+        separated = any(reason[k] == "separation" for k in failed)
+        error = OverlapError if separated else NoValidCellsError
+        raise error(
+            "no group-time cell can be estimated with these covariates "
+            f"({'; '.join(cells[:3])}{'; ...' if len(cells) > 3 else ''}); "
+            "'separation' means the covariates separate treated and comparison units perfectly",
+            where="att_gt covariates",
+            fix="use fewer or coarser covariates (those that predict treatment perfectly), "
+            "method='reg', or more comparison units (control_group='notyettreated')",
+        )
+    shown = "; ".join(cells[:10]) + (f"; and {len(cells) - 10} more" if len(cells) > 10 else "")
+    return (
+        f"{len(failed)} of {estimable} group-time cells could not be estimated and are NA "
+        f"(aggregations leave them out): {shown}"
+    )
 
 
 def _plan(
@@ -361,7 +505,8 @@ def _from_pandas(
     rng: np.random.Generator,
     multiplier: Multiplier,
     allow_unbalanced: bool,
-) -> tuple[KernelResult, CellPlan, CohortMap]:
+    missing_outcome: MissingOutcome,
+) -> tuple[KernelResult, CellPlan, CohortMap, FewClusterData | None]:
     if allow_unbalanced and covs:
         raise OptionError(
             "allow_unbalanced_panel=True is only supported without covariates",
@@ -379,7 +524,9 @@ def _from_pandas(
         cluster=cluster,
         treatment=treatment,
         allow_unbalanced=allow_unbalanced,
+        missing_outcome=missing_outcome,
     )
+    wide, missing_note = _drop_missing(wide, missing_outcome, covs, outcome)
     cmap = map_cohorts(
         wide.cohort, wide.periods, control_group=control_group, anticipation=anticipation
     )
@@ -396,7 +543,9 @@ def _from_pandas(
     n_g = len(cmap.cohorts)
     counts = np.bincount(code, minlength=n_g + 1).astype(np.float64)
     plan = _plan(cmap, counts, control_group, base_period, anticipation)
-    if allow_unbalanced and np.isnan(y).any():
+    if missing_note:
+        cmap = dataclasses.replace(cmap, notes=(*cmap.notes, missing_note))
+    if np.isnan(y).any():  # allowed unbalanced input or dropped outcome rows
         missing = int(np.isnan(y).sum())
         note = (
             f"unbalanced panel: {missing} of {y.size} unit-periods missing; each cell uses "
@@ -410,11 +559,22 @@ def _from_pandas(
         )
     elif covs:
         x = wide.x[keep][:, cols, :]
-        wn = w / w.mean()
-        att, a, share = dense_influence(y, x, code, wn, plan, method)
+        cells = dense_cells(y, x, code, w / w.mean(), plan, method)
+        failed = _failed_cells(plan, cells.reason)
+        if failed:
+            cmap = dataclasses.replace(cmap, notes=(*cmap.notes, failed))
         kres = dense_kernel(
-            a, att, share, code, plan, cl, bootstrap=bootstrap, rng=rng, multiplier=multiplier
+            cells.influence,
+            cells.att,
+            cells.share,
+            code,
+            plan,
+            cl,
+            bootstrap=bootstrap,
+            rng=rng,
+            multiplier=multiplier,
         )
+        kres = dataclasses.replace(kres, reason=cells.reason)
     else:
         acc = MomentAccumulator(
             len(cmap.periods), n_g + 1, None if cl is None else int(cl.max()) + 1
@@ -428,7 +588,41 @@ def _from_pandas(
         kres = moment_kernel(
             acc, plan, bootstrap=bootstrap, rng=rng, multiplier=multiplier, second_pass=again
         )
-    return kres, plan, cmap
+        few = FewClusterData(y, code, w / w.mean(), cl, plan, None, None)
+        return kres, plan, cmap, few
+    return kres, plan, cmap, None
+
+
+def _drop_missing(
+    wide: WidePanel, mode: MissingOutcome, covs: tuple[str, ...], outcome: str
+) -> tuple[WidePanel, str]:
+    """Apply ``missing_outcome`` to a panel with missing outcomes; return it and a note.
+
+    Units without any observed outcome are always dropped (R ``did`` drops their rows).
+    """
+    n_rows = wide.n_missing_outcome
+    if n_rows == 0:
+        return wide, ""
+    seen = np.isfinite(wide.y)
+    balance = mode == "balance" or bool(covs)
+    keep: npt.NDArray[np.bool_] = np.asarray(seen.all(axis=1) if balance else seen.any(axis=1))
+    n_drop = int((~keep).sum())
+    what = f"{n_rows} row(s) with a missing outcome {outcome!r}"
+    if balance:
+        why = " (covariates: the unbalanced-panel estimator takes none)" if covs else ""
+        note = (
+            f"{what}: the {n_drop} unit(s) with a missing outcome are dropped, leaving a "
+            f"balanced panel (R did's default){why}"
+        )
+    else:
+        note = (
+            f"{what} are dropped and the unbalanced-panel estimator is used (R did with "
+            "allow_unbalanced_panel=TRUE)"
+        )
+        if n_drop:
+            note += f"; {n_drop} unit(s) without any observed outcome are dropped"
+    note += "; missing_outcome='error' refuses missing outcomes instead"
+    return (wide.subset(keep) if n_drop else wide), note
 
 
 def slow_path(
@@ -483,6 +677,7 @@ def _result(
     opts: dict[str, Any],
     bootstrap: int | None,
     cluster: str | None,
+    few: FewClusterData | None = None,
 ) -> AttGtResult:
     eye = np.eye(plan.n_cells, plan.n_cells + len(plan.cohorts))
     se = np.where(plan.reference, np.nan, linear_se(eye, kres.vcov, kres.draws))
@@ -516,4 +711,6 @@ def _result(
         seed=seed,
         options=opts,
         notes=cmap.notes + plan.skipped,
+        na_reason=kres.reason or ("",) * plan.n_cells,
+        few_cluster=few,
     )

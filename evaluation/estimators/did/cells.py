@@ -119,9 +119,14 @@ def plan_cells(
             c &= cohort_sizes > 0
             is_ref = base_period == "universal" and bi == ti
             if not c.any() and not is_ref:
+                ahead = (
+                    f"; with anticipation={anticipation} they must be untreated until {thresh}"
+                    if anticipation
+                    else ""
+                )
                 raise NoComparisonUnitsError(
                     f"no comparison units for cohort {g:g} in period {t} "
-                    f"(control_group={control_group!r})",
+                    f"(control_group={control_group!r}{ahead})",
                     where="att_gt",
                     fix="use control_group='notyettreated', add never-treated units, or "
                     "restrict the periods to those where some units are not yet treated",
@@ -133,9 +138,11 @@ def plan_cells(
             ctrl.append(c)
     if not group:
         raise NoValidCellsError(
-            "no group-time effect can be estimated: no cohort has a pre-treatment period",
-            where="att_gt",
-            fix="include at least one period before the first treatment (net of anticipation)",
+            "no group-time effect can be estimated: no cohort has a pre-treatment period"
+            + (f" before its treatment minus anticipation={anticipation}" if anticipation else ""),
+            where="att_gt(anticipation=...)" if anticipation else "att_gt",
+            fix="include at least one period before the first treatment"
+            + (" minus anticipation, or lower anticipation" if anticipation else ""),
         )
     return CellPlan(
         cohorts=cohorts,

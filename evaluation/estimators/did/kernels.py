@@ -26,7 +26,7 @@ import numpy.typing as npt
 from scipy.special import expit
 
 from evaluation.estimators.did.cells import CellPlan
-from evaluation.estimators.did.errors import NoComparisonUnitsError, OverlapError
+from evaluation.estimators.did.errors import NoComparisonUnitsError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -66,6 +66,8 @@ class KernelResult:
         Weighted share of units in each treated cohort, ``p_g`` (G,).
     n_units, n_clusters:
         Units and clusters (``n_clusters == n_units`` when not clustering).
+    reason:
+        Per cell, why it could not be estimated (``""`` if it was); empty when all were.
     """
 
     att: FloatArray
@@ -76,6 +78,7 @@ class KernelResult:
     cohort_share: FloatArray
     n_units: int
     n_clusters: int
+    reason: tuple[str, ...] = ()
 
 
 def multipliers(rng: np.random.Generator, shape: tuple[int, int], kind: Multiplier) -> FloatArray:
@@ -257,35 +260,86 @@ def _draw_rows(
 # --------------------------------------------------------------------------------------------
 
 
-def _logit(
-    x: FloatArray, d: FloatArray, w: FloatArray, label: str
-) -> tuple[FloatArray, FloatArray]:
-    """Weighted logistic regression by Newton-Raphson; returns (p, inverse Hessian / n)."""
+#: Why a group-time cell could not be estimated (the cell is then NA, the rest goes on).
+CellReason = Literal["too few treated", "too few controls", "separation", "singular"]
+
+#: Fitted probabilities this close to 0 or 1 count as numerically perfect predictions.
+_PROB_EPS = 1e-10
+#: Relative tolerance for the numerical rank of the standardised covariate matrix.
+_RANK_TOL = 1e-10
+_NEWTON_STEPS = 100  # Newton-Raphson iterations of the logit (converges in < 15 normally)
+
+
+class CellFailure(Exception):
+    """Raised inside a kernel when one cell cannot be estimated; caught per cell."""
+
+    def __init__(self, reason: CellReason) -> None:
+        super().__init__(reason)
+        self.reason: CellReason = reason
+
+
+def standardise(x: FloatArray) -> FloatArray:
+    """Intercept plus centred, scaled and linearly independent covariate columns.
+
+    ``x`` holds an intercept in column 0. Every fit of a design (logit, least squares) is
+    invariant to an invertible affine change of the covariates, so this changes no result,
+    but it keeps the Newton iterations and normal equations well scaled whatever the units
+    of a covariate (``lpop + 1000``). Columns constant within the design, or collinear with
+    earlier ones, carry no information beyond the intercept and are dropped (as R's ``lm``
+    aliases them).
+    """
+    z = x[:, 1:]
+    if z.shape[1] == 0:
+        return x
+    sd = z.std(axis=0)
+    scale = np.maximum(np.abs(z).max(axis=0), 1.0)
+    live = sd > _RANK_TOL * scale
+    z = (z[:, live] - z[:, live].mean(axis=0)) / sd[live]
+    if z.shape[1] > 1:
+        _, r = np.linalg.qr(z)
+        diag = np.abs(np.diag(r))
+        z = z[:, diag > _RANK_TOL * max(float(diag.max()), 1.0) * np.sqrt(len(z))]
+    return np.column_stack([np.ones(len(x)), z])
+
+
+def _logit(x: FloatArray, d: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Weighted logistic regression by Newton-Raphson; returns (p, inverse Hessian / n).
+
+    Separation is judged on the fitted probabilities, not on the coefficients: the data
+    are separated when the fit orders every treated unit above every comparison unit
+    (then no maximum-likelihood estimate exists), or when the iterations do not converge
+    and some units are predicted numerically perfectly (quasi-complete separation).
+    Raises :class:`CellFailure` (``"separation"`` or ``"singular"``).
+    """
     beta = np.zeros(x.shape[1])
-    for _ in range(100):
+    converged = False
+    for _ in range(_NEWTON_STEPS):
         p = expit(x @ beta)
         grad = x.T @ (w * (d - p))
         hess = (x.T * (w * p * (1 - p))) @ x
         try:
             step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError as exc:
-            raise _overlap(label) from exc
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-11:
+        except np.linalg.LinAlgError:
             break
-    p = expit(x @ beta)
+        beta = beta + step
+        if not np.isfinite(beta).all():
+            break
+        if np.max(np.abs(step)) < 1e-11:
+            converged = True
+            break
+    p = expit(x @ beta) if np.isfinite(beta).all() else np.where(d == 1, 1.0, 0.0)
+    treated, control = (d == 1) & (w > 0), (d == 0) & (w > 0)
+    if treated.any() and control.any() and p[treated].min() > p[control].max():
+        raise CellFailure("separation")
+    perfect = (np.minimum(p, 1 - p) < _PROB_EPS).any()
+    if not converged:
+        raise CellFailure("separation" if perfect else "singular")
     hess = (x.T * (w * p * (1 - p))) @ x
-    if not np.isfinite(beta).all() or np.max(np.abs(beta)) > 50:
-        raise _overlap(label)
-    return p, np.linalg.inv(hess / len(d))
-
-
-def _overlap(label: str) -> OverlapError:
-    return OverlapError(
-        f"the propensity score of {label} separates treated and comparison units perfectly",
-        where="att_gt covariates",
-        fix="drop or coarsen covariates that predict treatment perfectly, or use method='reg'",
-    )
+    try:
+        hinv = np.linalg.inv(hess / len(d))
+    except np.linalg.LinAlgError as exc:
+        raise CellFailure("singular") from exc
+    return p, hinv
 
 
 class PanelDesign:
@@ -298,10 +352,13 @@ class PanelDesign:
     (``ipw``) and ``drdid_panel`` (``dr``).
     """
 
-    def __init__(
-        self, d: FloatArray, x: FloatArray, w: FloatArray, method: Method, label: str
-    ) -> None:
+    def __init__(self, d: FloatArray, x: FloatArray, w: FloatArray, method: Method) -> None:
         n = len(d)
+        x = standardise(x)
+        if not (d == 1).any():
+            raise CellFailure("too few treated")
+        if int((d == 0).sum()) < x.shape[1]:
+            raise CellFailure("too few controls")
         self.method = method
         self.x = x
         self.d = d
@@ -315,7 +372,7 @@ class PanelDesign:
         self.xm1 = x @ (xpx_inv @ m1)  # lin_ols @ m1 = wols * resid * xm1
         if method == "reg":
             return
-        p, hinv = _logit(x, d, w / w.mean(), label)
+        p, hinv = _logit(x, d, w / w.mean())
         p = np.minimum(p, _PS_CAP)
         keep = np.where(d == 1, 1.0, (p < _PS_TRIM).astype(np.float64))
         self.wc = keep * self.w * p * (1 - d) / (1 - p)
@@ -352,10 +409,10 @@ class PanelDesign:
 
 
 def drdid_panel(
-    dy: FloatArray, d: FloatArray, x: FloatArray, w: FloatArray, method: Method, label: str
+    dy: FloatArray, d: FloatArray, x: FloatArray, w: FloatArray, method: Method
 ) -> tuple[float, FloatArray]:
     """ATT and influence function of one 2x2 panel cell (see :class:`PanelDesign`)."""
-    return PanelDesign(d, x, w, method, label).estimate(dy)
+    return PanelDesign(d, x, w, method).estimate(dy)
 
 
 def dense_influence(
@@ -368,6 +425,44 @@ def dense_influence(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per-cell DRDID estimates, dense influence matrix ``A = [Psi, Z]`` and cohort shares.
 
+    As :func:`dense_cells`, for callers that need no per-cell reasons.
+    """
+    cells = dense_cells(y, x, code, weight, plan, method)
+    return cells.att, cells.influence, cells.share
+
+
+@dataclass(frozen=True)
+class DenseCells:
+    """Per-cell estimates of :func:`dense_cells`.
+
+    Attributes
+    ----------
+    att:
+        ATT(g, t), ``nan`` where the cell could not be estimated.
+    influence:
+        ``A = [Psi, Z]`` (n x (K + G)); the column of a failed cell is zero.
+    share:
+        Weighted cohort shares ``p_g``.
+    reason:
+        Per cell, why it could not be estimated (``""`` when it was).
+    """
+
+    att: FloatArray
+    influence: FloatArray
+    share: FloatArray
+    reason: tuple[str, ...]
+
+
+def dense_cells(
+    y: FloatArray,
+    x: FloatArray,
+    code: IntArray,
+    weight: FloatArray,
+    plan: CellPlan,
+    method: Method,
+) -> DenseCells:
+    """Per-cell DRDID estimates; a cell that cannot be estimated is NA with a reason.
+
     ``weight`` must already be normalised to mean one over all units. Covariates are taken
     at the earlier period of each cell; when they do not change over time, cells that share
     treated and comparison cohorts share one :class:`PanelDesign`.
@@ -377,8 +472,9 @@ def dense_influence(
     k_cells = plan.n_cells
     a = np.zeros((n, k_cells + n_g))
     att = np.zeros(k_cells)
+    reason = [""] * k_cells
     invariant = bool(np.all(x == x[:, :1, :]))
-    designs: dict[tuple[int, bytes, int], tuple[IntArray, PanelDesign]] = {}
+    designs: dict[tuple[int, bytes, int], tuple[IntArray, PanelDesign | CellReason]] = {}
     for k in range(k_cells):
         if plan.reference[k]:
             continue
@@ -388,16 +484,21 @@ def dense_influence(
         if key not in designs:
             sub = np.nonzero((code == g) | plan.controls[k][code])[0]
             xs = np.column_stack([np.ones(len(sub)), x[sub, xt, :]])
-            label = f"cohort {plan.cohorts[g]:g}, period {plan.periods[t]}"
             d = (code[sub] == g).astype(np.float64)
-            designs[key] = (sub, PanelDesign(d, xs, weight[sub], method, label))
+            try:
+                designs[key] = (sub, PanelDesign(d, xs, weight[sub], method))
+            except CellFailure as failure:
+                designs[key] = (sub, failure.reason)
         sub, design = designs[key]
+        if isinstance(design, str):
+            att[k], reason[k] = np.nan, design
+            continue
         att[k], phi = design.estimate(y[sub, t] - y[sub, b])
         a[sub, k] = phi * (n / len(sub))
     share = np.array([weight[code == h].sum() / n for h in range(n_g)])
     for h in range(n_g):
         a[:, k_cells + h] = weight * (code == h) - share[h]
-    return att, a, share
+    return DenseCells(att, a, share, tuple(reason))
 
 
 def unbalanced_influence(

@@ -8,9 +8,10 @@ missing values). Problems are raised as named errors that say what to fix.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,10 @@ from evaluation.estimators.did.errors import (
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+#: What to do with missing outcomes: drop the rows (unbalanced estimator), drop the units
+#: (balanced panel, R ``did``'s default), or refuse.
+MissingOutcome = Literal["drop", "balance", "error"]
 
 #: Cohort code of never-treated units (the API accepts 0 or missing; we store +inf).
 NEVER = np.inf
@@ -56,6 +61,8 @@ class WidePanel:
         Covariates, shape ``(n, T, p)`` (``p`` may be 0).
     cluster:
         Integer cluster code per unit (``None`` when not clustering), shape ``(n,)``.
+    n_missing_outcome:
+        Rows whose outcome was missing or not finite (``nan`` in ``y``).
     """
 
     unit_ids: npt.NDArray[np.generic]
@@ -65,15 +72,38 @@ class WidePanel:
     y: FloatArray
     x: FloatArray
     cluster: IntArray | None
+    n_missing_outcome: int = 0
 
     @property
     def n_units(self) -> int:
         """Number of units."""
         return int(self.y.shape[0])
 
+    def subset(self, keep: BoolArray) -> WidePanel:
+        """The panel of the units in ``keep`` (cluster codes kept as they are)."""
+        return dataclasses.replace(
+            self,
+            unit_ids=self.unit_ids[keep],
+            cohort=self.cohort[keep],
+            weight=self.weight[keep],
+            y=self.y[keep],
+            x=self.x[keep],
+            cluster=None if self.cluster is None else self.cluster[keep],
+        )
+
+
+def readable(value: object) -> str:
+    """A value as a user would write it: ``8019``, ``'id-7'``, ``(8019, 2005)``; never
+    a numpy repr such as ``np.int64(8019)``."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(readable(v) for v in value) + ")"
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
 
 def _list(values: Sequence[object]) -> str:
-    shown = ", ".join(repr(v) for v in list(values)[:_MAX_LISTED])
+    shown = ", ".join(readable(v) for v in list(values)[:_MAX_LISTED])
     more = len(values) - _MAX_LISTED
     return f"{shown} (and {more} more)" if more > 0 else shown
 
@@ -177,12 +207,15 @@ def build_wide_panel(
     cluster: str | None = None,
     treatment: str | None = None,
     allow_unbalanced: bool = False,
+    missing_outcome: MissingOutcome = "error",
 ) -> WidePanel:
     """Validate a long panel and pivot it to a :class:`WidePanel`.
 
     The input frame is never modified. Units are ordered by sorted id, so the result does not
     depend on the row order of ``data``. With ``allow_unbalanced`` missing unit-periods are
-    ``nan`` in ``y`` (and not allowed otherwise).
+    ``nan`` in ``y`` (and not allowed otherwise). Missing (or non-finite) outcomes raise
+    :class:`MissingValueError` when ``missing_outcome="error"``; otherwise they are ``nan``
+    in ``y`` and the caller decides.
     """
     where = "data passed to att_gt"
     needed = [outcome, time, unit, cohort, *covariates]
@@ -227,17 +260,19 @@ def build_wide_panel(
     if not pd.api.types.is_numeric_dtype(y_row) or pd.api.types.is_bool_dtype(y_row):
         raise InputError(f"outcome has dtype {y_row.dtype}, not numeric", outcome)
     y_arr = y_row.to_numpy(dtype=np.float64, na_value=np.nan)
-    if not np.isfinite(y_arr).all():
-        bad = ~np.isfinite(y_arr)
+    finite = np.isfinite(y_arr)
+    if not finite.all() and missing_outcome == "error":
+        bad = ~finite
         pairs = [(unit_ids[codes[i]], int(t_row[i])) for i in np.nonzero(bad)[0]]
         raise MissingValueError(
             f"outcome is missing or not finite in {int(bad.sum())} row(s), e.g. (unit, time) "
             f"{_list(pairs)}",
             where=f"column {outcome!r}",
-            fix="impute or correct the outcome; rows are never dropped silently",
+            fix="impute or correct the outcome, or pass missing_outcome='drop' (drop the rows, "
+            "unbalanced-panel estimator) or missing_outcome='balance' (drop the units)",
         )
-    y = np.full((n, n_t), np.nan) if allow_unbalanced else np.empty((n, n_t))
-    y[codes, t_idx] = y_arr
+    y = np.full((n, n_t), np.nan) if allow_unbalanced or not finite.all() else np.empty((n, n_t))
+    y[codes, t_idx] = np.where(finite, y_arr, np.nan)
 
     g_col = data[cohort]
     if pd.api.types.is_bool_dtype(g_col) or not pd.api.types.is_numeric_dtype(g_col):
@@ -320,6 +355,7 @@ def build_wide_panel(
         y=y,
         x=x,
         cluster=cl_unit,
+        n_missing_outcome=int((~finite).sum()),
     )
 
 

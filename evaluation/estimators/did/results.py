@@ -15,6 +15,14 @@ from scipy.linalg import lapack
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from evaluation.estimators.did.aggregate import Kind, aggregation_weights
+from evaluation.estimators.did.display import (
+    MARKS_LEGEND,
+    cohort_sizes_line,
+    marks,
+    p_values,
+    unit_count,
+)
+from evaluation.estimators.did.wild import FewClusterData, WildTest
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -339,6 +347,14 @@ class AggregateResult:
     crit_pointwise, crit_uniform:
         Critical values for the element intervals; ``tidy()`` uses the uniform one when a
         bootstrap was run (simultaneous bands, as R ``did`` with ``cband=TRUE``).
+    left_out:
+        Group-time cells the aggregation left out because they could not be estimated.
+    element_n_treated, n_treated:
+        Treated units (cohort sizes summed) behind each element and behind the overall.
+    wild:
+        Wild cluster bootstrap-t of the elements and, in its last row, the overall effect
+        (with ``BootstrapSpec(kind="wild_cluster")``); ``tidy()`` then has
+        ``p_value_wild``, ``conf_low_wild`` and ``conf_high_wild``.
     """
 
     kind: Kind
@@ -357,6 +373,10 @@ class AggregateResult:
     vcov: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     draws: FloatArray | None = field(default=None, repr=False)
     seed: int | None = field(default=None, repr=False)
+    left_out: tuple[str, ...] = ()
+    wild: WildTest | None = field(default=None, repr=False)
+    element_n_treated: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    n_treated: int = 0
 
     @functools.cached_property
     def crit_uniform(self) -> float:
@@ -384,7 +404,7 @@ class AggregateResult:
         ``conf_high_pointwise``, ``conf_low_uniform``, ``conf_high_uniform``.
         """
         if self.kind == "simple":
-            return pd.DataFrame(
+            overall = pd.DataFrame(
                 {
                     "term": ["ATT"],
                     "estimate": [self.estimate],
@@ -393,11 +413,12 @@ class AggregateResult:
                     "conf_high": [self.conf_high],
                 }
             )
+            return self._with_wild(overall, slice(-1, None))
         est, se = self.element_estimate, self.element_std_error
         lo_p, hi_p = _ci(est, se, self.crit_pointwise)
         lo_u, hi_u = _ci(est, se, self.crit_uniform)
         labels: npt.NDArray[Any] = self.labels.astype(np.int64)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 self.label_name: labels,
                 "estimate": est,
@@ -408,25 +429,61 @@ class AggregateResult:
                 "conf_high_pointwise": hi_p,
                 "conf_low_uniform": lo_u,
                 "conf_high_uniform": hi_u,
+                "n_treated": self._element_sizes(),
             }
         )
+        return self._with_wild(frame, slice(0, -1))
+
+    def _with_wild(self, frame: pd.DataFrame, rows: slice) -> pd.DataFrame:
+        """Add the wild cluster bootstrap columns (rows of ``self.wild``), if run."""
+        if self.wild is None:
+            return frame
+        w = self.wild
+        return frame.assign(
+            p_value_wild=w.p_value[rows],
+            conf_low_wild=w.conf_low[rows],
+            conf_high_wild=w.conf_high[rows],
+        )
+
+    def _element_sizes(self) -> IntArray:
+        n_el = len(self.element_estimate)
+        if len(self.element_n_treated) == n_el:
+            return self.element_n_treated
+        return np.zeros(n_el, dtype=np.int64)
 
     def summary(self) -> str:
-        """Text summary of the overall effect and the elements."""
+        """Text summary of the overall effect and the elements, with significance marks."""
         pct = round(100 * (1 - self.alpha))
+        mark = marks(p_values(np.array([self.estimate]), np.array([self.std_error])))[0]
         lines = [
             f"Aggregated ATT ({self.kind}), Callaway & Sant'Anna (2021)",
-            f"  overall: {self.estimate:.4f} (SE {self.std_error:.4f}), "
-            f"{pct}% CI [{self.conf_low:.4f}, {self.conf_high:.4f}]",
+            f"  overall: {self.estimate:.4f} (SE {self.std_error:.4f}) {mark}".rstrip()
+            + f", {pct}% CI [{self.conf_low:.4f}, {self.conf_high:.4f}], "
+            f"{unit_count(self.n_treated)} treated",
         ]
+        if self.wild is not None:
+            w = self.wild
+            lines.append(
+                f"  wild cluster bootstrap-t ({w.reps} draws, {w.weights} weights, "
+                f"{w.n_clusters} clusters, null imposed): p = {w.p_value[-1]:.4f}, "
+                f"{pct}% CI [{w.conf_low[-1]:.4f}, {w.conf_high[-1]:.4f}]"
+            )
         if self.kind != "simple":
             band = "simultaneous" if self.bootstrap else "pointwise"
             lines.append(f"  by {self.label_name} ({band} {pct}% intervals):")
-            lines.append(self.tidy().iloc[:, :5].to_string(index=False, float_format="%.4f"))
+            tab = self.tidy()
+            tab = tab[[*tab.columns[:5], "n_treated"]].assign(
+                signif=marks(p_values(self.element_estimate, self.element_std_error))
+            )
+            lines.append(tab.to_string(index=False, float_format="%.4f"))
+        lines.append(MARKS_LEGEND)
+        if self.left_out:
+            lines.append(f"  left out (not estimable): {'; '.join(self.left_out)}")
         return "\n".join(lines)
 
     def plot(self) -> Figure:
-        """Estimates by element: pointwise intervals (error bars), uniform band (shaded bars)."""
+        """Estimates by element: pointwise intervals (error bars), the uniform band (shaded
+        bars) only with a bootstrap, and the treated units behind each element."""
         fig = Figure(figsize=(7, 4))
         ax = fig.add_subplot()
         if self.kind == "simple":
@@ -437,11 +494,21 @@ class AggregateResult:
                 fmt="o",
                 capsize=4,
             )
-            ax.set_xticks([0], ["ATT"])
+            ax.set_xticks([0], [f"ATT\n(n={self.n_treated})"])
         else:
-            tab = self.tidy()
-            x = tab[self.label_name].to_numpy(dtype=float)
-            est = tab["estimate"].to_numpy()
+            self._plot_elements(ax)
+        ax.axhline(0, color="black", linewidth=0.8)
+        if self.kind == "dynamic":
+            ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
+        ax.set_ylabel("ATT")
+        ax.set_title(f"Callaway & Sant'Anna: {self.kind} aggregation")
+        return fig
+
+    def _plot_elements(self, ax: Any) -> None:
+        tab = self.tidy()
+        x = tab[self.label_name].to_numpy(dtype=float)
+        est = tab["estimate"].to_numpy()
+        if self.bootstrap:  # a simultaneous band is only shown when bootstrapped
             ax.vlines(
                 x,
                 tab["conf_low_uniform"].to_numpy(),
@@ -449,32 +516,27 @@ class AggregateResult:
                 linewidth=10,
                 alpha=0.2,
                 color="C0",
-                label=f"uniform {100 * (1 - self.alpha):.0f}% band",
+                label=f"uniform {100 * (1 - self.alpha):.0f}% band (bootstrap)",
             )
-            ax.set_xticks(x)
-            pre = x < 0 if self.kind == "dynamic" else np.zeros(len(x), dtype=bool)
-            for mask, colour, name in ((pre, "C7", "pre-treatment"), (~pre, "C0", "effect")):
-                if mask.any():
-                    ax.errorbar(
-                        x[mask],
-                        est[mask],
-                        yerr=[
-                            est[mask] - tab["conf_low_pointwise"].to_numpy()[mask],
-                            tab["conf_high_pointwise"].to_numpy()[mask] - est[mask],
-                        ],
-                        fmt="o",
-                        color=colour,
-                        capsize=3,
-                        label=f"{name} (pointwise interval)",
-                    )
-            ax.set_xlabel(self.label_name.replace("_", " "))
-            ax.legend(loc="best", fontsize="small")
-        ax.axhline(0, color="black", linewidth=0.8)
-        if self.kind == "dynamic":
-            ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
-        ax.set_ylabel("ATT")
-        ax.set_title(f"Callaway & Sant'Anna: {self.kind} aggregation")
-        return fig
+        sizes = tab["n_treated"].to_numpy()
+        ax.set_xticks(x, [f"{v:g}\n(n={n})" for v, n in zip(x, sizes, strict=True)])
+        pre = x < 0 if self.kind == "dynamic" else np.zeros(len(x), dtype=bool)
+        for mask, colour, name in ((pre, "C7", "pre-treatment"), (~pre, "C0", "effect")):
+            if mask.any():
+                ax.errorbar(
+                    x[mask],
+                    est[mask],
+                    yerr=[
+                        est[mask] - tab["conf_low_pointwise"].to_numpy()[mask],
+                        tab["conf_high_pointwise"].to_numpy()[mask] - est[mask],
+                    ],
+                    fmt="o",
+                    color=colour,
+                    capsize=3,
+                    label=f"{name} (pointwise interval)",
+                )
+        ax.set_xlabel(self.label_name.replace("_", " ") + " (n = treated units)")
+        ax.legend(loc="best", fontsize="small")
 
 
 @dataclass(frozen=True)
@@ -496,6 +558,13 @@ class AttGtResult:
         Multiplier-bootstrap draws (centred) of the same vector, or ``None``.
     cohorts, cohort_share:
         Treated cohorts and their weighted population shares.
+    na_reason:
+        Per cell, why it could not be estimated (its estimate is then ``nan``): ``"too few
+        treated"``, ``"too few controls"``, ``"separation"`` or ``"singular"``; ``""`` if
+        it was estimated.
+    few_cluster:
+        The estimation sample kept for few-cluster inference (wild cluster bootstrap,
+        :func:`randomization_inference`); ``None`` with covariates or unbalanced panels.
     """
 
     cohort: FloatArray
@@ -519,11 +588,29 @@ class AttGtResult:
     seed: int | None
     options: dict[str, Any]
     notes: tuple[str, ...] = ()
+    na_reason: tuple[str, ...] = ()
+    few_cluster: FewClusterData | None = field(default=None, repr=False)
 
     @property
     def n_cells(self) -> int:
         """Number of group-time cells."""
         return len(self.estimate)
+
+    @property
+    def cohort_sizes(self) -> tuple[int, ...]:
+        """Units in each treated cohort (as ``cohorts``)."""
+        out = []
+        for gi in range(len(self.cohorts)):
+            cells = np.nonzero(self.group == gi)[0]
+            out.append(int(self.n_treated[cells[0]]) if len(cells) else 0)
+        return tuple(out)
+
+    def _units_behind(self, coefs: FloatArray) -> IntArray:
+        """Treated units (cohort sizes summed) behind each row of aggregation coefficients."""
+        sizes = np.asarray(self.cohort_sizes, dtype=np.int64)
+        used = np.abs(np.nan_to_num(coefs[:, : self.n_cells])) > 0
+        out = [int(sizes[np.unique(self.group[row])].sum()) for row in used]
+        return np.asarray(out, dtype=np.int64)
 
     @functools.cached_property
     def crit_uniform(self) -> float:
@@ -538,7 +625,7 @@ class AttGtResult:
         Columns: ``cohort``, ``time``, ``estimate``, ``std_error``, ``conf_low``, ``conf_high``
         (simultaneous band with bootstrap, else pointwise), ``event_time``, ``base_period``,
         ``post``, ``n_treated``, ``n_control``, ``conf_low_pointwise``, ``conf_high_pointwise``,
-        ``conf_low_uniform``, ``conf_high_uniform``.
+        ``conf_low_uniform``, ``conf_high_uniform``, ``na_reason`` (why a cell is NA).
         """
         lo_p, hi_p = _ci(self.estimate, self.std_error, self.crit_pointwise)
         lo_u, hi_u = _ci(self.estimate, self.std_error, self.crit_uniform)
@@ -560,6 +647,7 @@ class AttGtResult:
                 "conf_high_pointwise": hi_p,
                 "conf_low_uniform": lo_u,
                 "conf_high_uniform": hi_u,
+                "na_reason": list(self.na_reason or ("",) * self.n_cells),
             }
         )
 
@@ -589,9 +677,11 @@ class AttGtResult:
             Significance level (default: the one given to ``att_gt``).
         """
         a = self.alpha if alpha is None else alpha
+        usable = np.isfinite(self.estimate)
+        att = np.where(usable, self.estimate, 0.0)
         aw = aggregation_weights(
             kind,
-            att=self.estimate,
+            att=att,
             cohort=self.cohort,
             time=self.time,
             group=self.group,
@@ -601,14 +691,15 @@ class AttGtResult:
             min_e=min_e,
             max_e=max_e,
             balance_e=balance_e,
+            usable=usable,
         )
         k = self.n_cells
-        theta_all = np.append(self.estimate, np.zeros(len(self.cohorts)))
+        theta_all = np.append(att, np.zeros(len(self.cohorts)))
         se_el = linear_se(aw.elements, self.vcov, self.draws)
         est_el = np.where(
             np.isfinite(aw.elements).all(axis=1), np.nan_to_num(aw.elements) @ theta_all, np.nan
         )
-        est = float(aw.overall[:k] @ self.estimate)
+        est = float(aw.overall[:k] @ att)
         se = float(linear_se(aw.overall[None, :], self.vcov, self.draws)[0])
         z = _z(a)
         simple = kind == "simple"
@@ -629,6 +720,24 @@ class AttGtResult:
             vcov=self.vcov,
             draws=self.draws,
             seed=self.seed,
+            left_out=self._left_out(kind, min_e, max_e),
+            wild=None
+            if self.few_cluster is None
+            else self.few_cluster.wild(np.vstack([aw.elements, aw.overall[None, :]]), a),
+            element_n_treated=np.zeros(0, np.int64) if simple else self._units_behind(aw.elements),
+            n_treated=int(self._units_behind(aw.overall[None, :])[0]),
+        )
+
+    def _left_out(self, kind: Kind, min_e: float, max_e: float) -> tuple[str, ...]:
+        """The NA cells an aggregation of ``kind`` would otherwise have used."""
+        event = self.time - self.cohort
+        used = (event >= min_e) if kind == "dynamic" else (event >= 0)
+        used &= event <= max_e
+        na = used & ~np.isfinite(self.estimate) & ~self.reference
+        reason = self.na_reason or ("",) * self.n_cells
+        return tuple(
+            f"cohort {self.cohort[k]:g}, period {self.time[k]} ({reason[k] or 'NA'})"
+            for k in np.nonzero(na)[0]
         )
 
     def pretrend_test(self) -> WaldTest | None:
@@ -660,18 +769,25 @@ class AttGtResult:
         return event_study_pretrend(dynamic, self.cohort, self.n_treated)
 
     def summary(self) -> str:
-        """Text summary: options, the ATT(g, t) table and the pre-trend test."""
+        """Text summary: options, cohort sizes, the ATT(g, t) table with significance marks
+        and the pre-trend test."""
         o = self.options
         pct = round(100 * (1 - self.alpha))
         band = "simultaneous" if self.draws is not None else "pointwise"
+        tab = self.tidy()
+        tab = tab[[*tab.columns[:6], "n_treated"]].assign(
+            signif=marks(p_values(self.estimate, self.std_error))
+        )
         lines = [
             "Group-time ATT, Callaway & Sant'Anna (2021)",
             f"  units: {self.n_units}, clusters: {self.n_clusters}, periods: {len(self.periods)}, "
             f"cohorts: {', '.join(f'{g:g}' for g in self.cohorts)}",
+            cohort_sizes_line(self.cohorts, self.cohort_sizes),
             f"  control group: {o.get('control_group')}, method: {o.get('method')}, "
             f"base period: {o.get('base_period')}, anticipation: {o.get('anticipation')}",
             f"  standard errors: {o.get('se_kind')}; {pct}% {band} intervals",
-            self.tidy().iloc[:, :6].to_string(index=False, float_format="%.4f"),
+            tab.to_string(index=False, float_format="%.4f"),
+            MARKS_LEGEND,
         ]
         test = self.pretrend_test()
         if test is not None:
@@ -680,23 +796,26 @@ class AttGtResult:
         return "\n".join(lines)
 
     def plot(self) -> Figure:
-        """ATT(g, t) by period, one panel per cohort, pointwise bars and uniform band."""
+        """ATT(g, t) by period, one panel per cohort (titled with its size), pointwise bars,
+        and the uniform band (shaded) only when bootstrapped."""
         tab = self.tidy()
         n_g = len(self.cohorts)
+        boot = self.draws is not None
         fig = Figure(figsize=(7, 2.2 * n_g + 0.5))
         axes = fig.subplots(n_g, 1, sharex=True, squeeze=False)[:, 0]
-        for ax, g in zip(axes, self.cohorts, strict=True):
+        for ax, g, size in zip(axes, self.cohorts, self.cohort_sizes, strict=True):
             sub = tab[tab["cohort"] == int(g)]
             x = sub["time"].to_numpy(dtype=float)
             est = sub["estimate"].to_numpy()
-            ax.vlines(
-                x,
-                sub["conf_low_uniform"].to_numpy(),
-                sub["conf_high_uniform"].to_numpy(),
-                color="C0",
-                linewidth=10,
-                alpha=0.2,
-            )
+            if boot:
+                ax.vlines(
+                    x,
+                    sub["conf_low_uniform"].to_numpy(),
+                    sub["conf_high_uniform"].to_numpy(),
+                    color="C0",
+                    linewidth=10,
+                    alpha=0.2,
+                )
             ax.set_xticks(x)
             post = sub["post"].to_numpy()
             for mask, colour in ((~post, "C7"), (post, "C0")):
@@ -712,8 +831,9 @@ class AttGtResult:
                     capsize=3,
                 )
             ax.axhline(0, color="black", linewidth=0.8)
-            ax.set_title(f"cohort {g:g}", fontsize="small")
+            ax.set_title(f"cohort {g:g} ({unit_count(size)})", fontsize="small")
             ax.set_ylabel("ATT")
         axes[-1].set_xlabel("period")
-        fig.suptitle("Group-time ATT (grey: pre-treatment; bars: pointwise; shaded: uniform band)")
+        shaded = "; shaded: uniform band (bootstrap)" if boot else ""
+        fig.suptitle(f"Group-time ATT (grey: pre-treatment; bars: pointwise{shaded})")
         return fig
