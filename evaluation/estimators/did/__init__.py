@@ -10,6 +10,7 @@ wide), ``cells`` (which ATT(g, t) with which base period and comparison cohorts)
 ``kernels`` (numerical kernels: sufficient-statistics path without covariates, DRDID designs
 with covariates, unbalanced panels, multiplier bootstrap), ``aggregate`` (aggte weights),
 ``results`` (result objects), ``duck`` (DuckDB input), ``twfe`` (TWFE + Goodman-Bacon),
+``sensitivity`` and ``honest`` (sensitivity to parallel trends, R ``HonestDiD``),
 ``simulate`` (synthetic panels with known effects).
 """
 
@@ -33,6 +34,7 @@ from evaluation.estimators.did.results import (
     EventStudyPretrend,
     WaldTest,
 )
+from evaluation.estimators.did.sensitivity import SensitivityResult, honest_sensitivity
 from evaluation.estimators.did.simulate import simulate_staggered, simulate_staggered_sql
 from evaluation.estimators.did.twfe import TwfeComparison, twfe_comparison
 
@@ -44,6 +46,7 @@ __all__ = [
     "MissingValueError",
     "NoValidCellsError",
     "NonIntegerTimeError",
+    "SensitivityResult",
     "TimeVaryingCohortError",
     "TimeVaryingUnitAttributeError",
     "TreatmentSwitchesOffError",
@@ -52,6 +55,7 @@ __all__ = [
     "WaldTest",
     "att_gt",
     "cohort_from_treatment",
+    "honest_sensitivity",
     "simulate_staggered",
     "simulate_staggered_sql",
     "twfe_comparison",
