@@ -12,16 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from evaluation.errors import InputDataError, OptionError
 from evaluation.plans.load import load_plan
 from evaluation.plans.model import Plan, PowerOptions
 from evaluation.power_analysis.api import PowerResult, power
-from evaluation.registers import build_person_month_panel
+from evaluation.registers import OUTCOME_COLUMNS, PersonMonthPanel, build_person_month_panel
 from evaluation.registers.panel import month_index
 from evaluation.synthetic import PILOTS_BY_NAME
 
+FloatArray = npt.NDArray[np.float64]
 _WHERE = "power"
 
 
@@ -62,27 +64,96 @@ def _history_end(opts: PowerOptions, entries: pd.Series, data_end: str) -> pd.Pe
     return pd.Period(data_end, freq="M")
 
 
-def outcome_history(
-    spells: pd.DataFrame, ids: pd.Series, start: str, end: pd.Period, outcome: str
-) -> np.ndarray[tuple[int, int], np.dtype[np.float64]]:
-    """Persons x months matrix of ``outcome`` from ``start`` to ``end`` for persons ``ids``."""
-    panel = build_person_month_panel(spells, start=start, end=end.to_timestamp(), persons=ids)
-    lo = month_index(pd.Timestamp(start))
-    n_m = month_index(end.to_timestamp()) - lo + 1
-    panel.con.register("power_ids", pd.DataFrame({"person_id": ids}))
-    cols = panel.con.sql(
-        f"SELECT CAST({outcome} AS DOUBLE) AS y FROM {panel.table} p "
-        "SEMI JOIN power_ids i ON p.person_id = i.person_id "
-        "ORDER BY p.person_id, p.month_index"
-    ).fetchnumpy()
+def history_matrix(
+    panel: PersonMonthPanel, ids: pd.Series, end: pd.Period, outcome: str
+) -> FloatArray:
+    """Persons x months matrix of ``outcome`` from the panel's first month to ``end``, for
+    persons ``ids`` (rows in the order of sorted ids)."""
+    if outcome not in OUTCOME_COLUMNS:
+        raise OptionError(
+            f"unknown outcome {outcome!r}",
+            where=_WHERE,
+            fix=f"use one of {', '.join(OUTCOME_COLUMNS)}",
+        )
+    lo = month_index(panel.start)
+    hi = month_index(end.to_timestamp())
+    n_m = hi - lo + 1
+    if n_m < 1:
+        raise OptionError(
+            f"no history before {end + 1}: the data start in {panel.start:%Y-%m}",
+            where=_WHERE,
+            fix="use data that start before the pilot, or set power.history_end",
+        )
+    view = "power_ids"
+    panel.con.register(view, pd.DataFrame({"person_id": ids.astype("string")}))
+    try:
+        cols = panel.con.sql(
+            f"SELECT CAST(p.{outcome} AS DOUBLE) AS y FROM {panel.table} p "
+            f"SEMI JOIN {view} i ON p.person_id = i.person_id "
+            f"WHERE p.month_index <= {hi} ORDER BY p.person_id, p.month_index"
+        ).fetchnumpy()
+    finally:
+        panel.con.unregister(view)
     y = np.asarray(cols["y"], dtype=np.float64)
-    if y.size != len(ids) * n_m:
+    n_p = int(ids.nunique())
+    if y.size != n_p * n_m:
         raise InputDataError(
-            f"the history has {y.size} person-months, expected {len(ids)} x {n_m}",
+            f"the history has {y.size} person-months, expected {n_p} x {n_m}",
             where=_WHERE,
             fix="check that person ids are unique in the persons file",
         )
-    return y.reshape(len(ids), n_m)
+    return y.reshape(n_p, n_m)
+
+
+def outcome_history(
+    spells: pd.DataFrame, ids: pd.Series, start: str, end: pd.Period, outcome: str
+) -> FloatArray:
+    """Persons x months matrix of ``outcome`` from ``start`` to ``end`` for persons ``ids``,
+    from register spells (a person-month panel of those persons is built)."""
+    panel = build_person_month_panel(spells, start=start, end=end.to_timestamp(), persons=ids)
+    return history_matrix(panel, ids, end, outcome)
+
+
+def pilot_power(
+    plan: Plan,
+    panel: PersonMonthPanel,
+    ids: pd.Series,
+    entries: pd.Series,
+    *,
+    outcome: str,
+    n_treated: int,
+    rollouts: int | None = None,
+    seed: int | None = None,
+) -> PowerResult:
+    """Power of one pilot of ``plan`` on the history in ``panel`` before its first entry.
+
+    ``ids``: the target group; ``entries``: participants' entry months (``Period``);
+    ``n_treated``: participants when the plan does not fix ``power.n_treated``.
+    """
+    opts = plan.power if plan.power is not None else PowerOptions()
+    end = _history_end(opts, entries, f"{panel.end:%Y-%m}")
+    y = history_matrix(panel, ids, end, opts.outcome or outcome)
+    n_t = opts.n_treated or n_treated
+    if n_t < 2:
+        raise OptionError(
+            "the plan names no participants yet and power.n_treated is not given",
+            where="power.n_treated",
+            fix="add power: {n_treated: <planned participants>} to the plan",
+        )
+    return power(
+        y,
+        n_treated=n_t,
+        cohorts=opts.cohorts or max(int(entries.nunique()), 1),
+        follow_up=plan.follow_up.months,
+        pre_periods=-plan.follow_up.event_window[0] - 1,
+        n_control=opts.n_control,
+        estimator="difference" if plan.design.kind == "matching" else "did",
+        alpha=opts.alpha,
+        target_power=opts.target_power,
+        pretrend_alpha=plan.design.pretrend_alpha,
+        rollouts=rollouts or opts.rollouts,
+        seed=plan.seed if seed is None else seed,
+    )
 
 
 def plan_power(
@@ -101,28 +172,16 @@ def plan_power(
     entries = _entries(plan, inputs.participants)
     end = _history_end(opts, entries, inputs.end)
     ids = _target_group(plan, inputs.persons, end.year)
-    outcome = opts.outcome or plan.outcomes[0]
-    y = outcome_history(inputs.spells, ids, inputs.start, end, outcome)
-    n_treated = opts.n_treated or len(entries)
-    if n_treated < 2:
-        raise OptionError(
-            "the plan names no participants yet and power.n_treated is not given",
-            where="power.n_treated",
-            fix="add power: {n_treated: <planned participants>} to the plan",
-        )
-    cohorts = opts.cohorts or max(int(entries.nunique()), 1)
-    lo = plan.follow_up.event_window[0]
-    return power(
-        y,
-        n_treated=n_treated,
-        cohorts=cohorts,
-        follow_up=plan.follow_up.months,
-        pre_periods=-lo - 1,
-        n_control=opts.n_control,
-        estimator="difference" if plan.design.kind == "matching" else "did",
-        alpha=opts.alpha,
-        target_power=opts.target_power,
-        pretrend_alpha=plan.design.pretrend_alpha,
-        rollouts=rollouts or opts.rollouts,
-        seed=plan.seed if seed is None else seed,
+    panel = build_person_month_panel(
+        inputs.spells, start=inputs.start, end=end.to_timestamp(), persons=ids
+    )
+    return pilot_power(
+        plan,
+        panel,
+        ids,
+        entries,
+        outcome=plan.outcomes[0],
+        n_treated=len(entries),
+        rollouts=rollouts,
+        seed=seed,
     )
