@@ -9,6 +9,7 @@ from evaluation.errors import PilotEvalError
 from evaluation.estimators.did import att_gt
 from evaluation.estimators.matching import match
 from evaluation.estimators.meta import meta_analysis, meta_regression
+from evaluation.power_analysis import power
 from evaluation.registers import (
     PersonMonthPanel,
     PersonYearPanel,
@@ -38,5 +39,6 @@ __all__ = [
     "meta_regression",
     "months_employed_in_window",
     "outcome_at_months",
+    "power",
     "validate_spells",
 ]

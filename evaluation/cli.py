@@ -70,7 +70,7 @@ def demo(
 
 def _mount_subcommands() -> None:
     from evaluation.checks.commands import check_command
-    from evaluation.plans.commands import plan_app, run_command
+    from evaluation.plans.commands import plan_app, power_command, run_command
     from evaluation.process.commands import app as process_app
     from evaluation.registers.commands import app as registers_app
     from evaluation.reporting.commands import app as report_app
@@ -85,6 +85,7 @@ def _mount_subcommands() -> None:
     app.add_typer(template_app, name="template")
     app.add_typer(plan_app, name="plan")
     app.command("run")(run_command)
+    app.command("power")(power_command)
     app.add_typer(process_app, name="process")
     app.add_typer(registers_app, name="registers")
     app.add_typer(report_app, name="report")

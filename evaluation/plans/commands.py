@@ -1,6 +1,8 @@
-"""``pilot-eval plan check FILE`` and ``pilot-eval run FILE --out DIR``.
+"""``pilot-eval plan check FILE``, ``pilot-eval run FILE --out DIR`` and
+``pilot-eval power FILE``.
 
-Mount with ``app.add_typer(plan_app, name="plan")`` and ``app.command("run")(run_command)``.
+Mount with ``app.add_typer(plan_app, name="plan")``, ``app.command("run")(run_command)`` and
+``app.command("power")(power_command)``.
 Errors are the toolkit's named errors (:class:`~evaluation.errors.PlanError` etc.); the main
 entry prints them as one message with exit code 2.
 """
@@ -84,3 +86,33 @@ def run_command(
     console = Console()
     console.print(result.summary())
     console.print(f"[green]Results written to[/green] {out}")
+
+
+def power_command(
+    file: Annotated[Path, typer.Argument(help="Plan YAML file, e.g. designs/sataosaa.yaml.")],
+    rollouts: Annotated[
+        int | None,
+        typer.Option("--rollouts", min=20, help="Placebo rollouts (default: the plan's, 200)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write power.csv and power.png here.")
+    ] = None,
+) -> None:
+    """Power before the pilot: minimum detectable effect (80% power) and the pre-trend
+    test's false-alarm rate from placebo rollouts on the target group's register history,
+    with the plan's sample size, entry cohorts and design (the plan's optional power: section).
+
+    Example: pilot-eval power designs/fokus.yaml --rollouts 500
+    """
+    from evaluation.power_analysis.plan import plan_power
+    from evaluation.safe_io import atomic_write, output_folder, write_text
+
+    result = plan_power(file, rollouts=rollouts)
+    console = Console()
+    console.print(result.summary())
+    if out is not None:
+        folder = output_folder(out)
+        write_text(folder / "power.csv", result.tidy().to_csv(index=False))
+        with atomic_write(folder / "power.png") as tmp:
+            result.plot().savefig(tmp, dpi=120, format="png")
+        console.print(f"[green]Written to[/green] {folder}")

@@ -187,6 +187,47 @@ class Evidence(_Strict):
     min_treated: int = Field(default=100, ge=1, description="Below: downgrade one level.")
 
 
+class PowerOptions(_Strict):
+    """Power before the pilot: placebo rollouts on the target group's register history
+    (``pilot-eval power PLAN.yaml``). Follow-up months, pre-trend months (the event window's
+    first event time) and the pre-trend level come from ``follow_up`` and ``design``."""
+
+    n_treated: int | None = Field(
+        default=None, ge=2, description="Planned participants; default: the client sheet's."
+    )
+    cohorts: int | None = Field(
+        default=None,
+        ge=1,
+        le=36,
+        description="Monthly entry cohorts; default: the client sheet's entry months.",
+    )
+    n_control: int | None = Field(
+        default=None, ge=2, description="Comparison persons; default: the whole target group."
+    )
+    outcome: str | None = Field(default=None, description="Outcome; default the first one.")
+    history_end: str | None = Field(
+        default=None,
+        pattern=MONTH_PATTERN,
+        description="Last month of the history, YYYY-MM; default the month before the first "
+        "entry (or the end of the data).",
+    )
+    rollouts: int = Field(default=200, ge=20, le=10_000, description="Placebo rollouts.")
+    target_power: float = Field(default=0.8, gt=0, lt=1, description="Power of the MDE.")
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="Level of the effect test.")
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome(cls, v: str | None) -> str | None:
+        if v is not None and v not in OUTCOME_COLUMNS:
+            close = difflib.get_close_matches(v, OUTCOME_COLUMNS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"unknown outcome {v!r}{hint}; the register catalogue has "
+                f"{', '.join(OUTCOME_COLUMNS)}"
+            )
+        return v
+
+
 class Plan(_Strict):
     """An evaluation plan (``designs/*.yaml``)."""
 
@@ -204,6 +245,9 @@ class Plan(_Strict):
     sensitivity: list[Sensitivity] = Field(default_factory=list)
     reports: list[Report] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)
+    power: PowerOptions | None = Field(
+        default=None, description="Power before the pilot (pilot-eval power)."
+    )
     seed: int = Field(default=0, ge=0, description="Seed of every random step of the run.")
 
     @field_validator("covariates")

@@ -185,12 +185,13 @@ def _codes_of_one_birth_date() -> list[str]:
 
 
 def _plant_codes(path: Path, code: str) -> Path:
-    """A workbook with ``code`` in a cell, a hidden sheet, a comment, a defined name and
-    the document properties, and in its file name."""
+    """A workbook with ``code`` in a cell, the instructions sheet, a hidden sheet, a comment,
+    a defined name and the document properties, and in its file name."""
     wb = load_workbook(path)
     wb["Asiakasseuranta"]["J6"] = f"hetu {code}"
     wb["Asiakasseuranta"]["J7"].comment = Comment(f"asiakas {code.lower()}", "staff")
-    wb["_meta"]["D1"] = code.replace("-", "")
+    wb["_meta"]["D1"] = code.replace("-", "")  # a hidden sheet
+    wb.worksheets[0]["F2"] = f"yhteyshenkilö {code}"  # the instructions sheet (Ohjeet)
     wb.defined_names["asiakas"] = DefinedName("asiakas", attr_text=f'"{code}"')
     wb.properties.title = code
     target = path.with_name(f"fokus {code}.xlsx")

@@ -10,6 +10,7 @@ wide), ``cells`` (which ATT(g, t) with which base period and comparison cohorts)
 ``kernels`` (numerical kernels: sufficient-statistics path without covariates, DRDID designs
 with covariates, unbalanced panels, multiplier bootstrap), ``aggregate`` (aggte weights),
 ``results`` (result objects), ``duck`` (DuckDB input), ``twfe`` (TWFE + Goodman-Bacon),
+``sensitivity`` and ``honest`` (sensitivity to parallel trends, R ``HonestDiD``),
 ``simulate`` (synthetic panels with known effects), ``wild`` (wild cluster bootstrap for few
 clusters) and ``inference`` (randomisation inference over start dates).
 """
@@ -35,6 +36,7 @@ from evaluation.estimators.did.results import (
     EventStudyPretrend,
     WaldTest,
 )
+from evaluation.estimators.did.sensitivity import SensitivityResult, honest_sensitivity
 from evaluation.estimators.did.simulate import simulate_staggered, simulate_staggered_sql
 from evaluation.estimators.did.twfe import TwfeComparison, twfe_comparison
 from evaluation.estimators.did.wild import BootstrapSpec, WildTest
@@ -49,6 +51,7 @@ __all__ = [
     "NoValidCellsError",
     "NonIntegerTimeError",
     "RandomizationResult",
+    "SensitivityResult",
     "TimeVaryingCohortError",
     "TimeVaryingUnitAttributeError",
     "TreatmentSwitchesOffError",
@@ -58,6 +61,7 @@ __all__ = [
     "WildTest",
     "att_gt",
     "cohort_from_treatment",
+    "honest_sensitivity",
     "randomization_inference",
     "simulate_staggered",
     "simulate_staggered_sql",

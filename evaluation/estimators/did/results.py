@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,13 @@ from evaluation.estimators.did.display import (
     marks,
     p_values,
     unit_count,
+)
+from evaluation.estimators.did.errors import OptionError
+from evaluation.estimators.did.sensitivity import (
+    Restriction,
+    SensitivityMethod,
+    SensitivityResult,
+    honest_sensitivity,
 )
 from evaluation.estimators.did.wild import FewClusterData, WildTest
 
@@ -386,6 +394,62 @@ class AggregateResult:
         rng = np.random.default_rng(self.seed if self.seed is not None else 0)
         return uniform_crit(
             self.coefs, self.vcov, self.draws, self.element_std_error, self.alpha, rng
+        )
+
+    def element_vcov(self) -> pd.DataFrame:
+        """Covariance of the element estimates (event times for ``dynamic``), indexed by label.
+
+        The analytic influence-function covariance (also with a bootstrap), including the
+        uncertainty of the estimated cohort shares: pass it with ``element_estimate`` to other
+        software (e.g. R ``HonestDiD``). Elements without weights get ``nan``.
+        """
+        if self.kind == "simple":
+            return pd.DataFrame([[self.std_error**2]], index=["ATT"], columns=["ATT"])
+        finite: npt.NDArray[np.bool_] = np.asarray(np.isfinite(self.coefs).all(axis=1))
+        c = np.where(finite[:, None], self.coefs, 0.0)
+        cov = c @ self.vcov @ c.T
+        cov[~finite, :] = np.nan
+        cov[:, ~finite] = np.nan
+        labels = pd.Index(self.labels.astype(np.int64), name=self.label_name)
+        return pd.DataFrame(cov, index=labels, columns=labels)
+
+    def sensitivity(
+        self,
+        restriction: Restriction = "relative_magnitude",
+        values: Sequence[float] | FloatArray | None = None,
+        *,
+        e: int = 0,
+        weights: Mapping[int, float] | Sequence[float] | None = None,
+        method: SensitivityMethod | None = None,
+        alpha: float | None = None,
+        grid_points: int = 1000,
+        seed: int = 0,
+    ) -> SensitivityResult:
+        """Sensitivity of an event-study effect to violations of parallel trends (Rambachan &
+        Roth 2023, R ``HonestDiD``); ``dynamic`` aggregations of a universal base period only.
+
+        See :func:`evaluation.estimators.did.sensitivity.honest_sensitivity` for the
+        restrictions (``"relative_magnitude"``, ``"smoothness"``), ``values``, the target
+        (``e`` or ``weights``) and the methods (``"C-LF"``, ``"FLCI"``, ``"conditional"``).
+        """
+        if self.kind != "dynamic":
+            raise OptionError(
+                f"sensitivity() needs the event study, not a {self.kind!r} aggregation",
+                where="sensitivity()",
+                fix="call result.aggregate('dynamic').sensitivity(...)",
+            )
+        return honest_sensitivity(
+            self.element_estimate,
+            self.element_vcov().to_numpy(),
+            self.labels,
+            restriction=restriction,
+            values=values,
+            e=e,
+            weights=weights,
+            method=method,
+            alpha=self.alpha if alpha is None else alpha,
+            grid_points=grid_points,
+            seed=seed,
         )
 
     @property
