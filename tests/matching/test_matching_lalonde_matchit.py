@@ -64,9 +64,7 @@ def summary() -> pd.DataFrame:
 
 
 def _r_table(summary: pd.DataFrame, design: str, when: str) -> pd.DataFrame:
-    return summary[(summary["design"] == design) & (summary["when"] == when)].set_index(
-        "covariate"
-    )
+    return summary[(summary["design"] == design) & (summary["when"] == when)].set_index("covariate")
 
 
 @pytest.mark.parametrize("design", list(DESIGNS))
