@@ -395,7 +395,8 @@ class MatchResult:
 
     @property
     def distance(self) -> pd.Series:
-        """The distance measure matched on (MatchIt's ``distance``) for every row."""
+        """The distance measure matched on (MatchIt's ``distance``) for every row (for
+        exact and CEM, which use none, the constant share of treated units)."""
         score = self._fit.logit if self.spec.distance == "linear.logit" else self._fit.ps
         return pd.Series(score, index=self._data.index, name="distance")
 
@@ -1050,6 +1051,12 @@ class MatchResult:
             thresholds = {"smd": SMD_THRESHOLD, "var_ratio": VAR_RATIO_THRESHOLD}
             return _plots.love_plot(self.balance(), thresholds, tuple(stats))
         if kind == "overlap":
+            if self._fit.model == "none":
+                raise OptionError(
+                    f"method={self.spec.method!r} uses no propensity score to plot",
+                    where="MatchResult.plot('overlap')",
+                    fix="use the love plot, or a score-based method (nearest, full, subclass)",
+                )
             if scale == "logit":
                 return _plots.overlap_plot(
                     self._fit.logit, self._treat, self._weights, "logit of the propensity score"

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -51,10 +52,9 @@ def strata_codes(columns: Sequence[npt.NDArray[np.generic]]) -> IntArray:
     """One integer per distinct combination of the columns' values (0, 1, ...)."""
     codes = np.zeros(columns[0].shape[0], dtype=np.int64)
     for col in columns:
-        _, inv = np.unique(col, return_inverse=True)
-        codes = codes * (int(inv.max()) + 1) + inv.astype(np.int64)
-        _, codes = np.unique(codes, return_inverse=True)
-        codes = codes.astype(np.int64)
+        inv = pd.factorize(col)[0].astype(np.int64)  # hashing: linear time
+        codes = codes * (int(inv.max()) + 1) + inv
+        codes = pd.factorize(codes)[0].astype(np.int64)
     return codes
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from evaluation.errors import NoComparisonUnitsError, OptionError, OverlapError, PilotEvalError
+from evaluation.errors import NoComparisonUnitsError, OptionError, OverlapError
 from evaluation.estimators.matching._balance import balance_frame
 from evaluation.estimators.matching._design import (
     Design,
@@ -531,13 +531,10 @@ def _check_cutpoints(
 def _fit_score(
     spec: MatchSpec, x: npt.NDArray[np.float64], d: npt.NDArray[np.bool_], names: list[str]
 ) -> PropensityFit:
-    if spec.method in NO_SCORE_METHODS:
-        try:
-            return fit_logit(x, d, names)
-        except PilotEvalError:  # exact / CEM need no score; a constant one keeps plots
-            share = float(d.mean())
-            logit = float(np.log(share / (1 - share)))
-            return PropensityFit(np.full(d.size, share), np.full(d.size, logit), "none", None)
+    if spec.method in NO_SCORE_METHODS:  # exact / CEM need no score (MatchIt: distance NULL)
+        share = float(d.mean())
+        logit = float(np.log(share / (1 - share)))
+        return PropensityFit(np.full(d.size, share), np.full(d.size, logit), "none", None)
     if spec.distance == "probit":
         return fit_probit(x, d, names)
     if isinstance(spec.distance, str) and spec.distance in FLEXIBLE_MODELS:
