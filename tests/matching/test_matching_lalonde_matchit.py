@@ -118,3 +118,38 @@ def test_effective_sample_sizes_equal_matchit(
         d = lalonde["treat"].to_numpy() == 1
         ess_c = w[~d].sum() ** 2 / np.sum(w[~d] ** 2)
         assert ess_c == pytest.approx(sizes.loc["nn:Matched (ESS)", "mean_control"], rel=TOL)
+
+
+def test_love_plot_sorted_with_thresholds_and_panels(lalonde: pd.DataFrame) -> None:
+    res = match(lalonde, treatment="treat", covariates=COVS)
+    fig = res.plot("love", stats=("smd", "var_ratio", "ks"))
+    axes = fig.get_axes()
+    assert len(axes) == 3
+    labels = [t.get_text() for t in axes[0].get_yticklabels()]
+    # Bottom to top: increasing |SMD| before matching, so the worst term is on top.
+    expected = res.love_data()["covariate"].tolist()[::-1]
+    assert labels == expected
+    assert "race=black" in labels and "distance" in labels
+    smd_lines = [ln.get_xdata()[0] for ln in axes[0].get_lines()]
+    assert 0.1 in smd_lines  # the SMD threshold
+    vr_lines = {ln.get_xdata()[0] for ln in axes[1].get_lines()}
+    assert {0.5, 2.0} <= vr_lines
+
+
+def test_overlap_plot_has_data_driven_bins_and_group_sizes(lalonde: pd.DataFrame) -> None:
+    res = match(lalonde, treatment="treat", covariates=COVS)
+    fig = res.plot("overlap")
+    ax_all, ax_matched = fig.get_axes()
+    texts = [t.get_text() for t in ax_all.get_legend().get_texts()]
+    assert texts == ["treated (n=185)", "control (n=429)"]
+    assert [t.get_text() for t in ax_matched.get_legend().get_texts()] == [
+        "treated (n=185)",
+        "control (n=185)",
+    ]
+    lefts = [p.get_x() for p in ax_all.patches]
+    widths = {round(p.get_width(), 12) for p in ax_all.patches}
+    ps = res.distance
+    assert min(lefts) == pytest.approx(ps.min())  # bins span the observed scores only
+    assert len(widths) == 1 and widths.pop() < (ps.max() - ps.min()) / 5
+    logit_fig = res.plot("overlap", scale="logit")
+    assert "logit" in logit_fig.get_axes()[0].get_xlabel()

@@ -76,16 +76,14 @@ def _sparse_pairs(points: FloatArray, focal: IntArray, pool: IntArray, ratio: in
     lo = np.clip(at - k, 0, pool.size)
     hi = np.clip(at + k, 0, pool.size)
     counts = (hi - lo).astype(np.int64)
-    before = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    cand = np.arange(int(counts.sum())) - np.repeat(before - lo, counts)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    cand = np.arange(int(indptr[-1])) - np.repeat(indptr[:-1] - lo, counts)
     row_of = np.repeat(np.arange(focal.size), counts)
-    dist = np.abs(points[focal][row_of] - s[cand])
-    # Each focal row repeated ``ratio`` times; +1 keeps zero distances as stored edges.
-    reps = np.arange(ratio)
-    big_rows = (row_of[None, :] * ratio + reps[:, None]).ravel()
-    big_cols = np.tile(cand, ratio)
-    big_w = np.tile(dist + 1.0, ratio)
-    graph = csr_matrix((big_w, (big_rows, big_cols)), shape=(k, pool.size))
+    # +1 keeps zero distances as stored edges (every row has `ratio` edges in any full
+    # matching, so the shift does not change the optimum).
+    weight = np.abs(points[focal][row_of] - s[cand]) + 1.0
+    base = csr_matrix((weight, cand, indptr), shape=(focal.size, pool.size))
+    graph = base[np.repeat(np.arange(focal.size), ratio)] if ratio > 1 else base
     try:
         m_rows, m_cols = min_weight_full_bipartite_matching(graph)
     except ValueError:  # no full matching on the candidate edges (cannot happen in theory)
