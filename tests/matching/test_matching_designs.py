@@ -16,7 +16,7 @@ import pytest
 from scipy.optimize import linear_sum_assignment, linprog
 from scipy.sparse import coo_matrix
 
-from evaluation.errors import OptionError
+from evaluation.errors import NoComparisonUnitsError, OptionError
 from evaluation.estimators.matching import match
 from evaluation.estimators.matching._effects import wls_att
 from evaluation.estimators.matching._optimal import _sparse_pairs, pair_cost
@@ -315,3 +315,31 @@ def test_random_forest_scores_are_out_of_bag(lalonde: pd.DataFrame) -> None:
     # Out-of-bag scores overlap; in-sample forest scores would nearly separate the groups.
     assert ps[~d].max() > ps[d].min()
     assert 0.0 < ps[d].mean() < 0.95
+
+
+def test_cardinality_is_the_largest_balanced_control_set() -> None:
+    # Brute force over all 2^14 control subsets of a small confounded sample.
+    from itertools import combinations
+
+    rng = np.random.default_rng(11)
+    n_t, n_c = 8, 14
+    x = np.vstack([rng.normal(0.3, 1, size=(n_t, 2)), rng.normal(0.0, 1, size=(n_c, 2))])
+    data = pd.DataFrame({"treat": [1] * n_t + [0] * n_c, "a": x[:, 0], "b": x[:, 1]})
+    tol = 0.2
+    res = match(data, treatment="treat", covariates=["a", "b"], method="cardinality", tols=tol)
+    bal = res.balance()
+    assert (bal["smd_after"].abs() <= tol + 1e-9).all()
+    assert (res.weights[data["treat"] == 1] == 1).all()  # every treated unit is kept
+    sd = x[:n_t].std(axis=0, ddof=1)
+    mean_t = x[:n_t].mean(axis=0)
+    best = 0
+    for size in range(n_c, 0, -1):
+        for subset in combinations(range(n_t, n_t + n_c), size):
+            if np.all(np.abs(mean_t - x[list(subset)].mean(axis=0)) <= tol * sd):
+                best = size
+                break
+        if best:
+            break
+    assert int((res.weights[data["treat"] == 0] > 0).sum()) == best == 4
+    with pytest.raises(NoComparisonUnitsError, match="no control"):
+        match(data, treatment="treat", covariates=["a", "b"], method="cardinality", tols=0.01)

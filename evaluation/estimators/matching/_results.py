@@ -461,7 +461,7 @@ class MatchResult:
         """
         dz = self._design
         cols = list(zip(dz.bnames, dz.bbinary, dz.bx.T, strict=True))
-        if include_distance and self.spec.method not in ("exact", "cem"):
+        if include_distance and self._fit.model != "none":
             cols.insert(0, ("distance", False, self.distance.to_numpy()))
         return balance_frame(
             cols,
@@ -554,7 +554,9 @@ class MatchResult:
                 d[k].astype(np.float64),
                 self._weights[k],
                 None if x is None else x[k],
-                None if self.spec.replace else self._subclass[k],
+                None
+                if self.spec.replace or self.spec.method == "cardinality"
+                else self._subclass[k],
                 centre=centre[k],
                 interact=gcomp,
             )
@@ -974,6 +976,12 @@ class MatchResult:
         if self.spec.method == "ipw":
             w = np.where(self._treat & ~sel_t, 0.0, self._weights)
             return replace(self, _weights=w) if np.any(w[sel_t] > 0) else None
+        if self.spec.method == "cardinality":
+            raise EstimationError(
+                "subgroup effects of a cardinality design would break its balance constraints",
+                where="MatchResult.by_subgroup()",
+                fix="match each subgroup separately (method='cardinality' on its rows)",
+            )
         if self.spec.method not in ("nearest", "optimal"):
             sub = np.where(self._treat & ~sel_t, -1, self._subclass)
             inside = sub > 0

@@ -130,3 +130,35 @@ def subclass_weights(subclass: IntArray, treat: BoolArray, estimand: str) -> Flo
         if g.any() and w[g].sum() > 0:
             w[g] = w[g] * g.sum() / w[g].sum()
     return w
+
+
+def cardinality_controls(
+    x: FloatArray, treat: BoolArray, tol: float, sd: FloatArray, *, time_limit: float = 60.0
+) -> tuple[BoolArray, bool]:
+    """Cardinality matching for the ATT (Zubizarreta 2014; MatchIt's ``"cardinality"``).
+
+    Keeps every treated unit and selects the largest set of controls whose means satisfy
+    ``|mean_T(x_k) - mean_C(x_k)| <= tol * sd_k`` for every column ``k``: a mixed-integer
+    programme with one binary per control, ``max sum z`` subject to
+    ``-tol sd_k sum z <= sum z (x_jk - mean_T k) <= tol sd_k sum z``, solved by HiGHS through
+    ``scipy.optimize.milp``. Returns the selected controls (all False if none is feasible)
+    and whether HiGHS proved the selection optimal within ``time_limit`` seconds (else it is
+    the best feasible selection found).
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    xc = x[~treat]
+    dev = xc - x[treat].mean(axis=0)
+    band = tol * sd
+    a = np.vstack([dev.T - band[:, None], -dev.T - band[:, None]])
+    res = milp(
+        c=-np.ones(xc.shape[0]),
+        constraints=LinearConstraint(a, -np.inf, 0.0),
+        integrality=np.ones(xc.shape[0]),
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit},
+    )
+    out = np.zeros(treat.size, dtype=bool)
+    if res.x is not None:
+        out[np.flatnonzero(~treat)[res.x > 0.5]] = True
+    return out, bool(res.status == 0)

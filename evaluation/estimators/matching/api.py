@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from evaluation.errors import NoComparisonUnitsError, OptionError, OverlapError
-from evaluation.estimators.matching._balance import balance_frame
+from evaluation.estimators.matching._balance import balance_frame, estimand_sd
 from evaluation.estimators.matching._design import (
     Design,
     build_design,
@@ -39,6 +39,7 @@ from evaluation.estimators.matching._propensity import (
 )
 from evaluation.estimators.matching._results import MatchResult
 from evaluation.estimators.matching._strata import (
+    cardinality_controls,
     coarsen,
     common_strata,
     ps_subclasses,
@@ -55,14 +56,14 @@ from evaluation.estimators.matching._validate import (
     treatment_vector,
 )
 
-Method = Literal["nearest", "optimal", "full", "exact", "cem", "subclass", "ipw"]
+Method = Literal["nearest", "optimal", "full", "exact", "cem", "subclass", "cardinality", "ipw"]
 Distance = Literal["logit", "glm", "linear.logit", "probit", "mahalanobis", "randomforest", "gbm"]
 Order = Literal["largest", "smallest", "data", "random", "closest"]
 Estimand = Literal["ATT", "ATC", "ATE"]
 Discard = Literal["none", "treated", "control", "both"]
 CutPoints = int | Sequence[float] | Literal["sturges"]
 
-_METHODS = ("nearest", "optimal", "full", "exact", "cem", "subclass", "ipw")
+_METHODS = ("nearest", "optimal", "full", "exact", "cem", "subclass", "cardinality", "ipw")
 _DISTANCES = ("logit", "glm", "linear.logit", "probit", "mahalanobis", "randomforest", "gbm")
 _ORDERS = ("largest", "smallest", "data", "random", "closest")
 _ESTIMANDS = ("ATT", "ATC", "ATE")
@@ -70,11 +71,12 @@ _DISCARDS = ("none", "treated", "control", "both")
 #: Methods that pair units (the rest stratify or weight).
 PAIR_METHODS = ("nearest", "optimal")
 #: Methods that need no propensity score (MatchIt's ``distance = NULL``).
-NO_SCORE_METHODS = ("exact", "cem")
+NO_SCORE_METHODS = ("exact", "cem", "cardinality")
 #: Estimands each method supports (MatchIt's).
 _SUPPORTED_ESTIMANDS = {
     "nearest": ("ATT", "ATC"),
     "optimal": ("ATT", "ATC"),
+    "cardinality": ("ATT",),
     **{m: _ESTIMANDS for m in ("full", "exact", "cem", "subclass", "ipw")},
 }
 
@@ -104,6 +106,7 @@ class MatchSpec:
     cutpoints: tuple[tuple[str, CutPoints], ...] = ()
     n_subclasses: int = 6
     formula: str | None = None
+    tols: float = 0.05
 
     @property
     def distance_label(self) -> str:
@@ -127,6 +130,7 @@ class MatchSpec:
             "m_order": self.order,
             "cutpoints": dict(self.cutpoints) or None,
             "subclass": self.n_subclasses,
+            "tols": self.tols,
             "seed": self.seed,
         }
 
@@ -143,7 +147,7 @@ class MatchSpec:
 MATCH_OPTIONS = (
     "treatment", "covariates", "method", "distance", "estimand", "ratio", "replace",
     "caliper", "std_caliper", "exact", "discard", "m_order", "order", "cutpoints",
-    "subclass", "seed",
+    "subclass", "tols", "seed",
 )  # fmt: skip
 
 #: MatchIt (R) argument names and what to use here instead.
@@ -207,6 +211,7 @@ def match(
     order: Order | None = None,
     cutpoints: Mapping[str, CutPoints] | None = None,
     subclass: int = 6,
+    tols: float = 0.05,
     seed: int | None = None,
     **unsupported: object,
 ) -> MatchResult:
@@ -273,6 +278,10 @@ def match(
         default for columns not named).
     subclass:
         ``subclass``: the number of propensity score subclasses.
+    tols:
+        ``cardinality``: the largest |standardised mean difference| allowed for every
+        balance term (MatchIt's ``tols``); all treated units are kept and the largest set of
+        controls meeting it is chosen (a mixed-integer programme, HiGHS).
     seed:
         Seed of the random order and of flexible distance models.
 
@@ -305,6 +314,7 @@ def match(
         order=_one_order(m_order, order),
         cutpoints=cutpoints,
         n_subclasses=subclass,
+        tols=tols,
         seed=seed,
     )
     dup_note = check_unique_index(data)
@@ -351,6 +361,7 @@ def _validate_options(
     order: str,
     cutpoints: Mapping[str, CutPoints] | None,
     n_subclasses: int,
+    tols: float,
     seed: int | None,
 ) -> MatchSpec:
     if not isinstance(data, pd.DataFrame):
@@ -388,6 +399,7 @@ def _validate_options(
             where=WHERE,
             fix="use e.g. subclass=6",
         )
+    tol = _positive(tols, "`tols`")
     dist_cal, cov_cals = _split_caliper(caliper, method)
     if is_formula(data, covariates):
         rhs = formula_rhs(str(covariates), treatment)
@@ -426,6 +438,7 @@ def _validate_options(
         cutpoints=cuts,
         n_subclasses=int(n_subclasses),
         formula=formula,
+        tols=tol,
     )
 
 
@@ -602,6 +615,15 @@ def _run_method(
     if spec.method == "full":
         sub = _full_sets(data, spec, design, fit, d, discarded)
         return _from_subclasses(sub, d, spec, discarded, notes)
+    if spec.method == "cardinality":
+        sub, optimal = _cardinality(spec, design, d)
+        if not optimal:
+            notes = (
+                *notes,
+                "cardinality matching hit HiGHS's time limit: the control set meets the "
+                "balance constraints but may not be the largest possible",
+            )
+        return _from_subclasses(sub, d, spec, discarded, notes)
     pairs, more = _pair_method(data, spec, design, fit, d, discarded)
     weights, subclass = matchit_weights(pairs, n)
     return DesignOutput(pairs, weights, subclass, discarded, (*notes, *more))
@@ -673,6 +695,26 @@ def _strata(
             cols.append(pd.factorize(s, sort=True)[0][keep].astype(np.int64))
     out[keep] = common_strata(strata_codes(cols), d[keep])
     return out
+
+
+def _cardinality(
+    spec: MatchSpec, design: Design, d: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], bool]:
+    """All treated plus the largest balanced control set, as one subclass (1; -1 else)."""
+    sd = np.array(
+        [
+            estimand_sd(col, d, binary=b, estimand="ATT")
+            for col, b in zip(design.bx.T, design.bbinary, strict=True)
+        ]
+    )
+    chosen, optimal = cardinality_controls(design.bx, d, spec.tols, sd)
+    if not chosen.any():
+        raise NoComparisonUnitsError(
+            f"cardinality matching found no control set with |SMD| <= {spec.tols} on every term",
+            where=WHERE,
+            fix="raise `tols`, drop covariates, or use method='full'",
+        )
+    return np.where(d | chosen, 1, -1).astype(np.int64), optimal
 
 
 def _full_sets(
