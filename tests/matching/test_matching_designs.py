@@ -343,3 +343,35 @@ def test_cardinality_is_the_largest_balanced_control_set() -> None:
     assert int((res.weights[data["treat"] == 0] > 0).sum()) == best == 4
     with pytest.raises(NoComparisonUnitsError, match="no control"):
         match(data, treatment="treat", covariates=["a", "b"], method="cardinality", tols=0.01)
+
+
+@pytest.mark.parametrize(
+    "distance", ["probit", "lasso", "gbm", "robust_mahalanobis", "euclidean", "scaled_euclidean"]
+)
+def test_named_distances_run_and_match_every_treated(lalonde: pd.DataFrame, distance: str) -> None:
+    res = match(lalonde, treatment="treat", covariates=COVS, distance=distance, seed=2)  # type: ignore[arg-type]
+    assert int((res.weights[lalonde["treat"] == 1] > 0).sum()) == 185
+    assert res.pairs["control"].is_unique
+
+
+def test_scaled_euclidean_equals_brute_force_on_scaled_covariates(make_synthetic) -> None:  # type: ignore[no-untyped-def]
+    data = make_synthetic(150, seed=8)
+    res = match(
+        data,
+        treatment="treat",
+        covariates=["x1", "x2"],
+        distance="scaled_euclidean",
+        m_order="data",
+    )
+    x = data[["x1", "x2"]].to_numpy()
+    d = data["treat"].to_numpy() == 1
+    pooled = (
+        (d.sum() - 1) * x[d].var(axis=0, ddof=1) + ((~d).sum() - 1) * x[~d].var(axis=0, ddof=1)
+    ) / (len(d) - 2)
+    z = x / np.sqrt(pooled)
+    free = set(np.flatnonzero(~d).tolist())
+    for t, c in zip(res.pairs["treated_row"], res.pairs["control_row"], strict=True):
+        cands = sorted(free)
+        dist = np.sqrt(((z[cands] - z[t]) ** 2).sum(axis=1))
+        assert c == cands[int(np.argmin(dist))]
+        free.remove(c)

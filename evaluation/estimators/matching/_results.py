@@ -1022,8 +1022,10 @@ class MatchResult:
             ]
         ]
         lines = [
-            f"Matching: method={s.method}, distance={s.distance_label}, ratio={s.ratio}, "
-            f"replace={s.replace}, caliper={s.caliper}, exact={list(s.exact)}, order={s.order}",
+            f"Matching: method={s.method}, estimand={s.estimand}, distance={s.distance_label}, "
+            f"ratio={s.ratio}, replace={s.replace}, caliper={s._caliper_option()} "
+            f"({'SD' if s.std_caliper else 'raw units'}), exact={list(s.exact)}, "
+            f"discard={s.discard}, m_order={s.order}",
             sizes.to_string(index=False, float_format=lambda v: f"{v:.1f}"),
             show.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
         ]

@@ -27,6 +27,7 @@ from evaluation.estimators.matching._kernels import (
     nearest_1d,
     nearest_mahalanobis,
 )
+from evaluation.estimators.matching._metric import COVARIATE_DISTANCES, covariate_points
 from evaluation.estimators.matching._optimal import full_matching, optimal_pairs, set_numbers
 from evaluation.estimators.matching._propensity import (
     FLEXIBLE_MODELS,
@@ -34,6 +35,7 @@ from evaluation.estimators.matching._propensity import (
     PropensityFit,
     fit_classifier,
     fit_flexible,
+    fit_lasso,
     fit_logit,
     fit_probit,
 )
@@ -57,14 +59,34 @@ from evaluation.estimators.matching._validate import (
 )
 
 Method = Literal["nearest", "optimal", "full", "exact", "cem", "subclass", "cardinality", "ipw"]
-Distance = Literal["logit", "glm", "linear.logit", "probit", "mahalanobis", "randomforest", "gbm"]
+Distance = Literal[
+    "logit",
+    "glm",
+    "linear.logit",
+    "probit",
+    "lasso",
+    "randomforest",
+    "gbm",
+    "mahalanobis",
+    "robust_mahalanobis",
+    "euclidean",
+    "scaled_euclidean",
+]
 Order = Literal["largest", "smallest", "data", "random", "closest"]
 Estimand = Literal["ATT", "ATC", "ATE"]
 Discard = Literal["none", "treated", "control", "both"]
 CutPoints = int | Sequence[float] | Literal["sturges"]
 
 _METHODS = ("nearest", "optimal", "full", "exact", "cem", "subclass", "cardinality", "ipw")
-_DISTANCES = ("logit", "glm", "linear.logit", "probit", "mahalanobis", "randomforest", "gbm")
+_DISTANCES = (
+    "logit",
+    "glm",
+    "linear.logit",
+    "probit",
+    "lasso",
+    *FLEXIBLE_MODELS,
+    *COVARIATE_DISTANCES,
+)
 _ORDERS = ("largest", "smallest", "data", "random", "closest")
 _ESTIMANDS = ("ATT", "ATC", "ATE")
 _DISCARDS = ("none", "treated", "control", "both")
@@ -241,12 +263,14 @@ def match(
     distance:
         ``"logit"`` (alias ``"glm"``): logistic regression (unpenalised ML), matching on the
         propensity score; ``"linear.logit"``: the same model, matching on the linear
-        predictor; ``"probit"``: probit regression; ``"mahalanobis"``: Mahalanobis distance
-        on the covariates (pooled within-group covariance), the logistic score still sets
-        the order and the caliper (MatchIt's ``mahvars``); ``"randomforest"``: a random
-        forest's out-of-bag probabilities; ``"gbm"``: gradient boosting with 5-fold
-        cross-fitted probabilities; or a scikit-learn classifier with ``predict_proba``
-        (cloned; 5-fold cross-fitted, never in-sample).
+        predictor; ``"probit"``: probit regression; ``"lasso"``: L1-penalised logistic
+        regression (penalty by 5-fold cross-validated log loss); ``"mahalanobis"``:
+        Mahalanobis distance on the covariates (pooled within-group covariance), the logistic
+        score still sets the order and the caliper (MatchIt's ``mahvars``); likewise
+        ``"robust_mahalanobis"`` (on ranks), ``"euclidean"`` and ``"scaled_euclidean"``;
+        ``"randomforest"``: a random forest's out-of-bag probabilities; ``"gbm"``:
+        gradient boosting with 5-fold cross-fitted probabilities; or a scikit-learn
+        classifier with ``predict_proba`` (cloned; 5-fold cross-fitted, never in-sample).
     estimand:
         ``"ATT"`` (treated are the focal group), ``"ATC"`` (controls are), ``"ATE"``
         (``full``, ``exact``, ``cem``, ``subclass``, ``ipw``).
@@ -460,7 +484,7 @@ def _check_distance(distance: object, method: str) -> None:
             where=WHERE,
             fix="pass a scikit-learn classifier such as GradientBoostingClassifier()",
         )
-    if method in ("ipw", "subclass") and distance == "mahalanobis":
+    if method in ("ipw", "subclass") and distance in COVARIATE_DISTANCES:
         raise OptionError(
             f"`method={method!r}` needs a propensity score, not Mahalanobis distance",
             where=WHERE,
@@ -550,6 +574,8 @@ def _fit_score(
         return PropensityFit(np.full(d.size, share), np.full(d.size, logit), "none", None)
     if spec.distance == "probit":
         return fit_probit(x, d, names)
+    if spec.distance == "lasso":
+        return fit_lasso(x, d, seed=spec.seed)
     if isinstance(spec.distance, str) and spec.distance in FLEXIBLE_MODELS:
         return fit_flexible(spec.distance, x, d, seed=spec.seed)
     if isinstance(spec.distance, str):
@@ -751,8 +777,8 @@ def _points(
     spec: MatchSpec, design: Design, fit: PropensityFit, d: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.float64]:
     """Points whose (Euclidean) distances are the matching distances."""
-    if spec.distance == "mahalanobis":
-        return _whiten(design.x, d)
+    if spec.distance in COVARIATE_DISTANCES:
+        return covariate_points(design.x, d, spec.distance, WHERE)  # type: ignore[arg-type]
     return _match_score(spec, fit)
 
 
@@ -852,12 +878,14 @@ def _nearest(
     cal_width = None
     if spec.caliper is not None:
         sd = float(
-            np.std(_match_score(spec, fit) if spec.distance != "mahalanobis" else fit.ps, ddof=1)
+            np.std(
+                fit.ps if spec.distance in COVARIATE_DISTANCES else _match_score(spec, fit), ddof=1
+            )
         )
         cal_width = spec.caliper * sd if spec.std_caliper else spec.caliper
-    cal_score = fit.ps[keep] if spec.distance == "mahalanobis" else score
+    cal_score = fit.ps[keep] if spec.distance in COVARIATE_DISTANCES else score
     closest = spec.order == "closest"
-    if spec.distance != "mahalanobis" and not spec.covariate_calipers:
+    if spec.distance not in COVARIATE_DISTANCES and not spec.covariate_calipers:
         return nearest_1d(
             points, focal, order=order_pos, ratio=spec.ratio, replace=spec.replace,
             group=group, cal_score=cal_score, caliper=cal_width, closest=closest,
@@ -917,25 +945,6 @@ def _order(
 def _exact_groups(data: pd.DataFrame, exact: tuple[str, ...]) -> npt.NDArray[np.int64]:
     codes = data.groupby(list(exact), sort=True, dropna=False).ngroup()
     return codes.to_numpy().astype(np.int64)
-
-
-def _whiten(x: npt.NDArray[np.float64], d: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
-    """Covariates times the inverse Cholesky factor of the pooled within-group covariance."""
-    n1, n0 = int(d.sum()), int((~d).sum())
-    cov = ((n1 - 1) * np.cov(x[d], rowvar=False) + (n0 - 1) * np.cov(x[~d], rowvar=False)) / (
-        n1 + n0 - 2
-    )
-    cov = np.atleast_2d(cov)
-    try:
-        chol = np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError as exc:
-        raise OverlapError(
-            "the pooled covariance of the covariates is singular",
-            where=WHERE,
-            fix="drop covariates that are constant within groups or collinear",
-        ) from exc
-    out: npt.NDArray[np.float64] = np.linalg.solve(chol, x.T).T
-    return out
 
 
 def balance_table(
