@@ -33,9 +33,10 @@ def test_hand_computed_weighted_statistics() -> None:
     # v_C = sw / (sw^2 - sw2) * sum w (x - m)^2 = 4 / (16 - 6) * 8 = 3.2; v_T = 1.
     assert weighted_var(x[3:6], w[3:6]) == pytest.approx(3.2, abs=EXACT)
     assert b.var_ratio == pytest.approx(1 / 3.2, abs=EXACT)
-    # eCDFs at 0..4: F_T = 0, 1/3, 2/3, 1, 1; F_C = 1/4, 1/4, 3/4, 3/4, 1.
+    # eCDFs at 0..4 and 6 (MatchIt's grid keeps the zero-weight control at 6):
+    # F_T = 0, 1/3, 2/3, 1, 1, 1; F_C = 1/4, 1/4, 3/4, 3/4, 1, 1.
     assert b.ecdf_max == pytest.approx(0.25, abs=EXACT)
-    assert b.ecdf_mean == pytest.approx((3 + 1 + 1 + 3 + 0) / 12 / 5, abs=EXACT)
+    assert b.ecdf_mean == pytest.approx((3 + 1 + 1 + 3 + 0 + 0) / 12 / 6, abs=EXACT)
     assert effective_sample_size(w[3:]) == pytest.approx(16 / 6, abs=EXACT)
 
 
@@ -101,4 +102,5 @@ def test_categorical_covariate_becomes_dummies(make_synthetic) -> None:  # type:
     data = make_synthetic(400, seed=2)
     res = match(data, treatment="treat", covariates=["x1", "region"])
     names = res.balance()["covariate"].tolist()
-    assert names == ["x1", "region=north", "region=south"]
+    # Every level, the first one included (it used to be hidden as the reference).
+    assert names == ["distance", "x1", "region=east", "region=north", "region=south"]

@@ -18,7 +18,7 @@ from evaluation.estimators.matching._results import (
     SubgroupResult,
 )
 from evaluation.estimators.matching._validate import MatchWarning, MissingValueError
-from evaluation.estimators.matching.api import MatchSpec, match
+from evaluation.estimators.matching.api import MatchSpec, balance_table, match
 
 __all__ = [
     "ATTResult",
@@ -29,5 +29,6 @@ __all__ = [
     "RefutationResult",
     "RosenbaumResult",
     "SubgroupResult",
+    "balance_table",
     "match",
 ]

@@ -1,24 +1,25 @@
-"""Balance statistics with cobalt's (ATT) definitions.
+"""Balance statistics with MatchIt's ``summary()`` definitions (cobalt's, with two notes).
 
 For covariate ``x``, treated group ``T`` and control group ``C`` with weights ``w``
-(all 1 before matching; the matching weights after):
+(all 1 before matching; the matching weights after, zero for unmatched units):
 
 * weighted mean ``m_g = sum(w x) / sum(w)`` over group ``g``;
-* weighted variance (cobalt's ``col_w_var``, reliability weights)
+* weighted variance (cobalt's ``col_w_var``, MatchIt's ``wvar``, reliability weights)
   ``v_g = sum(w) / (sum(w)^2 - sum(w^2)) * sum(w (x - m_g)^2)``; with all weights 1 this is
-  the usual ``n - 1`` sample variance;
-* standardised mean difference ``smd = (m_T - m_C) / sd_T``, where ``sd_T`` is the
-  *unweighted* standard deviation of the treated group in the full (unmatched) sample, the
-  same denominator before and after matching (cobalt's ``s.d.denom = "treated"`` for the
-  ATT): ``sqrt(v_T)`` for continuous covariates and ``sqrt(p_T (1 - p_T))`` for binary ones
-  (cobalt and MatchIt). Binary covariates are standardised too (cobalt's
-  ``binary = "std"``); the raw difference is in ``diff_before`` / ``diff_after``;
-* variance ratio ``v_T / v_C`` (not reported for binary covariates, as in cobalt);
-* eCDF statistics: with weighted empirical CDFs ``F_T`` and ``F_C`` evaluated at the sorted
-  distinct values of ``x`` in both groups, ``ecdf_mean`` is the mean and ``ecdf_max`` the
-  maximum (the Kolmogorov-Smirnov statistic) of ``|F_T - F_C|`` (MatchIt's ``eCDF Mean`` /
-  ``eCDF Max``); for a binary covariate both are ``|m_T - m_C|`` (as MatchIt reports);
-* effective sample size of a group ``(sum w)^2 / sum(w^2)`` (Kish).
+  the usual ``n - 1`` sample variance; for a binary covariate ``p (1 - p)``;
+* standardised mean difference ``smd = (m_T - m_C) / s`` with the *unweighted* full-sample
+  standard deviation ``s``, the same before and after matching. ``s`` follows the estimand
+  (cobalt's ``s.d.denom``): ATT the treated SD, ATC the control SD, ATE
+  ``sqrt((v_T + v_C) / 2)``. Binary covariates use ``sqrt(p (1 - p))`` and are standardised
+  too, as MatchIt's ``summary()`` does; cobalt's ``bal.tab`` default (``binary = "raw"``)
+  reports the raw difference instead, which is in ``diff_before`` / ``diff_after``;
+* variance ratio ``v_T / v_C`` (not reported for binary covariates, as MatchIt and cobalt);
+* eCDF statistics on **MatchIt's grid**: with weighted empirical CDFs ``F_T`` and ``F_C``
+  (weights normalised within group) evaluated at every distinct value of ``x`` among *all*
+  units, matched or not (zero-weight units stay on the grid, as in MatchIt's ``qqsum``),
+  ``ecdf_mean`` is the mean and ``ecdf_max`` the maximum (Kolmogorov-Smirnov) of
+  ``|F_T - F_C|``; for a binary covariate both are ``|m_T - m_C|``;
+* effective sample size of a group ``(sum w)^2 / sum(w^2)`` (Kish; MatchIt's ``ESS``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -88,10 +90,9 @@ def covariate_balance(
     *,
     binary: bool,
 ) -> CovariateBalance:
-    """Balance statistics of one covariate for units with positive weight."""
-    keep = w > 0
-    t = treat & keep
-    c = ~treat & keep
+    """Balance statistics of one covariate (zero-weight units stay on the eCDF grid)."""
+    t = treat
+    c = ~treat
     m_t = weighted_mean(x[t], w[t])
     m_c = weighted_mean(x[c], w[c])
     smd = (m_t - m_c) / sd_denominator if sd_denominator > 0 else float("nan")
@@ -108,11 +109,26 @@ def covariate_balance(
 
 
 def sd_denominator(x_treated: FloatArray, *, binary: bool) -> float:
-    """Unweighted SD of the treated group: ``sqrt(p (1 - p))`` if binary, else ``n - 1``."""
+    """Unweighted SD of one group: ``sqrt(p (1 - p))`` if binary, else ``n - 1``."""
     if binary:
         p = float(np.mean(x_treated))
         return float(np.sqrt(p * (1 - p)))
     return float(np.std(x_treated, ddof=1))
+
+
+def estimand_sd(
+    x: FloatArray, treat: npt.NDArray[np.bool_], *, binary: bool, estimand: str
+) -> float:
+    """The SMD denominator of ``estimand``: treated (ATT), control (ATC) or pooled (ATE) SD.
+
+    The pooled SD is ``sqrt((v_T + v_C) / 2)`` (MatchIt's ``pooled_sd`` with equal
+    contributions). A zero SD falls back to the pooled one, as MatchIt's ``bal1var``.
+    """
+    s_t = sd_denominator(x[treat], binary=binary)
+    s_c = sd_denominator(x[~treat], binary=binary)
+    pooled = float(np.sqrt((s_t**2 + s_c**2) / 2))
+    s = {"ATT": s_t, "ATC": s_c}.get(estimand, pooled)
+    return s if np.isfinite(s) and s > np.sqrt(np.finfo(float).eps) else pooled
 
 
 def effective_sample_size(w: FloatArray) -> float:
@@ -121,3 +137,60 @@ def effective_sample_size(w: FloatArray) -> float:
     if w.size == 0:
         return 0.0
     return float(np.sum(w) ** 2 / np.sum(w**2))
+
+
+#: cobalt / Austin (2009) rule of thumb for an acceptable |standardised mean difference|.
+SMD_THRESHOLD = 0.1
+#: Variance ratios outside [1 / 2, 2] flag imbalance in spread (Rubin 2001).
+VAR_RATIO_THRESHOLD = 2.0
+
+
+def balance_frame(
+    columns: list[tuple[str, bool, FloatArray]],
+    treat: npt.NDArray[np.bool_],
+    weights: FloatArray,
+    *,
+    estimand: str = "ATT",
+    threshold_smd: float = SMD_THRESHOLD,
+    threshold_var_ratio: float = VAR_RATIO_THRESHOLD,
+) -> pd.DataFrame:
+    """Balance table of ``(name, binary, values)`` columns before and after weighting.
+
+    One row per column: covariate, type (binary/contin), mean_treated_before,
+    mean_control_before, mean_treated_after, mean_control_after, diff_before, diff_after,
+    smd_before, smd_after, var_ratio_before, var_ratio_after, ecdf_mean_before,
+    ecdf_mean_after, ecdf_max_before, ecdf_max_after, balanced (|smd_after| <= threshold
+    and, for continuous columns, 1/threshold <= var_ratio_after <= threshold).
+    """
+    ones = np.ones(treat.size)
+    rows = []
+    for name, is_bin, col in columns:
+        sd = estimand_sd(col, treat, binary=is_bin, estimand=estimand)
+        b = covariate_balance(col, treat, ones, sd, binary=is_bin)
+        a = covariate_balance(col, treat, weights, sd, binary=is_bin)
+        vr_ok = is_bin or (
+            np.isfinite(a.var_ratio)
+            and 1 / threshold_var_ratio <= a.var_ratio <= threshold_var_ratio
+        )
+        rows.append(
+            {
+                "covariate": name,
+                "type": "binary" if is_bin else "contin",
+                "mean_treated_before": b.mean_treated,
+                "mean_control_before": b.mean_control,
+                "mean_treated_after": a.mean_treated,
+                "mean_control_after": a.mean_control,
+                "diff_before": b.mean_treated - b.mean_control,
+                "diff_after": a.mean_treated - a.mean_control,
+                "smd_before": b.smd,
+                "smd_after": a.smd,
+                "var_ratio_before": b.var_ratio,
+                "var_ratio_after": a.var_ratio,
+                "ecdf_mean_before": b.ecdf_mean,
+                "ecdf_mean_after": a.ecdf_mean,
+                "ecdf_max_before": b.ecdf_max,
+                "ecdf_max_after": a.ecdf_max,
+                "balanced": bool(abs(a.smd) <= threshold_smd and vr_ok),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -48,14 +48,24 @@ def wls_att(
     w: FloatArray,
     x: FloatArray | None,
     cluster: IntArray | None,
+    *,
+    centre: npt.NDArray[np.bool_] | None = None,
+    interact: bool = False,
 ) -> EffectFit:
-    """Coefficient on ``d`` in WLS of ``y`` on (1, d, x) with CR1 or HC1 standard errors."""
+    """Coefficient on ``d`` in WLS of ``y`` on (1, d, x[, d * x]) with CR1 or HC1 errors.
+
+    Covariates are centred at their weighted mean over the ``centre`` rows (all rows if
+    None). With ``interact`` (g-computation, ``y ~ d * x``) the coefficient on ``d`` is then
+    the average effect over the ``centre`` rows.
+    """
     n = y.shape[0]
     cols = [np.ones(n), d]
     if x is not None and x.shape[1]:
-        # Centre covariates so the design stays well conditioned.
-        xc = x - np.average(x, axis=0, weights=w)
+        rows = np.ones(n, dtype=bool) if centre is None else centre
+        xc = x - np.average(x[rows], axis=0, weights=w[rows])
         cols.extend(xc.T)
+        if interact:
+            cols.extend((xc * d[:, None]).T)
     z = np.column_stack(cols)
     sw = np.sqrt(w)
     zw = z * sw[:, None]

@@ -14,6 +14,10 @@ Definitions (the brute-force reference in ``tests/matching`` implements exactly 
   A treated unit with no eligible control in a round stays unmatched (or short of ``k``).
 * With replacement, each treated unit gets its ``k`` smallest controls in the order
   ``(distance, position)`` among the eligible ones; the order of treated units is irrelevant.
+* ``m_order = "closest"`` (without replacement): the globally closest eligible pair is
+  matched first, then the next closest among what is left, and so on (eligible pairs taken
+  in the order ``(distance, control position, treated position)``; a treated unit stops at
+  ``k`` controls). MatchIt >= 4.6 has this order; 4.5.1 does not.
 
 The fast kernel sorts controls by ``(score, position)`` and keeps two union-find "next
 available" pointer arrays (left and right), so each search costs near-constant time.
@@ -21,7 +25,9 @@ available" pointer arrays (left and right), so each search costs near-constant t
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,6 +199,7 @@ def nearest_1d(
     group: IntArray | None = None,
     cal_score: FloatArray | None = None,
     caliper: float | None = None,
+    closest: bool = False,
 ) -> Pairs:
     """Greedy nearest-neighbour matching on a one-dimensional score.
 
@@ -212,6 +219,8 @@ def nearest_1d(
         Exact-matching group code of every unit, or None for one group.
     cal_score, caliper:
         Caliper score (an increasing function of ``score``) and the absolute caliper width.
+    closest:
+        Match the globally closest pairs first (``m_order = "closest"``; ``order`` unused).
 
     Returns
     -------
@@ -239,10 +248,8 @@ def nearest_1d(
             cal_list = cal_score[np.asarray(ctl.pos, dtype=np.int64)].tolist()
         structures[int(grp[pos[0]])] = (ctl, cal_list)
 
-    out_t: list[int] = []
-    out_c: list[int] = []
-    out_r: list[int] = []
-    out_d: list[float] = []
+    out: tuple[list[int], list[int], list[int], list[float]] = ([], [], [], [])
+    out_t, out_c, out_r, out_d = out
     s_list = score.tolist()
     c_list = cal_score.tolist() if cal_score is not None else s_list
     g_list = grp.tolist()
@@ -259,6 +266,8 @@ def nearest_1d(
                 out_c.append(cpos)
                 out_r.append(r)
                 out_d.append(d)
+    elif closest:
+        _closest_rounds(structures, s_list, c_list, g_list, order_list, caliper, ratio, out)
     else:
         active = order_list
         for r in range(1, ratio + 1):
@@ -286,6 +295,48 @@ def nearest_1d(
     )
 
 
+def _closest_rounds(
+    structures: dict[int, tuple[_SortedControls, list[float] | None]],
+    s_list: list[float],
+    c_list: list[float],
+    g_list: list[int],
+    treated: list[int],
+    caliper: float | None,
+    ratio: int,
+    out: tuple[list[int], list[int], list[int], list[float]],
+) -> None:
+    """``m_order = "closest"``: repeatedly match the closest remaining eligible pair."""
+    heap: list[tuple[float, int, int, int]] = []
+
+    def push(t: int) -> None:
+        entry = structures.get(g_list[t])
+        if entry is None:
+            return
+        ctl, cal_list = entry
+        i = _best_without_replacement(ctl, s_list[t], c_list[t], cal_list, caliper)
+        if i >= 0:
+            heapq.heappush(heap, (abs(s_list[t] - ctl.s[i]), ctl.pos[i], t, i))
+
+    for t in treated:
+        push(t)
+    taken: dict[int, int] = {}
+    used: set[int] = set()
+    while heap:
+        d, cpos, t, i = heapq.heappop(heap)
+        if cpos in used:
+            push(t)
+            continue
+        structures[g_list[t]][0].remove(i)
+        used.add(cpos)
+        taken[t] = taken.get(t, 0) + 1
+        out[0].append(t)
+        out[1].append(cpos)
+        out[2].append(taken[t])
+        out[3].append(d)
+        if taken[t] < ratio:
+            push(t)
+
+
 def nearest_mahalanobis(
     z: FloatArray,
     treat: npt.NDArray[np.bool_],
@@ -295,22 +346,23 @@ def nearest_mahalanobis(
     replace: bool,
     group: IntArray | None = None,
     cal_score: FloatArray | None = None,
-    caliper: float | None = None,
+    caliper: float | FloatArray | None = None,
+    closest: bool = False,
 ) -> Pairs:
     """Greedy nearest-neighbour matching on whitened covariates (Mahalanobis distance).
 
     ``z`` holds covariates already multiplied by the inverse Cholesky factor of the
-    covariance, so the Euclidean distance of rows of ``z`` is the Mahalanobis distance.
-    Same order, rounds and tie rule as :func:`nearest_1d`; cost O(n_treated x n_controls).
+    covariance, so the Euclidean distance of rows of ``z`` is the Mahalanobis distance; a
+    1-D ``z`` is a score (absolute differences). ``cal_score`` may have several columns
+    (``n x k``, covariate calipers) with one width each in ``caliper``. Same order, rounds
+    and tie rule as :func:`nearest_1d`; cost O(n_treated x n_controls).
     """
     n = z.shape[0]
     grp = np.zeros(n, dtype=np.int64) if group is None else group
     positions = np.arange(n, dtype=np.int64)
     available = ~treat.copy()
-    out_t: list[int] = []
-    out_c: list[int] = []
-    out_r: list[int] = []
-    out_d: list[float] = []
+    cal = None if cal_score is None or caliper is None else cal_score.reshape(n, -1)
+    width = None if caliper is None else np.atleast_1d(np.asarray(caliper, dtype=np.float64))
     ctl_by_group: dict[int, IntArray] = {}
     for g in np.unique(grp[~treat]).tolist():
         ctl_by_group[int(g)] = positions[~treat & (grp == g)]
@@ -319,20 +371,22 @@ def nearest_mahalanobis(
         cands = ctl_by_group.get(int(grp[t]), np.empty(0, dtype=np.int64))
         if not replace:
             cands = cands[available[cands]]
-        if caliper is not None and cal_score is not None:
-            cands = cands[np.abs(cal_score[cands] - cal_score[t]) <= caliper]
-        d = np.sqrt(np.sum((z[cands] - z[t]) ** 2, axis=1))
-        return cands, d
+        if cal is not None and width is not None:
+            cands = cands[np.all(np.abs(cal[cands] - cal[t]) <= width, axis=1)]
+        if z.ndim == 1:
+            return cands, np.abs(z[cands] - z[t])
+        return cands, np.sqrt(np.sum((z[cands] - z[t]) ** 2, axis=1))
 
+    links: list[tuple[int, int, int, float]] = []
     if replace:
         for t in order.tolist():
             cands, d = eligible(t)
             best = np.lexsort((cands, d))[:ratio]
-            for r, b in enumerate(best.tolist(), start=1):
-                out_t.append(t)
-                out_c.append(int(cands[b]))
-                out_r.append(r)
-                out_d.append(float(d[b]))
+            links.extend(
+                (t, int(cands[b]), r, float(d[b])) for r, b in enumerate(best.tolist(), start=1)
+            )
+    elif closest:
+        links = _closest_generic(order.tolist(), eligible, ratio)
     else:
         active = order.tolist()
         for r in range(1, ratio + 1):
@@ -343,17 +397,39 @@ def nearest_mahalanobis(
                     continue
                 b = int(np.lexsort((cands, d))[0])
                 available[cands[b]] = False
-                out_t.append(t)
-                out_c.append(int(cands[b]))
-                out_r.append(r)
-                out_d.append(float(d[b]))
+                links.append((t, int(cands[b]), r, float(d[b])))
                 still.append(t)
             active = still
+    return _as_pairs(links)
+
+
+def _closest_generic(
+    treated: list[int],
+    eligible: Callable[[int], tuple[IntArray, FloatArray]],
+    ratio: int,
+) -> list[tuple[int, int, int, float]]:
+    """``m_order = "closest"`` on any distance: eligible pairs by (distance, control, treated)."""
+    cand = [(float(dd), int(c), t) for t in treated for c, dd in zip(*eligible(t), strict=True)]
+    cand.sort()
+    used: set[int] = set()
+    taken: dict[int, int] = {}
+    links: list[tuple[int, int, int, float]] = []
+    for d, c, t in cand:
+        if c in used or taken.get(t, 0) >= ratio:
+            continue
+        used.add(c)
+        taken[t] = taken.get(t, 0) + 1
+        links.append((t, c, taken[t], d))
+    return links
+
+
+def _as_pairs(links: list[tuple[int, int, int, float]]) -> Pairs:
+    arr = np.asarray([(t, c, r) for t, c, r, _ in links], dtype=np.int64).reshape(-1, 3)
     return Pairs(
-        treated=np.asarray(out_t, dtype=np.int64),
-        control=np.asarray(out_c, dtype=np.int64),
-        rank=np.asarray(out_r, dtype=np.int64),
-        distance=np.asarray(out_d, dtype=np.float64),
+        treated=arr[:, 0].copy(),
+        control=arr[:, 1].copy(),
+        rank=arr[:, 2].copy(),
+        distance=np.asarray([d for *_, d in links], dtype=np.float64),
     )
 
 

@@ -7,44 +7,86 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
 
+#: Love plot panels: balance column stem, axis label, threshold lines.
+LOVE_PANELS = {
+    "smd": ("smd", "|standardised mean difference|"),
+    "var_ratio": ("var_ratio", "variance ratio"),
+    "ks": ("ecdf_max", "eCDF max (Kolmogorov-Smirnov)"),
+}
 
-def love_plot(balance: pd.DataFrame, threshold: float) -> Figure:
-    """Absolute standardised mean differences before and after, one row per covariate."""
-    fig = Figure(figsize=(6.0, 0.35 * len(balance) + 1.5))
-    ax = fig.add_subplot(1, 1, 1)
-    y = np.arange(len(balance))[::-1]
-    ax.scatter(np.abs(balance["smd_before"]), y, facecolors="none", edgecolors="C3", label="before")
-    ax.scatter(np.abs(balance["smd_after"]), y, color="C0", label="after")
-    ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)
-    ax.set_yticks(y, labels=list(balance["covariate"]))
-    ax.set_xlabel("|standardised mean difference|")
-    ax.set_title("Covariate balance (love plot)")
-    ax.legend(loc="best")
+
+def love_plot(
+    balance: pd.DataFrame,
+    thresholds: dict[str, float],
+    stats: tuple[str, ...] = ("smd",),
+) -> Figure:
+    """cobalt-style love plot: one row per term, sorted by the first panel's value before
+    matching (largest on top), before (open) and after (filled), dashed threshold lines."""
+    first = LOVE_PANELS[stats[0]][0]
+    key = np.abs(balance[f"{first}_before"].to_numpy(dtype=float))
+    table = balance.iloc[np.argsort(np.nan_to_num(key, nan=-1.0), kind="stable")]
+    fig = Figure(figsize=(3.2 * len(stats) + 2.5, 0.3 * len(table) + 1.6))
+    y = np.arange(len(table))
+    for k, stat in enumerate(stats):
+        stem, label = LOVE_PANELS[stat]
+        ax = fig.add_subplot(1, len(stats), k + 1)
+        before = table[f"{stem}_before"].to_numpy(dtype=float)
+        after = table[f"{stem}_after"].to_numpy(dtype=float)
+        if stem == "smd":
+            before, after = np.abs(before), np.abs(after)
+        ax.scatter(before, y, facecolors="none", edgecolors="C3", label="before")
+        ax.scatter(after, y, color="C0", label="after")
+        for t in _threshold_lines(stat, thresholds):
+            ax.axvline(t, color="grey", linestyle="--", linewidth=1)
+        if stat == "var_ratio":
+            ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_yticks(y, labels=list(table["covariate"]) if k == 0 else [""] * len(y))
+        ax.set_xlabel(label)
+        if k == 0:
+            ax.legend(loc="lower right")
+    fig.suptitle("Covariate balance (love plot)")
     fig.tight_layout()
     return fig
 
 
+def _threshold_lines(stat: str, thresholds: dict[str, float]) -> list[float]:
+    if stat == "var_ratio" and "var_ratio" in thresholds:
+        return [1 / thresholds["var_ratio"], thresholds["var_ratio"]]
+    return [thresholds[stat]] if stat in thresholds else []
+
+
 def overlap_plot(
-    ps: npt.NDArray[np.float64], treat: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64]
+    score: npt.NDArray[np.float64],
+    treat: npt.NDArray[np.bool_],
+    weights: npt.NDArray[np.float64],
+    label: str = "propensity score",
 ) -> Figure:
-    """Propensity score distributions of the two groups, all units and matched/weighted."""
+    """Score distributions by group, all units and matched/weighted, with n per group.
+
+    Bins are data-driven (``numpy.histogram_bin_edges(..., "auto")`` over the observed
+    range, the same edges in both panels); each group is a density so a small treated
+    group stays visible beside a large control group.
+    """
     fig = Figure(figsize=(8.0, 3.5))
-    bins = np.linspace(0.0, 1.0, 41).tolist()
-    for k, (title, w) in enumerate((("All units", np.ones_like(ps)), ("Matched", weights))):
+    finite = np.isfinite(score)
+    edges = np.histogram_bin_edges(score[finite], bins="auto")
+    if edges.size > 81:  # keep bars readable on very large samples
+        edges = np.linspace(edges[0], edges[-1], 81)
+    for k, (title, w) in enumerate((("All units", np.ones_like(score)), ("Matched", weights))):
         ax = fig.add_subplot(1, 2, k + 1)
-        for grp, label, color in ((treat, "treated", "C3"), (~treat, "control", "C0")):
-            sel = grp & (w > 0)
+        for grp, name, color in ((treat, "treated", "C3"), (~treat, "control", "C0")):
+            sel = grp & (w > 0) & finite
             if sel.any():
                 ax.hist(
-                    ps[sel],
-                    bins=bins,
+                    score[sel],
+                    bins=edges.tolist(),
                     weights=w[sel],
                     density=True,
                     alpha=0.5,
                     color=color,
-                    label=label,
+                    label=f"{name} (n={int(sel.sum())})",
                 )
-        ax.set_xlabel("propensity score")
+        ax.set_xlabel(label)
         ax.set_title(title)
         ax.legend()
     fig.tight_layout()

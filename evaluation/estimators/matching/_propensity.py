@@ -138,24 +138,132 @@ def _newton_start(xs: FloatArray, y: npt.NDArray[np.bool_]) -> FloatArray:
     return beta
 
 
-def fit_classifier(
-    clf: ProbabilisticClassifier, x: FloatArray, y: npt.NDArray[np.bool_]
-) -> PropensityFit:
-    """Propensity score from any classifier with ``fit`` and ``predict_proba``.
+#: Named flexible score models (MatchIt's ``distance = "randomforest"`` / ``"gbm"``).
+FLEXIBLE_MODELS = ("randomforest", "gbm")
+#: Folds of the cross-fitted scores of flexible models.
+CROSS_FIT_FOLDS = 5
 
-    The classifier is cloned (scikit-learn's ``clone``) so the caller's object is untouched.
+
+def fit_probit(x: FloatArray, y: npt.NDArray[np.bool_], names: list[str]) -> PropensityFit:
+    """Probit propensity score (statsmodels ML; MatchIt's ``link = "probit"``)."""
+    import statsmodels.api as sm
+    from scipy.stats import norm
+
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    if np.any(sd == 0):
+        raise EstimationError(
+            f"covariate(s) {[names[k] for k in np.flatnonzero(sd == 0)]} take a single value",
+            where="propensity score model",
+            fix="drop constant covariates from `covariates`",
+        )
+    xs = np.column_stack([np.ones(x.shape[0]), (x - mu) / sd])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = sm.Probit(y.astype(np.float64), xs).fit(method="newton", disp=0, maxiter=100)
+        except Exception as exc:  # separation or a singular Hessian
+            raise OverlapError(
+                f"the probit propensity model failed ({type(exc).__name__}: {exc})",
+                where="propensity score model",
+                fix="check for covariates that perfectly predict treatment and drop them",
+            ) from exc
+    eta = xs @ np.asarray(res.params, dtype=np.float64)
+    ps = np.asarray(norm.cdf(eta), dtype=np.float64)
+    _check_separation(ps, y)
+    return PropensityFit(ps=ps, logit=_logit(ps), model="probit", coef=None)
+
+
+def _logit(ps: FloatArray) -> FloatArray:
+    p = np.clip(ps, SEPARATION_EPS, 1 - SEPARATION_EPS)
+    out: FloatArray = np.log(p) - np.log1p(-p)
+    return out
+
+
+def _sklearn_at_least(major: int, minor: int) -> bool:
+    import sklearn
+
+    parts = sklearn.__version__.split(".")
+    return (int(parts[0]), int(parts[1])) >= (major, minor)
+
+
+def fit_lasso(x: FloatArray, y: npt.NDArray[np.bool_], *, seed: int | None) -> PropensityFit:
+    """L1-penalised logistic regression on standardised covariates, the penalty chosen by
+    5-fold cross-validated log loss (scikit-learn ``LogisticRegressionCV``; MatchIt's
+    ``distance = "lasso"`` uses glmnet's cross-validated lambda). A penalised GLM barely
+    overfits, so its fitted (in-sample) probabilities are used, as MatchIt does."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    sd = x.std(axis=0)
+    xs = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    folds = StratifiedKFold(n_splits=CROSS_FIT_FOLDS, shuffle=True, random_state=seed)
+    if _sklearn_at_least(1, 8):  # `penalty` is deprecated from 1.8: l1_ratios=(1,) is L1
+        model = LogisticRegressionCV(
+            Cs=20,
+            cv=folds,
+            l1_ratios=(1.0,),
+            solver="liblinear",
+            scoring="neg_log_loss",
+            use_legacy_attributes=False,
+        )
+    else:
+        model = LogisticRegressionCV(
+            Cs=20, cv=folds, penalty="l1", solver="liblinear", scoring="neg_log_loss"
+        )
+    model.fit(xs, y.astype(np.int64))
+    ps = np.asarray(model.predict_proba(xs)[:, 1], dtype=np.float64)
+    return PropensityFit(ps=ps, logit=_logit(ps), model="lasso", coef=None)
+
+
+def fit_flexible(
+    name: str, x: FloatArray, y: npt.NDArray[np.bool_], *, seed: int | None
+) -> PropensityFit:
+    """Random forest (out-of-bag probabilities) or gradient boosting (cross-fitted).
+
+    In-sample probabilities of flexible models overfit (a forest predicts its own training
+    units almost perfectly), which looks like separation; out-of-sample scores do not.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+
+    if name == "randomforest":
+        rf = RandomForestClassifier(
+            n_estimators=500, min_samples_leaf=5, oob_score=True, random_state=seed, n_jobs=1
+        )
+        rf.fit(x, y.astype(np.int64))
+        oob = np.asarray(rf.oob_decision_function_, dtype=np.float64)
+        ps = oob[:, list(rf.classes_).index(1)]
+        return PropensityFit(ps=ps, logit=_logit(ps), model="randomforest (out-of-bag)", coef=None)
+    fit = fit_classifier(HistGradientBoostingClassifier(random_state=seed), x, y, seed=seed)
+    return PropensityFit(fit.ps, fit.logit, "gbm (cross-fitted)", None)
+
+
+def fit_classifier(
+    clf: ProbabilisticClassifier, x: FloatArray, y: npt.NDArray[np.bool_], *, seed: int | None
+) -> PropensityFit:
+    """Propensity score from any classifier with ``fit`` and ``predict_proba``, cross-fitted.
+
+    Each unit's score comes from a clone of the classifier fitted on the other folds
+    (stratified ``CROSS_FIT_FOLDS``-fold split, shuffled with ``seed``), never in-sample.
     """
     from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-    model = clone(clf)
-    model.fit(x, y.astype(np.int64))
-    proba = np.asarray(model.predict_proba(x), dtype=np.float64)
-    classes = list(getattr(model, "classes_", [0, 1]))
-    ps = proba[:, classes.index(1)]
-    _check_separation(ps, y)
-    with np.errstate(divide="ignore"):
-        logit = np.log(ps) - np.log1p(-ps)
-    return PropensityFit(ps=ps, logit=logit, model=type(clf).__name__, coef=None)
+    ps = np.empty(y.size)
+    yi = y.astype(np.int64)
+    folds = StratifiedKFold(n_splits=CROSS_FIT_FOLDS, shuffle=True, random_state=seed)
+    # One OpenMP thread: on a shared machine HistGradientBoosting's thread pool is ~20x
+    # slower than a single thread on small data.
+    with threadpool_limits(1):
+        for train, test in folds.split(x, yi):
+            model = clone(clf)
+            model.fit(x[train], yi[train])
+            proba = np.asarray(model.predict_proba(x[test]), dtype=np.float64)
+            classes = list(getattr(model, "classes_", [0, 1]))
+            ps[test] = proba[:, classes.index(1)]
+    return PropensityFit(
+        ps=ps, logit=_logit(ps), model=f"{type(clf).__name__} (cross-fitted)", coef=None
+    )
 
 
 def _check_separation(ps: FloatArray, y: npt.NDArray[np.bool_]) -> None:

@@ -16,10 +16,12 @@ from scipy import stats
 from evaluation.errors import EstimationError, OptionError
 from evaluation.estimators.matching import _plots
 from evaluation.estimators.matching._balance import (
-    covariate_balance,
+    SMD_THRESHOLD,
+    VAR_RATIO_THRESHOLD,
+    balance_frame,
     effective_sample_size,
-    sd_denominator,
 )
+from evaluation.estimators.matching._design import Design
 from evaluation.estimators.matching._effects import (
     EffectFit,
     abadie_imbens_att,
@@ -28,6 +30,7 @@ from evaluation.estimators.matching._effects import (
 )
 from evaluation.estimators.matching._kernels import Pairs, matchit_weights
 from evaluation.estimators.matching._propensity import PropensityFit
+from evaluation.estimators.matching._strata import common_strata, subclass_weights
 from evaluation.estimators.matching._validate import (
     MatchWarning,
     MissingValueError,
@@ -36,16 +39,12 @@ from evaluation.estimators.matching._validate import (
 )
 
 if TYPE_CHECKING:
-    from evaluation.estimators.matching.api import MatchSpec
+    from evaluation.estimators.matching.api import DesignOutput, MatchSpec
 
 FloatArray = npt.NDArray[np.float64]
 
-#: cobalt / Austin (2009) rule of thumb for an acceptable |standardised mean difference|.
-SMD_THRESHOLD = 0.1
-#: Variance ratios outside [1 / 2, 2] flag imbalance in spread (Rubin 2001).
-VAR_RATIO_THRESHOLD = 2.0
-
 Refuter = Literal["placebo_treatment", "random_common_cause", "data_subset"]
+Adjust = bool | Literal["gcomp"]
 RefuteEngine = Literal["dowhy", "native"]
 
 #: Shown (``RefutationResult.note``) when the default engine falls back to the native one.
@@ -85,6 +84,7 @@ class ATTResult:
     method: str
     se_type: str
     naive: float
+    term: str = "ATT"
 
     @property
     def statistic(self) -> float:
@@ -115,7 +115,7 @@ class ATTResult:
         return pd.DataFrame(
             [
                 {
-                    "term": "ATT",
+                    "term": self.term,
                     "outcome": self.outcome,
                     "estimate": self.estimate,
                     "std_error": self.std_error,
@@ -136,7 +136,7 @@ class ATTResult:
         """Text summary."""
         pct = round(100 * self.level)
         return (
-            f"ATT on {self.outcome!r} ({self.method})\n"
+            f"{self.term} on {self.outcome!r} ({self.method})\n"
             f"  estimate {self.estimate:.4g}, std. error {self.std_error:.4g} ({self.se_type})\n"
             f"  {pct}% CI [{self.conf_low:.4g}, {self.conf_high:.4g}], p = {self.p_value:.3g}\n"
             f"  {self.n_treated} treated, {self.n_control} controls; "
@@ -342,13 +342,12 @@ class MatchResult:
     diagnostics: tuple[str, ...]
     _data: pd.DataFrame = field(repr=False)
     _treat: npt.NDArray[np.bool_] = field(repr=False)
-    _x: FloatArray = field(repr=False)
-    _names: tuple[str, ...] = field(repr=False)
-    _binary: tuple[bool, ...] = field(repr=False)
+    _design: Design = field(repr=False)
     _fit: PropensityFit = field(repr=False)
     _pairs: Pairs = field(repr=False)
     _weights: FloatArray = field(repr=False)
     _subclass: npt.NDArray[np.int64] = field(repr=False)
+    _discarded: npt.NDArray[np.bool_] = field(repr=False)
 
     @classmethod
     def build(
@@ -356,16 +355,13 @@ class MatchResult:
         data: pd.DataFrame,
         spec: MatchSpec,
         treat: npt.NDArray[np.bool_],
-        x: FloatArray,
-        names: list[str],
-        binary: list[bool],
+        design: Design,
         fit: PropensityFit,
-        pairs: Pairs,
-        weights: FloatArray,
-        subclass: npt.NDArray[np.int64],
+        out: DesignOutput,
         diagnostics: tuple[str, ...],
     ) -> MatchResult:
         """Assemble the result (internal)."""
+        weights, subclass = out.weights, out.subclass
         keep = weights > 0
         matched = data.loc[keep].copy()
         sub = pd.array(np.where(subclass[keep] > 0, subclass[keep], 0), dtype="Int64")
@@ -379,14 +375,30 @@ class MatchResult:
             diagnostics=diagnostics,
             _data=data,
             _treat=treat,
-            _x=x,
-            _names=tuple(names),
-            _binary=tuple(binary),
+            _design=design,
             _fit=fit,
-            _pairs=pairs,
+            _pairs=out.pairs,
             _weights=weights,
             _subclass=subclass,
+            _discarded=out.discarded,
         )
+
+    @property
+    def _x(self) -> FloatArray:
+        """The model matrix (reference levels dropped), for regression adjustment."""
+        return self._design.x
+
+    @property
+    def _focal(self) -> npt.NDArray[np.bool_]:
+        """The focal group: treated (ATT, ATE) or controls (ATC)."""
+        return ~self._treat if self.spec.estimand == "ATC" else self._treat
+
+    @property
+    def distance(self) -> pd.Series:
+        """The distance measure matched on (MatchIt's ``distance``) for every row (for
+        exact and CEM, which use none, the constant share of treated units)."""
+        score = self._fit.logit if self.spec.distance == "linear.logit" else self._fit.ps
+        return pd.Series(score, index=self._data.index, name="distance")
 
     # ----------------------------------------------------------------- the design
     @property
@@ -411,8 +423,8 @@ class MatchResult:
 
     @property
     def unmatched(self) -> pd.Index:
-        """Index labels of treated units left without a control."""
-        labels: pd.Index = self._data.index[self._treat & (self._weights == 0)]
+        """Index labels of focal units (treated; controls for the ATC) left unmatched."""
+        labels: pd.Index = self._data.index[self._focal & (self._weights == 0)]
         return labels
 
     @property
@@ -423,6 +435,8 @@ class MatchResult:
     def mean_pair_distance(self) -> float:
         """Mean absolute propensity score difference over all links (match quality)."""
         ps = self._fit.ps
+        if self._pairs.treated.size == 0:
+            return float("nan")
         return float(np.mean(np.abs(ps[self._pairs.treated] - ps[self._pairs.control])))
 
     # ----------------------------------------------------------------- balance
@@ -431,53 +445,32 @@ class MatchResult:
         *,
         threshold_smd: float = SMD_THRESHOLD,
         threshold_var_ratio: float = VAR_RATIO_THRESHOLD,
-        include_distance: bool = False,
+        include_distance: bool = True,
     ) -> pd.DataFrame:
-        """Balance table with cobalt's ATT definitions (see ``_balance``).
+        """Balance table with MatchIt's ``summary()`` definitions (see ``_balance``).
 
+        One row per term of the balance matrix: **every** level of a categorical covariate,
+        formula terms as written by formulaic, and first the ``distance`` (the score matched
+        on) unless ``include_distance=False`` or the method uses no score (exact, CEM).
         Columns: covariate, type (binary/contin), mean_treated_before, mean_control_before,
         mean_treated_after, mean_control_after, diff_before, diff_after, smd_before,
         smd_after, var_ratio_before, var_ratio_after, ecdf_mean_before, ecdf_mean_after,
         ecdf_max_before, ecdf_max_after, balanced (|smd_after| <= threshold_smd and, for
-        continuous covariates, 1/threshold <= var_ratio_after <= threshold).
-        ``include_distance`` adds the propensity score as a first row named ``distance``.
+        continuous terms, 1/threshold <= var_ratio_after <= threshold). SMDs use the
+        estimand's SD (ATT treated, ATC control, ATE pooled).
         """
-        d = self._treat
-        cols = list(zip(self._names, self._binary, self._x.T, strict=True))
-        if include_distance:
-            cols.insert(0, ("distance", False, self._fit.ps))
-        ones = np.ones(d.size)
-        rows = []
-        for name, is_bin, col in cols:
-            sd_t = sd_denominator(col[d], binary=is_bin)
-            b = covariate_balance(col, d, ones, sd_t, binary=is_bin)
-            a = covariate_balance(col, d, self._weights, sd_t, binary=is_bin)
-            vr_ok = is_bin or (
-                np.isfinite(a.var_ratio)
-                and 1 / threshold_var_ratio <= a.var_ratio <= threshold_var_ratio
-            )
-            rows.append(
-                {
-                    "covariate": name,
-                    "type": "binary" if is_bin else "contin",
-                    "mean_treated_before": b.mean_treated,
-                    "mean_control_before": b.mean_control,
-                    "mean_treated_after": a.mean_treated,
-                    "mean_control_after": a.mean_control,
-                    "diff_before": b.mean_treated - b.mean_control,
-                    "diff_after": a.mean_treated - a.mean_control,
-                    "smd_before": b.smd,
-                    "smd_after": a.smd,
-                    "var_ratio_before": b.var_ratio,
-                    "var_ratio_after": a.var_ratio,
-                    "ecdf_mean_before": b.ecdf_mean,
-                    "ecdf_mean_after": a.ecdf_mean,
-                    "ecdf_max_before": b.ecdf_max,
-                    "ecdf_max_after": a.ecdf_max,
-                    "balanced": bool(abs(a.smd) <= threshold_smd and vr_ok),
-                }
-            )
-        return pd.DataFrame(rows)
+        dz = self._design
+        cols = list(zip(dz.bnames, dz.bbinary, dz.bx.T, strict=True))
+        if include_distance and self._fit.model != "none":
+            cols.insert(0, ("distance", False, self.distance.to_numpy()))
+        return balance_frame(
+            cols,
+            self._treat,
+            self._weights,
+            estimand=self.spec.estimand,
+            threshold_smd=threshold_smd,
+            threshold_var_ratio=threshold_var_ratio,
+        )
 
     def balance_ok(
         self,
@@ -489,19 +482,27 @@ class MatchResult:
         table = self.balance(threshold_smd=threshold_smd, threshold_var_ratio=threshold_var_ratio)
         return bool(table["balanced"].all())
 
+    def love_data(self) -> pd.DataFrame:
+        """The balance table sorted by |SMD| before matching (largest first), as plotted."""
+        bal = self.balance()
+        order = np.argsort(-np.abs(bal["smd_before"].to_numpy()), kind="stable")
+        return bal.iloc[order].reset_index(drop=True)
+
     def sample_sizes(self) -> pd.DataFrame:
         """Counts like MatchIt's summary.
 
-        Columns: group (control/treated), all, matched, unmatched, ess_before (= all),
-        ess_matched (Kish's effective sample size of the matching weights).
+        Columns: group (control/treated), all, matched, unmatched (not matched, not
+        discarded), discarded, ess_before (= all), ess_matched (Kish's effective sample size
+        of the matching weights, MatchIt's "Matched (ESS)").
         """
-        d, w = self._treat, self._weights
+        d, w, disc = self._treat, self._weights, self._discarded
         rows = [
             {
                 "group": label,
                 "all": int(g.sum()),
                 "matched": int(np.sum(g & (w > 0))),
-                "unmatched": int(np.sum(g & (w == 0))),
+                "unmatched": int(np.sum(g & (w == 0) & ~disc)),
+                "discarded": int(np.sum(g & disc)),
                 "ess_before": float(g.sum()),
                 "ess_matched": effective_sample_size(w[g]),
             }
@@ -538,30 +539,48 @@ class MatchResult:
         values = frame.astype(np.float64).to_numpy().mean(axis=1)
         return np.asarray(values, dtype=np.float64)
 
-    def _effect(self, y: FloatArray, adjust: bool) -> EffectFit:
+    def _effect(self, y: FloatArray, adjust: Adjust) -> EffectFit:
         d = self._treat
         x = self._x if adjust else None
+        gcomp = adjust == "gcomp"
+        centre = self._focal if self.spec.estimand != "ATE" else np.ones_like(d)
         if self.spec.method == "ipw":
-            return wls_att(y, d.astype(np.float64), self._weights, x, None)
-        if not self.spec.replace:
+            return wls_att(y, d.astype(np.float64), self._weights, x, None, centre=centre,
+                           interact=gcomp)  # fmt: skip
+        if not self.spec.replace or gcomp:
             k = self._weights > 0
             return wls_att(
                 y[k],
                 d[k].astype(np.float64),
                 self._weights[k],
                 None if x is None else x[k],
-                self._subclass[k],
+                None
+                if self.spec.replace or self.spec.method == "cardinality"
+                else self._subclass[k],
+                centre=centre[k],
+                interact=gcomp,
             )
         score = self._fit.logit if self.spec.distance == "linear.logit" else self._fit.ps
-        ctl = np.flatnonzero(~d)
-        return abadie_imbens_att(
-            y, self._pairs.treated, self._pairs.control, score[ctl], y[ctl], ctl, x
+        pool = np.flatnonzero(~self._focal)
+        fit = abadie_imbens_att(
+            y, self._pairs.treated, self._pairs.control, score[pool], y[pool], pool, x
         )
+        if self.spec.estimand == "ATC":  # focal controls: the estimator gave E[Y0 - Y1 | D=0]
+            return EffectFit(-fit.estimate, fit.std_error, fit.df, fit.se_type)
+        return fit
 
-    def _att(self, y: FloatArray, label: str, adjust: bool, method: str, level: float) -> ATTResult:
+    def _att(
+        self, y: FloatArray, label: str, adjust: Adjust, method: str, level: float
+    ) -> ATTResult:
         if not 0 < level < 1:
             raise OptionError(
                 f"`level` must be in (0, 1), got {level}", where="att()", fix="use e.g. level=0.95"
+            )
+        if adjust not in (False, True, "gcomp"):
+            raise OptionError(
+                f"`adjust` must be False, True or 'gcomp', got {adjust!r}",
+                where="MatchResult.att()",
+                fix="use adjust='gcomp' for MatchIt's treat * covariates g-computation",
             )
         fit = self._effect(y, adjust)
         d = self._treat
@@ -570,14 +589,14 @@ class MatchResult:
         w = self._weights
         if self.spec.method == "ipw":
             what = "inverse probability weighting"
+        elif adjust == "gcomp":
+            what = "g-computation (treatment x covariates) on the matched sample"
+        elif adjust and self.spec.replace:
+            what = "bias-corrected matching (Abadie-Imbens)"
+        elif adjust:
+            what = "regression adjustment on the matched sample"
         else:
-            what = (
-                "bias-corrected matching (Abadie-Imbens)"
-                if adjust and self.spec.replace
-                else "regression adjustment on the matched sample"
-                if adjust
-                else "difference in means on the matched sample"
-            )
+            what = "difference in means on the matched sample"
         return ATTResult(
             outcome=label,
             estimate=fit.estimate,
@@ -589,24 +608,29 @@ class MatchResult:
             method=f"{method}{what}",
             se_type=fit.se_type,
             naive=naive,
+            term=self.spec.estimand,
         )
 
-    def att(self, outcome: str, adjust: bool = False, *, level: float = 0.95) -> ATTResult:
-        """ATT on the matched sample.
+    def att(self, outcome: str, adjust: Adjust = False, *, level: float = 0.95) -> ATTResult:
+        """The effect for the design's estimand (ATT, ATC or ATE; ``term`` says which).
 
         Parameters
         ----------
         outcome:
             Outcome column.
         adjust:
-            False: (weighted) difference in means. True: regression adjustment for the
-            covariates (WLS on the matched sample; bias-corrected matching estimator of
-            Abadie and Imbens 2011 with replacement).
+            False: (weighted) difference in means. True: additive regression adjustment for
+            the covariates (WLS on the matched sample; bias-corrected matching estimator of
+            Abadie and Imbens 2011 with replacement). ``"gcomp"``: MatchIt's vignette,
+            ``lm(y ~ treat * X, weights)`` on the matched sample with covariates centred at
+            the focal group's weighted means, so the treatment coefficient is the average
+            comparison over the focal group (ATE: all units).
         level:
             Confidence level.
 
-        Standard errors: cluster-robust by subclass without replacement; Abadie-Imbens
-        with replacement; HC1 for IPW (see ``_effects``).
+        Standard errors: cluster-robust (CR1, ``sandwich::vcovCL``) by subclass / matched
+        set without replacement and for stratified designs; Abadie-Imbens with replacement
+        (``"gcomp"`` with replacement: HC1); HC1 for IPW (see ``_effects``).
         """
         return self._att(self._outcome(outcome), outcome, adjust, "", level)
 
@@ -614,7 +638,7 @@ class MatchResult:
         self,
         post: str | Sequence[str],
         pre: str | Sequence[str],
-        adjust: bool = False,
+        adjust: Adjust = False,
         *,
         level: float = 0.95,
     ) -> ATTResult:
@@ -801,19 +825,12 @@ class MatchResult:
                 data = data.iloc[keep]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", MatchWarning)
-                res = match(
-                    data,
-                    treatment=s.treatment,
-                    covariates=covs,
-                    method=s.method,
-                    distance=s.distance,
-                    ratio=s.ratio,
-                    replace=s.replace,
-                    caliper=s.caliper,
-                    exact=s.exact,
-                    order=s.order,
-                    seed=s.seed,
-                )
+                options = s.options()
+                if refuter == "random_common_cause":
+                    options["covariates"] = (
+                        f"{s.formula} + {name}" if s.formula is not None else covs
+                    )
+                res = match(data, **options)  # type: ignore[arg-type]
             effects.append(res.att(outcome).estimate)
         return np.asarray(effects, dtype=np.float64)
 
@@ -959,6 +976,21 @@ class MatchResult:
         if self.spec.method == "ipw":
             w = np.where(self._treat & ~sel_t, 0.0, self._weights)
             return replace(self, _weights=w) if np.any(w[sel_t] > 0) else None
+        if self.spec.method == "cardinality":
+            raise EstimationError(
+                "subgroup effects of a cardinality design would break its balance constraints",
+                where="MatchResult.by_subgroup()",
+                fix="match each subgroup separately (method='cardinality' on its rows)",
+            )
+        if self.spec.method not in ("nearest", "optimal"):
+            sub = np.where(self._treat & ~sel_t, -1, self._subclass)
+            inside = sub > 0
+            if not np.any(inside & self._treat):
+                return None
+            kept = np.full(sub.size, -1, dtype=np.int64)
+            kept[inside] = common_strata(sub[inside], self._treat[inside])
+            w = subclass_weights(kept, self._treat, self.spec.estimand)
+            return replace(self, _weights=w, _subclass=kept)
         p = self._pairs
         k = sel_t[p.treated]
         if not k.any():
@@ -990,8 +1022,10 @@ class MatchResult:
             ]
         ]
         lines = [
-            f"Matching: method={s.method}, distance={s.distance_label}, ratio={s.ratio}, "
-            f"replace={s.replace}, caliper={s.caliper}, exact={list(s.exact)}, order={s.order}",
+            f"Matching: method={s.method}, estimand={s.estimand}, distance={s.distance_label}, "
+            f"ratio={s.ratio}, replace={s.replace}, caliper={s._caliper_option()} "
+            f"({'SD' if s.std_caliper else 'raw units'}), exact={list(s.exact)}, "
+            f"discard={s.discard}, m_order={s.order}",
             sizes.to_string(index=False, float_format=lambda v: f"{v:.1f}"),
             show.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
         ]
@@ -1006,12 +1040,40 @@ class MatchResult:
         lines.extend(f"Warning: {m}" for m in self.diagnostics)
         return "\n".join(lines)
 
-    def plot(self, kind: Literal["love", "overlap"] = "love") -> Figure:
-        """``"love"``: |SMD| before and after per covariate; ``"overlap"``: score histograms."""
+    def plot(
+        self,
+        kind: Literal["love", "overlap"] = "love",
+        *,
+        stats: Sequence[Literal["smd", "var_ratio", "ks"]] = ("smd",),
+        scale: Literal["distance", "logit"] = "distance",
+    ) -> Figure:
+        """``"love"``: balance before and after per term, sorted, with thresholds; ``stats``
+        adds variance-ratio and KS (eCDF max) panels. ``"overlap"``: score histograms with
+        data-driven bins and n per group, on the distance or the logit scale."""
         if kind == "love":
-            return _plots.love_plot(self.balance(), SMD_THRESHOLD)
+            bad = [st for st in stats if st not in _plots.LOVE_PANELS]
+            if bad or not stats:
+                raise OptionError(
+                    f"unknown love plot statistic(s) {bad}",
+                    where="MatchResult.plot()",
+                    fix="use stats=('smd', 'var_ratio', 'ks') or a subset",
+                )
+            thresholds = {"smd": SMD_THRESHOLD, "var_ratio": VAR_RATIO_THRESHOLD}
+            return _plots.love_plot(self.balance(), thresholds, tuple(stats))
         if kind == "overlap":
-            return _plots.overlap_plot(self._fit.ps, self._treat, self._weights)
+            if self._fit.model == "none":
+                raise OptionError(
+                    f"method={self.spec.method!r} uses no propensity score to plot",
+                    where="MatchResult.plot('overlap')",
+                    fix="use the love plot, or a score-based method (nearest, full, subclass)",
+                )
+            if scale == "logit":
+                return _plots.overlap_plot(
+                    self._fit.logit, self._treat, self._weights, "logit of the propensity score"
+                )
+            return _plots.overlap_plot(
+                self.distance.to_numpy(), self._treat, self._weights, "distance"
+            )
         raise OptionError(
             f"unknown plot kind {kind!r}", where="MatchResult.plot()", fix="use 'love' or 'overlap'"
         )

@@ -93,34 +93,6 @@ def treatment_vector(data: pd.DataFrame, treatment: str) -> npt.NDArray[np.bool_
     return d
 
 
-def covariate_matrix(
-    data: pd.DataFrame, covariates: Sequence[str]
-) -> tuple[npt.NDArray[np.float64], list[str], list[bool]]:
-    """Numeric design matrix of the covariates; categorical columns become 0/1 dummies.
-
-    Returns the matrix, the column names and whether each column is binary.
-    """
-    parts: list[pd.DataFrame] = []
-    for c in covariates:
-        s = data[c]
-        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            parts.append(pd.DataFrame({c: s.astype(np.float64)}, index=data.index))
-        else:
-            dummies = pd.get_dummies(s.astype("category"), prefix=c, prefix_sep="=", dtype=float)
-            parts.append(dummies.iloc[:, 1:])  # first level is the reference
-    frame = pd.concat(parts, axis=1)
-    x = frame.to_numpy(dtype=np.float64)
-    if not np.all(np.isfinite(x)):
-        bad = [str(c) for c in frame.columns[~np.all(np.isfinite(x), axis=0)]]
-        raise InputDataError(
-            f"covariate(s) {bad} contain infinite values",
-            where=WHERE,
-            fix="replace infinite values before matching",
-        )
-    binary = [bool(np.all((col == 0) | (col == 1))) for col in x.T]
-    return x, [str(c) for c in frame.columns], binary
-
-
 def check_unique_index(data: pd.DataFrame) -> str | None:
     """Warn (MatchWarning) when index labels repeat; rows are still told apart by position.
 
