@@ -9,6 +9,7 @@ from evaluation.errors import PilotEvalError
 from evaluation.estimators.did import att_gt
 from evaluation.estimators.matching import match
 from evaluation.estimators.meta import meta_analysis, meta_regression
+from evaluation.estimators.trajectories import trajectories
 from evaluation.registers import (
     PersonMonthPanel,
     PersonYearPanel,
@@ -38,5 +39,6 @@ __all__ = [
     "meta_regression",
     "months_employed_in_window",
     "outcome_at_months",
+    "trajectories",
     "validate_spells",
 ]
