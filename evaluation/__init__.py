@@ -9,6 +9,7 @@ from evaluation.errors import PilotEvalError
 from evaluation.estimators.did import att_gt
 from evaluation.estimators.matching import match
 from evaluation.estimators.meta import meta_analysis, meta_regression
+from evaluation.estimators.trajectories import trajectories
 from evaluation.power_analysis import power
 from evaluation.registers import (
     PersonMonthPanel,
@@ -40,5 +41,6 @@ __all__ = [
     "months_employed_in_window",
     "outcome_at_months",
     "power",
+    "trajectories",
     "validate_spells",
 ]

@@ -1,1 +1,1 @@
-"""Impact-evaluation designs: one subpackage per design (did, matching, meta)."""
+"""Impact-evaluation designs: one subpackage per design (did, matching, meta, trajectories)."""
