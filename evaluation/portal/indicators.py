@@ -1,0 +1,149 @@
+"""A pilot's indicators across reporting periods, with small cells hidden, and their chart.
+
+The values come from the stored workbooks (person ids already pseudonymised): the newest
+accepted version of each reporting period is read again and its whole-pilot indicators
+computed. A value is shown only when every count behind it (the numerator and, for a
+percentage, the persons outside it) is 0 or at least the disclosure threshold
+(:data:`~evaluation.reporting.disclosure.DEFAULT_THRESHOLD`, 5); otherwise it is hidden.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import tempfile
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
+from evaluation.reporting.i18n import Lang
+from evaluation.schema import load_schema
+from evaluation.store import SubmissionStore
+from evaluation.workbook.reader import read_workbook
+
+#: Columns of :attr:`IndicatorSeries.table`.
+SERIES_COLUMNS = ("period", "indicator", "label", "unit", "numerator", "denominator", "value")
+_CHART_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class IndicatorSeries:
+    """Whole-pilot indicator values per reporting period (hidden values are NaN).
+
+    ``table`` has :data:`SERIES_COLUMNS` plus ``hidden`` (bool); ``numerator`` and
+    ``denominator`` of a hidden value are NaN too, so nothing small leaves the server.
+    """
+
+    pilot: str
+    lang: Lang
+    table: pd.DataFrame
+    threshold: int
+
+    def tidy(self) -> pd.DataFrame:
+        """The series as a tidy DataFrame (a copy)."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """One line per indicator and period."""
+        return "\n".join(
+            f"{r.period} {r.indicator:<34} {'<' + str(self.threshold) if r.hidden else r.value}"
+            for r in self.table.itertuples(index=False)
+        )
+
+    def plot(self) -> bytes:
+        """The series as an SVG chart: one small panel per indicator."""
+        return indicator_chart(self)
+
+
+def latest_accepted(frame: pd.DataFrame, pilot: str) -> pd.DataFrame:
+    """The newest accepted submission of each period of ``pilot`` (from ``submissions()``)."""
+    own = frame[(frame["pilot"] == pilot) & (frame["status"] == "accepted")]
+    own = own.sort_values(["period", "version"])
+    return own.groupby("period", as_index=False).tail(1)
+
+
+@lru_cache(maxsize=256)
+def _indicators_of(store: SubmissionStore, submission_id: str) -> pd.DataFrame:
+    """Whole-pilot indicators of one stored workbook (submissions never change: cached)."""
+    content = store.content(submission_id)
+    with tempfile.TemporaryDirectory(prefix="pilot-eval-portal-") as tmp:
+        path = Path(tmp) / "stored.xlsx"
+        path.write_bytes(content)
+        table = read_workbook(path).indicators().tidy()
+    return table[table["group_var"] == "all"].reset_index(drop=True)
+
+
+def _hidden(unit: str, numerator: float, denominator: float, threshold: int) -> bool:
+    counts = [numerator]
+    if unit == "percent" and not math.isnan(denominator):
+        counts.append(denominator - numerator)
+    return any(0 < c < threshold for c in counts if not math.isnan(c))
+
+
+def pilot_series(
+    store: SubmissionStore, pilot: str, *, lang: Lang, threshold: int = DEFAULT_THRESHOLD
+) -> IndicatorSeries:
+    """The indicators of ``pilot``'s newest accepted submission of every period."""
+    schema = load_schema()
+    rows: list[dict[str, object]] = []
+    for sub in latest_accepted(store.submissions(), pilot).itertuples(index=False):
+        if not len(store.content(str(sub.submission_id))):
+            continue  # a workbook that could not be redacted keeps no content
+        for r in _indicators_of(store, str(sub.submission_id)).itertuples(index=False):
+            num = float(r.numerator) if pd.notna(r.numerator) else math.nan
+            den = float(r.denominator) if pd.notna(r.denominator) else math.nan
+            hide = _hidden(str(r.unit), num, den, threshold)
+            rows.append(
+                {
+                    "period": str(sub.period),
+                    "indicator": str(r.indicator),
+                    "label": schema.indicator(str(r.indicator)).name(lang),
+                    "unit": str(r.unit),
+                    "numerator": math.nan if hide else num,
+                    "denominator": math.nan if hide else den,
+                    "value": math.nan if hide or pd.isna(r.value) else float(r.value),
+                    "hidden": hide,
+                }
+            )
+    table = pd.DataFrame(rows, columns=[*SERIES_COLUMNS, "hidden"])
+    return IndicatorSeries(pilot, lang, table, threshold)
+
+
+def indicator_chart(series: IndicatorSeries) -> bytes:
+    """SVG small multiples of ``series`` (hidden values are gaps, marked ``<threshold``)."""
+    from matplotlib.figure import Figure
+
+    table = series.table
+    names = list(dict.fromkeys(table["indicator"]))
+    ncol = 3
+    nrow = max(1, math.ceil(len(names) / ncol))
+    with _CHART_LOCK:
+        fig = Figure(figsize=(12, 2.4 * nrow), layout="constrained")
+        axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
+        for ax, name in zip(axes, names, strict=False):
+            part = table[table["indicator"] == name]
+            x = list(range(len(part)))
+            ax.plot(x, part["value"].to_numpy(dtype=float), marker="o", color="#1f5f8b")
+            for k, hidden in enumerate(part["hidden"]):
+                if hidden:
+                    ax.annotate(
+                        f"<{series.threshold}",
+                        (k, 0),
+                        xycoords=("data", "axes fraction"),
+                        ha="center",
+                        va="bottom",
+                        color="#a00",
+                        fontsize=8,
+                    )
+            ax.set_xticks(x, list(part["period"]), fontsize=7)
+            ax.set_title(str(part["label"].iloc[0])[:60], fontsize=8)
+            ax.tick_params(labelsize=7)
+        for ax in axes[len(names) :]:
+            ax.set_visible(False)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg")
+    return buf.getvalue()
