@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from evaluation.portal import UserStore, create_app, users_path
 from evaluation.portal.security import MAX_FAILURES, SESSION_COOKIE
+from evaluation.store import SubmissionStore
 
 from .conftest import ACCOUNTS, PASSWORD, PortalEnv, csrf_of
 
@@ -200,7 +201,10 @@ def test_security_headers(
     s = sessions["funder"] if path.startswith("/reports") else sessions["pilot"]
     r = s.get(portal_env.url + path, allow_redirects=False)
     csp = r.headers["content-security-policy"]
-    directives = dict((d.strip().split(" ", 1) + [""])[:2] for d in csp.split(";") if d.strip())
+    directives = {
+        name: value.strip()
+        for name, _, value in (d.strip().partition(" ") for d in csp.split(";") if d.strip())
+    }
     assert directives["frame-ancestors"] == "'none'"
     assert directives["default-src"] == "'none'"
     assert "script-src" not in directives  # falls back to 'none': no script, inline or not
@@ -228,7 +232,7 @@ def test_disabled_account_loses_its_session(portal_env: PortalEnv) -> None:
 
 def test_oversized_upload_is_refused_unread(portal_env: PortalEnv) -> None:
     s = portal_env.login("pilot")
-    before = len(SubmissionStoreRows(portal_env))
+    before = len(_stored_ids(portal_env))
     big = b"0" * (portal_env.config.max_upload_bytes + 200_000)
     r = s.post(
         f"{portal_env.url}/pilot/upload",
@@ -237,10 +241,8 @@ def test_oversized_upload_is_refused_unread(portal_env: PortalEnv) -> None:
         allow_redirects=False,
     )
     assert r.status_code == 413
-    assert len(SubmissionStoreRows(portal_env)) == before
+    assert len(_stored_ids(portal_env)) == before
 
 
-def SubmissionStoreRows(env: PortalEnv) -> list[str]:  # noqa: N802
-    from evaluation.store import SubmissionStore
-
+def _stored_ids(env: PortalEnv) -> list[str]:
     return list(SubmissionStore(env.config.store).submissions()["submission_id"])
