@@ -1,29 +1,29 @@
 """A pilot's indicators across reporting periods, with small cells hidden, and their chart.
 
-The values come from the stored workbooks (person ids already pseudonymised): the newest
-accepted version of each reporting period is read again and its whole-pilot indicators
-computed. A value is shown only when every count behind it (the numerator and, for a
+The values come from the stored tables (person ids already pseudonymised): for the newest
+accepted version of each reporting period the whole-pilot indicators are computed by the
+toolkit's own indicator rules. A value is shown only when every count behind it (the numerator and, for a
 percentage, the persons outside it) is 0 or at least the disclosure threshold
 (:data:`~evaluation.reporting.disclosure.DEFAULT_THRESHOLD`, 5); otherwise it is hidden.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import math
-import tempfile
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
 from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
 from evaluation.reporting.i18n import Lang
-from evaluation.schema import load_schema
+from evaluation.schema import Schema, load_schema
 from evaluation.store import SubmissionStore
-from evaluation.workbook.reader import read_workbook
+from evaluation.workbook.indicators import indicator_table
 
 #: Columns of :attr:`IndicatorSeries.table`.
 SERIES_COLUMNS = ("period", "indicator", "label", "unit", "numerator", "denominator", "value")
@@ -66,14 +66,47 @@ def latest_accepted(frame: pd.DataFrame, pilot: str) -> pd.DataFrame:
     return own.groupby("period", as_index=False).tail(1)
 
 
+def _frames(store: SubmissionStore, submission_id: str, schema: Schema) -> dict[str, pd.DataFrame]:
+    """The stored tables an indicator is computed from (dates typed as in the workbook)."""
+    needed = sorted({ind.compute.table for ind in schema.indicators})
+    with store.connection(write=False) as con:
+        rows = con.execute(
+            "SELECT table_name, record FROM submission_rows WHERE submission_id = ? "
+            "AND list_contains(?, table_name) ORDER BY table_name, row_number",
+            [submission_id, needed],
+        ).fetchall()
+    records: dict[str, list[dict[str, object]]] = {t: [] for t in needed}
+    for table, record in rows:
+        records[str(table)].append(json.loads(record))
+    frames = {}
+    for table, recs in records.items():
+        fields = schema.section(table).fields
+        frame = pd.DataFrame(recs, columns=[f.id for f in fields])
+        for f in fields:
+            if f.type == "date":
+                frame[f.id] = pd.to_datetime(frame[f.id])
+            elif f.type in ("integer", "number"):
+                frame[f.id] = pd.to_numeric(frame[f.id]).astype("Float64")
+        frames[table] = frame
+    return frames
+
+
 @lru_cache(maxsize=256)
-def _indicators_of(store: SubmissionStore, submission_id: str) -> pd.DataFrame:
-    """Whole-pilot indicators of one stored workbook (submissions never change: cached)."""
-    content = store.content(submission_id)
-    with tempfile.TemporaryDirectory(prefix="pilot-eval-portal-") as tmp:
-        path = Path(tmp) / "stored.xlsx"
-        path.write_bytes(content)
-        table = read_workbook(path).indicators().tidy()
+def _indicators_of(store: SubmissionStore, submission_id: str, period: str) -> pd.DataFrame:
+    """Whole-pilot indicators of one stored submission (submissions never change: cached).
+
+    Computed from the stored tables (person ids already pseudonymised) by the toolkit's
+    own :func:`~evaluation.workbook.indicators.indicator_table`; the reporting period is
+    the report date of the follow-up windows.
+    """
+    schema = load_schema()
+    try:
+        report_date: dt.date | None = dt.date.fromisoformat(period)
+    except ValueError:
+        report_date = None
+    table = indicator_table(
+        schema, _frames(store, submission_id, schema), report_date=report_date, pilot=""
+    )
     return table[table["group_var"] == "all"].reset_index(drop=True)
 
 
@@ -91,9 +124,9 @@ def pilot_series(
     schema = load_schema()
     rows: list[dict[str, object]] = []
     for sub in latest_accepted(store.submissions(), pilot).itertuples(index=False):
-        if not len(store.content(str(sub.submission_id))):
-            continue  # a workbook that could not be redacted keeps no content
-        for r in _indicators_of(store, str(sub.submission_id)).itertuples(index=False):
+        for r in _indicators_of(store, str(sub.submission_id), str(sub.period)).itertuples(
+            index=False
+        ):
             num = float(r.numerator) if pd.notna(r.numerator) else math.nan
             den = float(r.denominator) if pd.notna(r.denominator) else math.nan
             hide = _hidden(str(r.unit), num, den, threshold)
