@@ -166,7 +166,7 @@ class Portal:
         lang: Lang = user.lang if user else next((x for x in LANGUAGES if x == query), "fi")
         return Ctx(session, user, lang)
 
-    def render(self, ctx: Ctx, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    def render(self, ctx: Ctx, name: str, status: int = 200, **values: Any) -> Response:
         t = translator(ctx.lang)
         text = self.env.get_template(name).render(
             t=t,
@@ -190,13 +190,13 @@ class Portal:
         )
         return response
 
-    def message(self, ctx: Ctx, key: str, status: int, **values: Any) -> HTMLResponse:
+    def message(self, ctx: Ctx, key: str, status: int, **values: Any) -> Response:
         t = translator(ctx.lang)
         return self.render(
             ctx, "message.html", status, heading=t("portal.title"), text=t(key, **values)
         )
 
-    def not_found(self, ctx: Ctx) -> HTMLResponse:
+    def not_found(self, ctx: Ctx) -> Response:
         return self.message(ctx, "portal.not_found", 404)
 
     async def form(self, request: Request, cap: int) -> FormData:

@@ -2,9 +2,10 @@
 
 The values come from the stored tables (person ids already pseudonymised): for the newest
 accepted version of each reporting period the whole-pilot indicators are computed by the
-toolkit's own indicator rules. A value is shown only when every count behind it (the numerator and, for a
-percentage, the persons outside it) is 0 or at least the disclosure threshold
-(:data:`~evaluation.reporting.disclosure.DEFAULT_THRESHOLD`, 5); otherwise it is hidden.
+toolkit's own indicator rules. A value is shown only when every count behind it (the
+numerator and, for a percentage, the persons outside it) is 0 or at least the disclosure
+threshold (:data:`~evaluation.reporting.disclosure.DEFAULT_THRESHOLD`, 5); otherwise it is
+hidden.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -50,8 +52,9 @@ class IndicatorSeries:
     def summary(self) -> str:
         """One line per indicator and period."""
         return "\n".join(
-            f"{r.period} {r.indicator:<34} {'<' + str(self.threshold) if r.hidden else r.value}"
-            for r in self.table.itertuples(index=False)
+            f"{r['period']} {r['indicator']:<34} "
+            f"{'<' + str(self.threshold) if r['hidden'] else r['value']}"
+            for r in _records(self.table)
         )
 
     def plot(self) -> bytes:
@@ -110,6 +113,15 @@ def _indicators_of(store: SubmissionStore, submission_id: str, period: str) -> p
     return table[table["group_var"] == "all"].reset_index(drop=True)
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in rec.items()} for rec in frame.to_dict("records")]
+
+
+def _number(value: Any) -> float:
+    """A float, NaN for a missing value."""
+    return math.nan if value is None or pd.isna(value) else float(value)
+
+
 def _hidden(unit: str, numerator: float, denominator: float, threshold: int) -> bool:
     counts = [numerator]
     if unit == "percent" and not math.isnan(denominator):
@@ -124,21 +136,19 @@ def pilot_series(
     schema = load_schema()
     rows: list[dict[str, object]] = []
     for sub in latest_accepted(store.submissions(), pilot).itertuples(index=False):
-        for r in _indicators_of(store, str(sub.submission_id), str(sub.period)).itertuples(
-            index=False
-        ):
-            num = float(r.numerator) if pd.notna(r.numerator) else math.nan
-            den = float(r.denominator) if pd.notna(r.denominator) else math.nan
-            hide = _hidden(str(r.unit), num, den, threshold)
+        for r in _records(_indicators_of(store, str(sub.submission_id), str(sub.period))):
+            num = _number(r["numerator"])
+            den = _number(r["denominator"])
+            hide = _hidden(str(r["unit"]), num, den, threshold)
             rows.append(
                 {
                     "period": str(sub.period),
-                    "indicator": str(r.indicator),
-                    "label": schema.indicator(str(r.indicator)).name(lang),
-                    "unit": str(r.unit),
+                    "indicator": str(r["indicator"]),
+                    "label": schema.indicator(str(r["indicator"])).name(lang),
+                    "unit": str(r["unit"]),
                     "numerator": math.nan if hide else num,
                     "denominator": math.nan if hide else den,
-                    "value": math.nan if hide or pd.isna(r.value) else float(r.value),
+                    "value": math.nan if hide else _number(r["value"]),
                     "hidden": hide,
                 }
             )

@@ -37,6 +37,12 @@ def _redirect(portal: Portal, ctx: Ctx, to: str) -> Response:
     return portal.finish(ctx, RedirectResponse(to, status_code=303))
 
 
+def _field(form: FormData | None, name: str) -> str:
+    """A text field of a posted form ('' when absent or a file)."""
+    value = form.get(name) if form is not None else None
+    return value if isinstance(value, str) else ""
+
+
 def _me(ctx: Ctx) -> User:
     if ctx.user is None:  # the route's role check ran before
         raise OptionError("no account in this session", where="portal")
@@ -53,8 +59,8 @@ async def login_page(portal: Portal, ctx: Ctx, request: Request, form: FormData 
 
 
 async def login(portal: Portal, ctx: Ctx, request: Request, form: FormData | None) -> Response:
-    email = str((form or {}).get("email", "")).strip()
-    password = str((form or {}).get("password", ""))
+    email = _field(form, "email").strip()
+    password = _field(form, "password")
     ip = client_ip(request)
     email_key, ip_key = f"email:{email.lower()}", f"ip:{ip}"
     t = translator(ctx.lang)
@@ -101,7 +107,7 @@ async def set_password(
     portal: Portal, ctx: Ctx, request: Request, form: FormData | None
 ) -> Response:
     token = request.path_params["token"]
-    password = str((form or {}).get("password", ""))
+    password = _field(form, "password")
     t = translator(ctx.lang)
     try:
         user = await run_in_threadpool(portal.users.set_password, token, password)
@@ -128,7 +134,8 @@ async def set_password(
 # -- pilot staff ---------------------------------------------------------------------------
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Submission rows for the history table, newest first."""
-    out = frame.sort_values("submitted_at", ascending=False).to_dict("records")
+    records = frame.sort_values("submitted_at", ascending=False).to_dict("records")
+    out = [{str(k): v for k, v in r.items()} for r in records]
     for r in out:
         r["submitted_at"] = pd.Timestamp(r["submitted_at"]).strftime("%Y-%m-%d %H:%M")
     return out
@@ -214,7 +221,7 @@ def _submission(portal: Portal, user: User, sid: str) -> dict[str, Any] | None:
     hit = frame[frame["submission_id"] == sid]
     if not len(hit):
         return None
-    row: dict[str, Any] = hit.iloc[0].to_dict()
+    row = {str(k): v for k, v in hit.iloc[0].to_dict().items()}
     if user.role == "pilot" and row["pilot"] != user.pilot:
         return None
     return row
