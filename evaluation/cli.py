@@ -71,6 +71,7 @@ def demo(
 def _mount_subcommands() -> None:
     from evaluation.checks.commands import check_command
     from evaluation.plans.commands import plan_app, power_command, run_command
+    from evaluation.portal.commands import serve_command, users_app
     from evaluation.process.commands import app as process_app
     from evaluation.registers.commands import app as registers_app
     from evaluation.reporting.commands import app as report_app
@@ -90,6 +91,8 @@ def _mount_subcommands() -> None:
     app.add_typer(registers_app, name="registers")
     app.add_typer(report_app, name="report")
     app.add_typer(synthetic_app, name="synthetic")
+    app.command("serve")(serve_command)
+    app.add_typer(users_app, name="users")
 
 
 _mount_subcommands()

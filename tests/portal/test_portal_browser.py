@@ -1,0 +1,131 @@
+"""The portal in headless Chromium: a pilot's submit-and-correct loop, what each role sees.
+
+Screenshots of each role's first page are saved under ``docs/screenshots/`` (the README
+shows the pilot's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
+
+from evaluation.store import SubmissionStore, submit_file
+from evaluation.synthetic.filled_workbooks import (
+    FLAWED_PILOT,
+    filled_evaluation,
+    write_filled_workbooks,
+)
+from evaluation.workbook.writer import write_workbook
+
+from .conftest import ACCOUNTS, PASSWORD, PILOT_A, PILOT_B, SEED, PortalEnv
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _corrected(seed: int, path: Path) -> Path:
+    """Pilot A's workbook with the sections its flawed version leaves empty filled in."""
+    ev = filled_evaluation(PILOT_A, seed=seed)
+    donor = filled_evaluation(PILOT_B, seed=seed)
+    fixed = {**ev.records, **{k: donor.records[k] for k in ("mechanisms", "context")}}
+    return write_workbook(dataclasses.replace(ev, records=fixed), path)
+
+
+def _login(browser: Any, env: PortalEnv, who: str) -> None:
+    browser.get(f"{env.url}/login")
+    browser.find_element(By.ID, "email").send_keys(ACCOUNTS[who][0])
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login").click()
+
+
+def _logout(browser: Any) -> None:
+    browser.find_element(By.ID, "logout").click()
+    assert browser.current_url.endswith("/login")
+
+
+def _upload(browser: Any, env: PortalEnv, path: Path) -> str:
+    browser.get(f"{env.url}/pilot")
+    browser.find_element(By.ID, "workbook").send_keys(str(path.resolve()))
+    old = browser.find_element(By.TAG_NAME, "main")
+    browser.find_element(By.ID, "send").click()
+    WebDriverWait(browser, 120).until(staleness_of(old))
+    return str(browser.find_element(By.TAG_NAME, "main").text)
+
+
+@pytest.mark.slow
+def test_pilot_corrects_a_workbook_and_follows_its_indicators(
+    browser: Any, portal_env: PortalEnv, tmp_path: Path
+) -> None:
+    assert PILOT_A == FLAWED_PILOT
+    flawed = next(
+        p for p in write_filled_workbooks(tmp_path / "wb", seed=SEED) if "savon" in p.name
+    )
+    # an earlier accepted period, so the chart has more than one point
+    earlier = _corrected(SEED + 1, tmp_path / "q4.xlsx")
+    submit_file(
+        earlier,
+        store=SubmissionStore(portal_env.config.store),
+        key_file=portal_env.config.key_file,
+        period="2018-12-31",
+        submitter="seed",
+    )
+    _login(browser, portal_env, "pilot")
+    assert browser.current_url.endswith("/pilot")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "portal-pilot.png"))
+
+    text = _upload(browser, portal_env, flawed)
+    assert "/submissions/" in browser.current_url
+    assert "korjattavaa" in text  # Finnish: "N things to correct"
+    assert "välilehti 'Liikennevalot', solu E6" in text  # sheet and cell
+    assert "Näin korjaat" in text and "pudotusvalikosta" in text  # how to fix, in Finnish
+    browser.save_screenshot(str(SHOTS / "portal-pilot-feedback.png"))
+
+    corrected = _corrected(SEED, tmp_path / "fixed.xlsx")
+    text = _upload(browser, portal_env, corrected)
+    assert "Kaikki tarkistukset läpäisty" in text
+
+    browser.get(f"{portal_env.url}/pilot")
+    chart = browser.find_element(By.ID, "chart")
+    assert browser.execute_script("return arguments[0].naturalWidth", chart) > 0
+    periods = {
+        row.find_elements(By.TAG_NAME, "td")[0].text
+        for row in browser.find_elements(By.CSS_SELECTOR, "#indicators tr")[1:]
+    }
+    assert periods == {"2018-12-31", "2019-03-31"}
+    assert "korjattavaa" in browser.find_element(By.ID, "history").text
+    browser.save_screenshot(str(SHOTS / "portal-pilot-indicators.png"))
+
+    # another pilot's submission and report: not found, as if they did not exist
+    for path in (f"/submissions/{portal_env.other_sid}", "/reports/pilot-fokus.html"):
+        browser.get(portal_env.url + path)
+        assert "Sivua ei löydy" in browser.find_element(By.TAG_NAME, "main").text
+        assert "Fokus" not in browser.page_source
+    _logout(browser)
+
+
+@pytest.mark.slow
+def test_evaluator_and_funder_first_pages(browser: Any, portal_env: PortalEnv) -> None:
+    _login(browser, portal_env, "evaluator")
+    assert browser.current_url.endswith("/evaluator")
+    history = browser.find_element(By.ID, "history").text
+    assert PILOT_A in history and "Fokus" in history
+    browser.save_screenshot(str(SHOTS / "portal-evaluator.png"))
+    _logout(browser)
+
+    _login(browser, portal_env, "funder")
+    assert browser.current_url.endswith("/funder")
+    links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#reports a")]
+    assert links == ["compare.html", "tables/employment_suppressed.csv", "vertailu.html"]
+    browser.save_screenshot(str(SHOTS / "portal-funder.png"))
+    browser.find_element(By.LINK_TEXT, "compare.html").click()
+    assert "compare.html" in browser.find_element(By.TAG_NAME, "body").text
+    browser.get(f"{portal_env.url}/submissions/{portal_env.other_sid}")
+    assert "Sivua ei löydy" in browser.page_source
+    browser.get(f"{portal_env.url}/")
+    _logout(browser)
