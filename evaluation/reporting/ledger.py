@@ -43,6 +43,7 @@ from evaluation.reporting.disclosure import (
     SuppressedTable,
 )
 from evaluation.reporting.impact_results import read_table
+from evaluation.reporting.results import DESTINATIONS
 from evaluation.reporting.tables_io import read_csv, write_csv
 
 #: File name of the output-checking log beside a report set.
@@ -104,7 +105,7 @@ class CountTable:
         """The table as the linked-table audit reads it."""
         return LinkedTable(self.cells, self.values, self.status != "", self.status == "primary")
 
-    def suppressed(self, total_label: str = TOTAL_LABEL) -> SuppressedTable:
+    def suppressed(self, threshold: int, total_label: str = TOTAL_LABEL) -> SuppressedTable:
         """The table as a :class:`SuppressedTable` (``linked`` shown as secondary)."""
         rows = [total_label if r == TOTAL_LABEL else r for r in self.rows]
         cols = [total_label if c == TOTAL_LABEL else c for c in self.columns]
@@ -112,8 +113,8 @@ class CountTable:
         return SuppressedTable(
             counts=pd.DataFrame(self.values, index=rows, columns=cols),
             status=pd.DataFrame(status, index=rows, columns=cols),
-            threshold=0,
-            primary_marker="",
+            threshold=threshold,
+            primary_marker=f"<{threshold}",
             secondary_marker="*",
         )
 
@@ -359,8 +360,6 @@ def _comparison_tables(folder: Path, threshold: int) -> list[CountTable]:
         order += [p for p in map(str, wide.index) if p not in order]
         wide.index = wide.index.astype(str)
         wide = wide.reindex(index=[p for p in order if p in wide.index])
-        from evaluation.reporting.results import DESTINATIONS
-
         cols = [c for c in DESTINATIONS if c in wide.columns]
         wide = wide[cols + [c for c in wide.columns if c not in cols]]
         out.append(_protected("destinations", wide, threshold))
@@ -446,14 +445,16 @@ def _share_entries(folder: Path, threshold: int) -> list[Entry]:
             n = _smallest(num, den) if rule == "share" else num
             out.append(_entry(f"pilot_indicators:{p}", str(code), n, rule, threshold))
     ind = _frame(folder, "indicators") if _exists(folder, "indicators") else pd.DataFrame()
-    for p, code, n in zip(ind.get("pilot", []), ind.get("indicator", []), ind.get("n", [])):
+    for p, code, n in zip(
+        ind.get("pilot", []), ind.get("indicator", []), ind.get("n", []), strict=True
+    ):
         num = numerators.get((str(p), str(code)), np.nan)
         out.append(_entry("indicators", f"{p}|{code}", _smallest(num, n), "share", threshold))
     sc = read_table(folder, "pilot_scores")
     for p, w, m, n in zip(sc["pilot"], sc["wave"], sc["measure"], sc["n"], strict=True):
         out.append(_entry(f"pilot_scores:{p}", f"{m}|{w}", n, "mean", threshold))
     proc = _frame(folder, "process") if _exists(folder, "process") else pd.DataFrame()
-    for p, n in zip(proc.get("pilot", []), proc.get("participants", [])):
+    for p, n in zip(proc.get("pilot", []), proc.get("participants", []), strict=True):
         if pd.notna(n):
             out.append(_entry("process:mean_dose_hours", str(p), n, "mean", threshold))
     return out
@@ -564,9 +565,8 @@ def linked_groups(tables: list[CountTable]) -> list[list[CountTable]]:
 
 
 def _signature(folder: Path) -> tuple[tuple[str, float], ...]:
-    return tuple(
-        sorted((p.name, p.stat().st_mtime) for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
-    )
+    files = [p for p in folder.iterdir() if p.suffix in (".csv", ".parquet")]
+    return tuple(sorted((p.name, p.stat().st_mtime) for p in files))
 
 
 @functools.lru_cache(maxsize=8)
@@ -661,7 +661,8 @@ def audit_log(path: Path | str) -> list[Problem]:
             fix="write the log again by rendering the reports",
         )
     threshold = int(log["threshold"].iloc[0]) if len(log) else DEFAULT_THRESHOLD
-    line = {(str(t), str(c)): k + 2 for k, (t, c) in enumerate(zip(log["table"], log["cell"]))}
+    keys = zip(log["table"].astype(str), log["cell"].astype(str), strict=True)
+    line = {key: k + 2 for k, key in enumerate(keys)}
     problems: list[Problem] = []
 
     def where(table: str, cell: str) -> str:
