@@ -32,10 +32,16 @@ from evaluation.reporting import (
 )
 from evaluation.reporting.comparison_tables import write_comparison_tables
 from evaluation.reporting.disclosure import assert_no_identifiers, suppress_counts
+from evaluation.reporting.ledger import Ledger, build_ledger, cohort_table_name
 from evaluation.store.demo import DemoSubmissions, submit_workbooks
 from evaluation.synthetic import PILOT_NAMES, SyntheticRegisters, generate_registers
 from evaluation.synthetic.filled_workbooks import write_filled_workbooks
 from evaluation.workbook.overview import SubmissionsOverview, submissions_overview
+
+#: Smallest group of persons a published number of the demo may rest on.
+DEMO_THRESHOLD = 5
+#: Outcome code of the demo's impact results.
+DEMO_OUTCOME = "employed"
 
 
 @dataclass
@@ -143,7 +149,7 @@ def write_results(ctx: DemoContext) -> None:
             results,
             main.result,
             pilot=pilot,
-            outcome="employed",
+            outcome=DEMO_OUTCOME,
             truth=true_simple_effect(main, data),
             sensitivity={"not-yet-treated": by_pilot[(pilot, "notyettreated")].result},
         )
@@ -152,7 +158,7 @@ def write_results(ctx: DemoContext) -> None:
             results,
             ctx.matching.result,
             pilot=ctx.matching.pilot,
-            outcome="employed",
+            outcome=DEMO_OUTCOME,
             primary="did",
             truth=ctx.matching.truth,
         )
@@ -170,7 +176,7 @@ def render_reports(ctx: DemoContext) -> None:
     """Render the funders' comparison, the evaluator's impact report and pilot reports."""
     reports = ctx.out / "reports"
     reports.mkdir(exist_ok=True)
-    params = {"results_dir": str(ctx.results_dir), "threshold": 5}
+    params = {"results_dir": str(ctx.results_dir), "threshold": DEMO_THRESHOLD}
     jobs: list[tuple[str, dict[str, object], str, str]] = [
         ("compare.qmd", params, "compare.html", "en"),
         ("compare.qmd", params, "vertailu.html", "fi"),
@@ -227,23 +233,46 @@ def summarise_panel(ctx: DemoContext) -> None:
     ).df()
 
 
-def _entrants_table(entrants: pd.DataFrame) -> pd.DataFrame:
-    """Entrants per entry month (rows) and pilot (columns), small cells suppressed."""
-    wide = (
-        entrants.pivot_table(
-            index="month", columns="pilot", values="entrants", aggfunc="sum", fill_value=0
+def _entrants_table(entrants: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    """Entrants per entry month (rows) and pilot (columns), as the ledger publishes them.
+
+    The cells are those of the impact designs' cohorts (the impact report prints the same
+    cells in its sample flows), so both outputs are audited together. Without DiD results
+    the table is suppressed on its own.
+    """
+    name = cohort_table_name(DEMO_OUTCOME)
+    if ledger.table(name) is not None:
+        shown = ledger.display(name)
+        order = [p for p in PILOT_NAMES if p in shown.columns] + ["Total"]
+        shown = shown[order]
+    else:
+        wide = (
+            entrants.pivot_table(
+                index="month", columns="pilot", values="entrants", aggfunc="sum", fill_value=0
+            )
+            .reindex(columns=[p for p in PILOT_NAMES if p in set(entrants["pilot"])])
+            .astype("int64")
         )
-        .reindex(columns=[p for p in PILOT_NAMES if p in set(entrants["pilot"])])
-        .astype("int64")
-    )
-    wide.index = pd.DatetimeIndex(wide.index).strftime("%Y-%m")
-    shown = suppress_counts(wide, where="entrants per pilot and month").display()
+        wide.index = pd.DatetimeIndex(wide.index).strftime("%Y-%m")
+        shown = suppress_counts(wide, where="entrants per pilot and month").display()
     shown.columns.name = None
-    return shown.rename_axis("entry month").reset_index()
+    return shown
 
 
-def _add_did_section(page: Page, estimates: list[PilotDid], data: SyntheticRegisters) -> None:
-    """Per-pilot staggered DiD beside the truth, with the event-study plot."""
+def _add_did_section(
+    page: Page, estimates: list[PilotDid], data: SyntheticRegisters, ledger: Ledger
+) -> None:
+    """Per-pilot staggered DiD beside the truth, with the event-study plot (event times
+    and pilots whose estimates rest on fewer than threshold treated persons left out)."""
+
+    def shown(pilot: str, event_time: int) -> bool:
+        return ledger.shows(f"did:{pilot}:{DEMO_OUTCOME}", "overall", 0) and ledger.shows(
+            f"did_event:{pilot}:{DEMO_OUTCOME}", str(event_time), 0
+        )
+
+    table = did_table(estimates, data)
+    hidden = [not ledger.shows(f"did:{p}:{DEMO_OUTCOME}", "overall", 0) for p in table["pilot"]]
+    table.loc[hidden, ["estimate", "std_error", "conf_low", "conf_high", "true_effect"]] = None
     page.add(
         "Impact: staggered difference-in-differences",
         paragraph(
@@ -254,7 +283,7 @@ def _add_did_section(page: Page, estimates: list[PilotDid], data: SyntheticRegis
             "are synthetic."
         ),
         figure_to_html(
-            event_study_figure(estimates, data, pilot_order=list(PILOT_NAMES)),
+            event_study_figure(estimates, data, pilot_order=list(PILOT_NAMES), shown=shown),
             alt="event study per pilot with the true effect",
         ),
         paragraph(
@@ -264,7 +293,7 @@ def _add_did_section(page: Page, estimates: list[PilotDid], data: SyntheticRegis
             "intervals from the influence function.",
             css_class="note",
         ),
-        table_to_html(did_table(estimates, data)),
+        table_to_html(table),
     )
 
 
@@ -385,23 +414,31 @@ def write_index(ctx: DemoContext) -> Path:
         ),
         table_to_html(summary),
     )
+    ledger = build_ledger(ctx.results_dir, threshold=DEMO_THRESHOLD)
+    entrants = _entrants_table(ctx.entrants, ledger)
     page.add(
         "Participants per pilot and month",
         figure_to_html(
-            entrants_figure(ctx.entrants, pilot_order=list(PILOT_NAMES)),
+            entrants_figure(entrants.iloc[:-1], pilot_order=list(PILOT_NAMES)),
             alt="cumulative participants per pilot",
         ),
         paragraph(
-            "New participants by entry month. Cells under 5 persons are hidden (<5), and one "
-            "more cell (*) where a total would reveal them.",
+            "New participants by entry month (the impact designs' cohorts). Cells under 5 "
+            "persons are hidden (<5), and more cells (*) until no total, and no other output "
+            "of the report set, reveals them (reports/disclosure.csv logs every decision).",
             css_class="note",
         ),
-        table_to_html(_entrants_table(ctx.entrants)),
+        table_to_html(entrants.rename_axis("entry month").reset_index()),
     )
     page.add(
         "Employment: participants versus everyone else",
         figure_to_html(
-            trajectories_figure(ctx.trajectories, pilot_order=list(PILOT_NAMES), starts=starts),
+            trajectories_figure(
+                # No point resting on fewer than threshold persons.
+                ctx.trajectories[ctx.trajectories["persons"] >= DEMO_THRESHOLD],
+                pilot_order=list(PILOT_NAMES),
+                starts=starts,
+            ),
             alt="employment trajectories",
         ),
         paragraph(
@@ -425,7 +462,7 @@ def write_index(ctx: DemoContext) -> Path:
             f"<ul class='links'>{links}</ul>",
         )
     if ctx.did:
-        _add_did_section(page, ctx.did, data)
+        _add_did_section(page, ctx.did, data, ledger)
     if ctx.matching is not None:
         _add_matching_section(page, ctx.matching)
     add_plans_section(page, ctx.plans)

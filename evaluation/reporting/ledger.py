@@ -649,7 +649,7 @@ def audit_log(path: Path | str) -> list[Problem]:
     if not file.exists():
         raise ReportError(
             f"no {LEDGER_FILE}",
-            where=str(file.parent),
+            where=str(path),
             fix="render the reports with the toolkit (it writes the log beside them)",
         )
     log = read_csv(file)
@@ -701,32 +701,36 @@ def audit_log(path: Path | str) -> list[Problem]:
         if st == "hidden"
     }
     for group in linked_groups(tables):
-        required = _required(group, threshold)
+        found: dict[str, tuple[str, float, float]] = {}
         for tab in group:
             values, hidden, primary = _as_two_way(tab)
             audit = feasible_ranges(values, hidden, primary, threshold)
             for idx in zip(*np.nonzero(tab.status == "primary"), strict=True):
+                lo, hi = float(audit.low[idx]), float(audit.high[idx])
+                found[str(tab.cells[idx])] = (tab.name, lo, np.inf if hi < 0 else hi)
                 if not audit.protected[idx]:
-                    lo, hi = audit.low[idx], audit.high[idx]
                     problems.append(
                         Problem(where(tab.name, str(tab.cells[idx])),
-                                f"an attacker narrows it to [{lo}, {hi}]",
+                                f"an attacker narrows it to [{lo:g}, {hi:g}]",
                                 "hide more cells (suppress_counts)")
                     )  # fmt: skip
-        joint = joint_ranges([t.linked() for t in group], threshold)
-        for cid, (lo, hi) in joint.items():
-            req = required.get(cid)
-            table = next(t.name for t in group if cid in set(map(str, t.cells.ravel())))
-            if req is not None and (lo > req[0] + 1e-6 or hi < req[1] - 1e-6):
-                problems.append(
-                    Problem(where(table, cid), f"linked tables narrow it to [{lo:g}, {hi:g}]",
-                            "hide the linked cell or margin in every table")
-                )  # fmt: skip
+        if len(group) > 1:
+            required = _required(group, threshold)
+            for cid, (lo, hi) in joint_ranges([t.linked() for t in group], threshold).items():
+                table = found[cid][0] if cid in found else group[0].name
+                found[cid] = (table, lo, hi)
+                req = required.get(cid)
+                if req is not None and (lo > req[0] + 1e-6 or hi < req[1] - 1e-6):
+                    problems.append(
+                        Problem(where(table, cid), f"linked tables narrow it to [{lo:g}, {hi:g}]",
+                                "hide the linked cell or margin in every table")
+                    )  # fmt: skip
+        for cid, (table, lo, hi) in found.items():
             rec = recorded.get(cid)
-            if rec is not None and len(group) > 1 and (
-                pd.isna(rec[0]) or abs(float(rec[0]) - lo) > 1e-6
-                or (np.isfinite(hi) and (pd.isna(rec[1]) or abs(float(rec[1]) - hi) > 1e-6))
-            ):  # fmt: skip
+            if rec is None:
+                continue
+            rec_hi = np.inf if pd.isna(rec[1]) else float(rec[1])
+            if pd.isna(rec[0]) or abs(float(rec[0]) - lo) > 1e-6 or abs(rec_hi - hi) > 1e-6:
                 problems.append(
                     Problem(where(table, cid), f"the log records [{rec[0]}, {rec[1]}], the "
                             f"audit finds [{lo:g}, {hi:g}]", "render the reports again")
