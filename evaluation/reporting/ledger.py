@@ -431,7 +431,8 @@ def _estimate_entries(folder: Path, threshold: int) -> list[Entry]:
 def _share_entries(folder: Path, threshold: int) -> list[Entry]:
     """Indicators (comparison and pilot reports), scores, dose; the smallest group each."""
     out: list[Entry] = []
-    pind = read_table(folder, "pilot_indicators")
+    has = _exists(folder, "pilot_indicators")
+    pind = _frame(folder, "pilot_indicators") if has else pd.DataFrame()
     numerators: dict[tuple[str, str], float] = {}
     if len(pind) and "group_var" in pind.columns:
         for p, code, gv, num, den in zip(
@@ -450,8 +451,11 @@ def _share_entries(folder: Path, threshold: int) -> list[Entry]:
     ):
         num = numerators.get((str(p), str(code)), np.nan)
         out.append(_entry("indicators", f"{p}|{code}", _smallest(num, n), "share", threshold))
-    sc = read_table(folder, "pilot_scores")
-    for p, w, m, n in zip(sc["pilot"], sc["wave"], sc["measure"], sc["n"], strict=True):
+    sc = _frame(folder, "pilot_scores") if _exists(folder, "pilot_scores") else pd.DataFrame()
+    for p, w, m, n in zip(
+        sc.get("pilot", []), sc.get("wave", []), sc.get("measure", []), sc.get("n", []),
+        strict=True,
+    ):  # fmt: skip
         out.append(_entry(f"pilot_scores:{p}", f"{m}|{w}", n, "mean", threshold))
     proc = _frame(folder, "process") if _exists(folder, "process") else pd.DataFrame()
     for p, n in zip(proc.get("pilot", []), proc.get("participants", []), strict=True):

@@ -95,7 +95,7 @@ def test_index_entry_table_is_the_ledgers(demo_dir: Path) -> None:
     text = (demo_dir / "index.html").read_text(encoding="utf-8")
     start = text.index("New participants by entry month")
     body = text[start : text.index("</table>", start)]
-    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S) for r in rows]
     header, data = cells[0], cells[1:]
     shown = {
