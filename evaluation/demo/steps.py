@@ -32,7 +32,12 @@ from evaluation.reporting import (
 )
 from evaluation.reporting.comparison_tables import write_comparison_tables
 from evaluation.reporting.disclosure import assert_no_identifiers, suppress_counts
-from evaluation.reporting.ledger import Ledger, build_ledger, cohort_table_name
+from evaluation.reporting.ledger import (
+    PUBLISHED_DIR,
+    Ledger,
+    build_ledger,
+    cohort_table_name,
+)
 from evaluation.store.demo import DemoSubmissions, submit_workbooks
 from evaluation.synthetic import PILOT_NAMES, SyntheticRegisters, generate_registers
 from evaluation.synthetic.filled_workbooks import write_filled_workbooks
@@ -481,14 +486,21 @@ def write_index(ctx: DemoContext) -> Path:
             ),
             report.to_html().replace("<h2>Process evaluation</h2>", "", 1),
         )
+    published = ctx.out / "reports" / PUBLISHED_DIR
     files = sorted(
         p.relative_to(ctx.out).as_posix()
-        for folder in (ctx.data_dir, ctx.workbook_dir, ctx.out / "results")
+        for folder in (ctx.data_dir, ctx.workbook_dir, ctx.out / "results", published)
         if folder.exists()
         for p in folder.iterdir()
     )
     page.add(
         "Files",
+        paragraph(
+            "reports/published/ holds the tidy tables for funders, disclosure-controlled as "
+            "the reports show them; reports/disclosure.csv is the output-checking log (true "
+            "counts, for the output checker only); results/ holds the unsuppressed tidy "
+            "results the reports read (synthetic here)."
+        ),
         "<ul class='links'>"
         + "".join(f"<li><a href='{name}'>{name}</a></li>" for name in files)
         + "</ul>",

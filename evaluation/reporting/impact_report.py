@@ -524,8 +524,9 @@ def _matching_section(
         scale=k,
     )
     n_treated = est.loc[est["term"] == "att", "n_treated"]
-    shown = ledger.shows(f"matching:{pilot}:{outcome}", "att", n_treated.iloc[0])
-    return section if shown else _without_estimates(section, t, ledger.threshold)
+    if ledger.shows(f"matching:{pilot}:{outcome}", "att", n_treated.iloc[0]):
+        return section
+    return _without_estimates(section, t, ledger.threshold)
 
 
 def build_impact(

@@ -45,9 +45,12 @@ from evaluation.reporting.disclosure import (
 from evaluation.reporting.impact_results import read_table
 from evaluation.reporting.results import DESTINATIONS
 from evaluation.reporting.tables_io import read_csv, write_csv
+from evaluation.safe_io import output_folder
 
 #: File name of the output-checking log beside a report set.
 LEDGER_FILE = "disclosure.csv"
+#: Folder of the published tidy tables beside a report set.
+PUBLISHED_DIR = "published"
 #: Columns of the log.
 LOG_COLUMNS = (
     "table",
@@ -144,6 +147,7 @@ class Ledger:
     tables: tuple[CountTable, ...]
     entries: tuple[Entry, ...]
     ranges: Mapping[str, tuple[float, float]]
+    results_dir: Path
 
     @functools.cached_property
     def _by_name(self) -> dict[str, CountTable]:
@@ -219,9 +223,59 @@ class Ledger:
         return frame
 
     def write(self, folder: Path | str) -> Path:
-        """Write ``disclosure.csv`` into ``folder`` (beside the report set)."""
-        path = Path(folder) / LEDGER_FILE
+        """Write ``disclosure.csv`` into ``folder`` (beside the report set), and the
+        published tidy tables into ``folder/published`` (:meth:`published`)."""
+        path = output_folder(folder, where="disclosure log folder") / LEDGER_FILE
+        tables = output_folder(path.parent / PUBLISHED_DIR, where="published tables folder")
+        for name, frame in self.published().items():
+            write_csv(frame, tables / f"{name}.csv", where=f"published table {name}.csv")
         return write_csv(self.to_frame(), path, where=f"disclosure log {path}")
+
+    def published(self) -> dict[str, pd.DataFrame]:
+        """The tidy tables handed to funders, as the reports publish them.
+
+        ``counts``: every count table (``table, row, column, value``: a count, ``<5`` or
+        ``*``); ``effects``: the effects with the estimate, standard error and interval
+        empty where they rest on fewer than ``threshold`` treated persons and the person
+        counts as published; ``indicators``: the same for the shared indicators.
+        """
+        counts = [
+            (tab.name, tab.rows[i], tab.columns[j],
+             _marker(str(tab.status[i, j]), int(tab.values[i, j]), self.threshold))
+            for tab in self.tables
+            for i, j in np.ndindex(tab.cells.shape)
+        ]  # fmt: skip
+        out = {"counts": pd.DataFrame(counts, columns=["table", "row", "column", "value"])}
+        folder = self.results_dir
+        numbers = ["estimate", "std_error", "conf_low", "conf_high"]
+        if _exists(folder, "effects"):
+            eff = _frame(folder, "effects").copy()
+            keys = list(zip(eff["pilot"], eff["outcome"], eff["design"], strict=True))
+            hide = [
+                not self.shows("effects", effect_key(str(p), str(o), str(d)), n)
+                for (p, o, d), n in zip(keys, eff["n_treated"], strict=True)
+            ]
+            eff.loc[hide, numbers] = np.nan
+            eff["n_treated"] = [
+                self.cell_text(effect_count_cell(str(p), str(o), str(d)), n)
+                for (p, o, d), n in zip(keys, eff["n_treated"], strict=True)
+            ]
+            eff["n_control"] = [
+                f"<{self.threshold}" if small(n, self.threshold) else str(int(n))
+                for n in eff["n_control"]
+            ]
+            out["effects"] = eff
+        if _exists(folder, "indicators"):
+            ind = _frame(folder, "indicators").copy()
+            hide = [
+                not self.shows("indicators", f"{p}|{c}", n)
+                for p, c, n in zip(ind["pilot"], ind["indicator"], ind["n"], strict=True)
+            ]
+            ind.loc[hide, ["estimate", "conf_low", "conf_high"]] = np.nan
+            ind["n"] = [f"<{self.threshold}" if small(n, self.threshold) else str(int(n))
+                        for n in ind["n"]]  # fmt: skip
+            out["indicators"] = ind
+        return out
 
 
 # --- building -----------------------------------------------------------------------
@@ -338,7 +392,8 @@ def _matching_tables(flow: pd.DataFrame, threshold: int) -> list[CountTable]:
             .reindex(index=["treated", "control"], columns=["matched", "unmatched"])
             .fillna(0)
         )
-        out.append(_protected(flow_table_name("matching", pilot, outcome), wide, threshold))
+        name = flow_table_name("matching", str(pilot), str(outcome))
+        out.append(_protected(name, wide, threshold))
     return out
 
 
@@ -414,12 +469,13 @@ def _estimate_entries(folder: Path, threshold: int) -> list[Entry]:
     for (p, o), sub in cells.groupby([cells["pilot"].astype(str), cells["outcome"].astype(str)]):
         sizes = sub.groupby("cohort")["n_treated"].max()
         out.append(_entry(f"did:{p}:{o}", "overall", sizes.sum(), "estimate", threshold))
-        for g, n in sizes.items():
+        for g, n in zip(sizes.index, sizes.to_numpy(), strict=True):
             out.append(_entry(f"did_cohort:{p}:{o}", str(int(g)), n, "estimate", threshold))
         est = sub[sub["estimate"].notna()]
-        for e, grp in est.groupby("event_time"):
-            n = sizes.reindex(grp["cohort"].unique()).sum()
-            out.append(_entry(f"did_event:{p}:{o}", str(int(e)), n, "estimate", threshold))
+        for e in sorted(set(est["event_time"].astype(int))):
+            at = est.loc[est["event_time"].astype(int) == e, "cohort"].unique()
+            n = sizes.reindex(at).sum()
+            out.append(_entry(f"did_event:{p}:{o}", str(e), n, "estimate", threshold))
     mest = read_table(folder, "matching_estimates")
     for p, o, term, n in zip(
         mest["pilot"], mest["outcome"], mest["term"], mest["n_treated"], strict=True
@@ -589,7 +645,7 @@ def _cached(folder: str, threshold: int, signature: tuple[tuple[str, float], ...
         *_share_entries(root, threshold),
         *_lone_counts(root, tables, threshold),
     ]
-    return Ledger(int(threshold), tuple(tables), tuple(entries), ranges)
+    return Ledger(int(threshold), tuple(tables), tuple(entries), ranges, root)
 
 
 def build_ledger(results_dir: Path | str, *, threshold: int = DEFAULT_THRESHOLD) -> Ledger:
@@ -754,6 +810,7 @@ def check_log(path: Path | str) -> int:
 
 __all__ = [
     "LEDGER_FILE",
+    "PUBLISHED_DIR",
     "CountTable",
     "DisclosureAuditError",
     "Entry",

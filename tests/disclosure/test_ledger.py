@@ -220,3 +220,19 @@ def test_missing_log_is_a_located_error(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert isinstance(result.exception, Exception)
     assert str(tmp_path) in str(result.exception)
+
+
+def test_published_tables_hide_what_the_reports_hide(results: Path, tmp_path: Path) -> None:
+    """The tidy tables for funders (``published/`` beside the log) carry no estimate of
+    the 2-treated pilot and no count under the threshold."""
+    folder = _tiny(results, tmp_path / "tiny")
+    out = tmp_path / "set"
+    build_ledger(folder, threshold=THRESHOLD).write(out)
+    eff = pd.read_csv(out / "published" / "effects.csv", dtype={"n_treated": str})
+    mine = eff[eff["pilot"] == PILOT]
+    assert mine[["estimate", "std_error", "conf_low", "conf_high"]].isna().all().all()
+    assert set(mine["n_treated"]) == {f"<{THRESHOLD}"}
+    counts = pd.read_csv(out / "published" / "counts.csv", dtype={"value": str})
+    numbers = pd.to_numeric(counts["value"], errors="coerce")
+    assert not ((numbers > 0) & (numbers < THRESHOLD)).any()
+    assert audit_log(out) == []
