@@ -340,15 +340,31 @@ def _add_matching_section(page: Page, m: DemoMatching) -> None:
     page.add(f"Impact: matching ({m.pilot})", *parts)
 
 
-def _add_workbooks_section(page: Page, overview: SubmissionsOverview) -> None:
+def _key_indicators(overview: SubmissionsOverview, ledger: Ledger) -> pd.DataFrame:
+    """The key indicators as the pilot reports publish them (``n <5`` where a value rests
+    on fewer than threshold persons)."""
+    table = overview.indicators.copy().astype(object)
+    for col in table.columns[1:]:
+        table[col] = [
+            "–"
+            if pd.isna(v)
+            else f"{float(v):.1f}"
+            if ledger.shows(f"pilot_indicators:{p}", str(col), 0)
+            else f"n <{ledger.threshold}"
+            for p, v in zip(table["pilot"], table[col], strict=True)
+        ]
+    return table
+
+
+def _add_workbooks_section(page: Page, overview: SubmissionsOverview, ledger: Ledger) -> None:
     """Key indicators computed from the client sheets, and what the faulty workbook lacks."""
     parts = [
         paragraph(
             "Each pilot filled the common self-evaluation workbook (in Finnish). Indicators are "
             "computed from the client follow-up sheet, never typed in by hand (percent unless "
-            "a count)."
+            "a count); a value resting on fewer than 5 persons is hidden."
         ),
-        table_to_html(overview.indicators, float_format="{:.1f}"),
+        table_to_html(_key_indicators(overview, ledger)),
     ]
     if len(overview.problems):
         files = ", ".join(sorted(set(overview.problems["file"].astype(str))))
@@ -472,7 +488,7 @@ def write_index(ctx: DemoContext) -> Path:
         _add_matching_section(page, ctx.matching)
     add_plans_section(page, ctx.plans)
     if ctx.overview is not None:
-        _add_workbooks_section(page, ctx.overview)
+        _add_workbooks_section(page, ctx.overview, ledger)
     if ctx.submissions is not None:
         _add_submissions_section(page, ctx.submissions, out=ctx.out)
     if ctx.overview is not None:

@@ -373,6 +373,13 @@ def build_comparison(
         dtype=bool,
     )
     pooled = eff[shown].reset_index(drop=True)
+    if len(pooled) < 2 <= len(eff):
+        raise ReportError(
+            f"only {len(pooled)} pilot(s) have an effect on {chosen!r} resting on at least "
+            f"{threshold} treated persons; the comparison needs two",
+            where=str(res.folder / "effects"),
+            fix="choose another outcome (--outcome) or wait for more participants",
+        )
     pilots_eff = [str(p) for p in pooled["pilot"]]
     outcome_label = _label(t, "outcome", chosen)
     meta = meta_analysis(
