@@ -246,36 +246,42 @@ class Ledger:
             for i, j in np.ndindex(tab.cells.shape)
         ]  # fmt: skip
         out = {"counts": pd.DataFrame(counts, columns=["table", "row", "column", "value"])}
-        folder = self.results_dir
-        numbers = ["estimate", "std_error", "conf_low", "conf_high"]
-        if _exists(folder, "effects"):
-            eff = _frame(folder, "effects").copy()
-            keys = list(zip(eff["pilot"], eff["outcome"], eff["design"], strict=True))
-            hide = [
-                not self.shows("effects", effect_key(str(p), str(o), str(d)), n)
-                for (p, o, d), n in zip(keys, eff["n_treated"], strict=True)
-            ]
-            eff.loc[hide, numbers] = np.nan
-            eff["n_treated"] = [
-                self.cell_text(effect_count_cell(str(p), str(o), str(d)), n)
-                for (p, o, d), n in zip(keys, eff["n_treated"], strict=True)
-            ]
-            eff["n_control"] = [
-                f"<{self.threshold}" if small(n, self.threshold) else str(int(n))
-                for n in eff["n_control"]
-            ]
-            out["effects"] = eff
-        if _exists(folder, "indicators"):
-            ind = _frame(folder, "indicators").copy()
-            hide = [
-                not self.shows("indicators", f"{p}|{c}", n)
-                for p, c, n in zip(ind["pilot"], ind["indicator"], ind["n"], strict=True)
-            ]
-            ind.loc[hide, ["estimate", "conf_low", "conf_high"]] = np.nan
-            ind["n"] = [f"<{self.threshold}" if small(n, self.threshold) else str(int(n))
-                        for n in ind["n"]]  # fmt: skip
-            out["indicators"] = ind
+        if _exists(self.results_dir, "effects"):
+            out["effects"] = self._published_effects(_frame(self.results_dir, "effects"))
+        if _exists(self.results_dir, "indicators"):
+            out["indicators"] = self._published_indicators(_frame(self.results_dir, "indicators"))
         return out
+
+    def _count_text(self, n: float) -> str:
+        return f"<{self.threshold}" if small(n, self.threshold) else str(int(n))
+
+    def _published_effects(self, eff: pd.DataFrame) -> pd.DataFrame:
+        eff = eff.copy()
+        keys = [
+            (str(p), str(o), str(d))
+            for p, o, d in zip(eff["pilot"], eff["outcome"], eff["design"], strict=True)
+        ]
+        hide = [
+            not self.shows("effects", effect_key(*k), n)
+            for k, n in zip(keys, eff["n_treated"], strict=True)
+        ]
+        eff.loc[hide, ["estimate", "std_error", "conf_low", "conf_high"]] = np.nan
+        eff["n_treated"] = [
+            self.cell_text(effect_count_cell(*k), n)
+            for k, n in zip(keys, eff["n_treated"], strict=True)
+        ]
+        eff["n_control"] = [self._count_text(n) for n in eff["n_control"]]
+        return eff
+
+    def _published_indicators(self, ind: pd.DataFrame) -> pd.DataFrame:
+        ind = ind.copy()
+        hide = [
+            not self.shows("indicators", f"{p}|{c}", n)
+            for p, c, n in zip(ind["pilot"], ind["indicator"], ind["n"], strict=True)
+        ]
+        ind.loc[hide, ["estimate", "conf_low", "conf_high"]] = np.nan
+        ind["n"] = [self._count_text(n) for n in ind["n"]]
+        return ind
 
 
 # --- building -----------------------------------------------------------------------
@@ -334,6 +340,44 @@ def flow_table_name(design: str, pilot: str, outcome: str) -> str:
     return f"flow:{design}:{pilot}:{outcome}"
 
 
+def _did_flow(cohorts: CountTable, pilot: str, outcome: str, rows: pd.DataFrame) -> CountTable:
+    """A pilot's DiD sample flow: its cohorts are cells of ``cohorts`` (same ids, same
+    status); its total is hidden (``linked``) where it would reveal a hidden margin or a
+    hidden row of its own."""
+    j = cohorts.columns.index(pilot)
+    row_of = {m: i for i, m in enumerate(cohorts.rows)}
+    name = flow_table_name("did", pilot, outcome)
+    labels, ids, stat = [], [], []
+    for step, group in zip(rows["step"], rows["group"], strict=True):
+        if step == "cohort":
+            i = row_of[period_label(int(group))]
+            labels.append(period_label(int(group)))
+            ids.append(cohorts.cells[i, j])
+            stat.append(str(cohorts.status[i, j]))
+        else:
+            labels.append(str(step) if step != "comparison" else "never_treated")
+            ids.append(f"{name}[{labels[-1]}|{N_COLUMN}]")
+            stat.append("")
+    vals = [int(n) for n in rows["persons"]]
+    return CountTable(
+        name,
+        (*labels, TOTAL_LABEL),
+        (N_COLUMN,),
+        np.array([*ids, f"{name}[{TOTAL_LABEL}|{N_COLUMN}]"], dtype=object)[:, None],
+        np.array([*vals, sum(vals)], dtype=np.int64)[:, None],
+        np.array([*stat, ""], dtype=object)[:, None],
+    )
+
+
+def _hide_flow_cells(flow: CountTable, margin_hidden: bool, threshold: int) -> None:
+    """Primary-suppress a flow's own small rows and hide its total where needed."""
+    own = np.array([not str(c).startswith("cohorts:") for c in flow.cells[:-1, 0]])
+    small_own = own & (flow.values[:-1, 0] > 0) & (flow.values[:-1, 0] < threshold)
+    flow.status[:-1, 0][small_own] = "primary"
+    if margin_hidden or small_own.any():
+        flow.status[-1, 0] = "linked"
+
+
 def _did_tables(flow: pd.DataFrame, threshold: int) -> list[CountTable]:
     """Cohort tables (entry month x pilot) and the DiD sample flows that print them."""
     did = flow[flow["design"] == "did"]
@@ -345,41 +389,13 @@ def _did_tables(flow: pd.DataFrame, threshold: int) -> list[CountTable]:
         wide = coh.pivot_table(
             index="month", columns="pilot", values="persons", aggfunc="sum", fill_value=0
         ).sort_index()
-        name = cohort_table_name(str(outcome))
-        cohorts = _protected(name, wide, threshold)
-        col_of = {p: j for j, p in enumerate(cohorts.columns)}
-        row_of = {m: i for i, m in enumerate(cohorts.rows)}
-        flows: list[CountTable] = []
+        cohorts = _protected(cohort_table_name(str(outcome)), wide, threshold)
+        out.append(cohorts)
         for pilot, rows in sub.groupby(sub["pilot"].astype(str), sort=True):
-            j = col_of[pilot]
-            labels, ids, vals, stat = [], [], [], []
-            for step, group, n in zip(rows["step"], rows["group"], rows["persons"], strict=True):
-                if step == "cohort":
-                    i = row_of[period_label(int(group))]
-                    ids.append(cohorts.cells[i, j])
-                    stat.append(cohorts.status[i, j])
-                    labels.append(period_label(int(group)))
-                else:
-                    labels.append(str(step) if step != "comparison" else "never_treated")
-                    ids.append(f"{flow_table_name('did', pilot, str(outcome))}[{labels[-1]}|n]")
-                    stat.append("primary" if small(n, threshold) else "")
-                vals.append(int(n))
-            margin_hidden = cohorts.status[-1, j] != ""
-            total_st = "linked" if margin_hidden or any(
-                s != "" for s, st in zip(stat, rows["step"], strict=True) if st != "cohort"
-            ) else ""  # fmt: skip
-            fname = flow_table_name("did", pilot, str(outcome))
-            flows.append(
-                CountTable(
-                    fname,
-                    (*labels, TOTAL_LABEL),
-                    (N_COLUMN,),
-                    np.array([*ids, f"{fname}[{TOTAL_LABEL}|n]"], dtype=object)[:, None],
-                    np.array([*vals, sum(vals)], dtype=np.int64)[:, None],
-                    np.array([*stat, total_st], dtype=object)[:, None],
-                )
-            )
-        out += [cohorts, *flows]
+            table = _did_flow(cohorts, str(pilot), str(outcome), rows)
+            margin = cohorts.status[-1, cohorts.columns.index(str(pilot))] != ""
+            _hide_flow_cells(table, margin, threshold)
+            out.append(table)
     return out
 
 
@@ -694,15 +710,7 @@ def _log_tables(log: pd.DataFrame) -> list[CountTable]:
     return tables
 
 
-def audit_log(path: Path | str) -> list[Problem]:
-    """Re-audit a disclosure log (``disclosure.csv``); the problems found (none: passed).
-
-    Checks that nothing resting on ``0 < n < threshold`` persons is shown, that no grand
-    total of at least ``threshold`` is hidden, that the same cell has one status in every
-    table, and recomputes every hidden cell's feasible range (each table alone with
-    :func:`evaluation.disclosure.feasible_ranges`, linked tables together): each must
-    cover what the markers allow and equal the range the log records.
-    """
+def _read_log(path: Path | str) -> tuple[Path, pd.DataFrame]:
     file = Path(path)
     if file.is_dir():
         file = file / LEDGER_FILE
@@ -720,82 +728,103 @@ def audit_log(path: Path | str) -> list[Problem]:
             where=str(file),
             fix="write the log again by rendering the reports",
         )
-    threshold = int(log["threshold"].iloc[0]) if len(log) else DEFAULT_THRESHOLD
-    keys = zip(log["table"].astype(str), log["cell"].astype(str), strict=True)
-    line = {key: k + 2 for k, key in enumerate(keys)}
-    problems: list[Problem] = []
+    return file, log
 
-    def where(table: str, cell: str) -> str:
-        return f"{file} line {line.get((table, cell), '?')} (table {table!r}, cell {cell!r})"
 
-    for table, cell, n, st in zip(log["table"], log["cell"], log["n"], log["status"], strict=True):
-        if st == "shown" and small(float(n), threshold):
-            problems.append(
-                Problem(where(str(table), str(cell)), f"shown but rests on {int(n)} persons",
-                        f"hide it (fewer than {threshold})")
-            )  # fmt: skip
-    tables = _log_tables(log)
-    status_of: dict[str, tuple[str, str]] = {}
-    for tab in tables:
-        if tab.rows[-1] == TOTAL_LABEL and tab.columns[-1] in (TOTAL_LABEL, N_COLUMN):
+class _Auditor:
+    """The checks of :func:`audit_log` on one log; each adds located problems."""
+
+    def __init__(self, file: Path, log: pd.DataFrame) -> None:
+        self.file, self.log = file, log
+        self.threshold = int(log["threshold"].iloc[0]) if len(log) else DEFAULT_THRESHOLD
+        keys = zip(log["table"].astype(str), log["cell"].astype(str), strict=True)
+        self.line = {key: k + 2 for k, key in enumerate(keys)}
+        self.problems: list[Problem] = []
+
+    def add(self, table: str, cell: str, what: str, fix: str) -> None:
+        where = f"{self.file} line {self.line.get((table, cell), '?')} (table {table!r}, "
+        self.problems.append(Problem(f"{where}cell {cell!r})", what, fix))
+
+    def shown_small(self) -> None:
+        log, t = self.log, self.threshold
+        for table, cell, n, st in zip(
+            log["table"], log["cell"], log["n"], log["status"], strict=True
+        ):
+            if st == "shown" and small(float(n), t):
+                self.add(str(table), str(cell), f"shown but rests on {int(n)} persons",
+                         f"hide it (fewer than {t})")  # fmt: skip
+
+    def totals_and_links(self, tables: list[CountTable]) -> None:
+        status_of: dict[str, tuple[str, str]] = {}
+        for tab in tables:
             gt = tab.values[-1, -1]
-            if tab.status[-1, -1] != "" and gt >= threshold and tab.cells.shape[1] > 1:
-                problems.append(
-                    Problem(where(tab.name, str(tab.cells[-1, -1])),
-                            f"grand total {gt} is hidden", "show grand totals of "
-                            f"{threshold} or more")
-                )  # fmt: skip
-        for idx in np.ndindex(tab.cells.shape):
-            cid, hidden = str(tab.cells[idx]), tab.status[idx] != ""
-            seen = status_of.setdefault(cid, (tab.name, "hidden" if hidden else "shown"))
-            if seen[1] != ("hidden" if hidden else "shown"):
-                problems.append(
-                    Problem(where(tab.name, cid), f"{seen[1]} in table {seen[0]!r} but not "
-                            "here", "give the cell one treatment in every output")
-                )  # fmt: skip
-    recorded = {
-        str(c): (lo, hi)
-        for c, lo, hi, st in zip(
-            log["cell"], log["audited_low"], log["audited_high"], log["status"], strict=True
-        )
-        if st == "hidden"
-    }
-    for group in linked_groups(tables):
+            if tab.cells.shape[1] > 1 and tab.status[-1, -1] != "" and gt >= self.threshold:
+                self.add(tab.name, str(tab.cells[-1, -1]), f"grand total {gt} is hidden",
+                         f"show grand totals of {self.threshold} or more")  # fmt: skip
+            for idx in np.ndindex(tab.cells.shape):
+                cid = str(tab.cells[idx])
+                state = "hidden" if tab.status[idx] != "" else "shown"
+                seen = status_of.setdefault(cid, (tab.name, state))
+                if seen[1] != state:
+                    self.add(tab.name, cid, f"{seen[1]} in table {seen[0]!r} but not here",
+                             "give the cell one treatment in every output")  # fmt: skip
+
+    def ranges(self, group: list[CountTable]) -> dict[str, tuple[str, float, float]]:
+        """Each hidden small cell's recomputed range (linked tables together)."""
         found: dict[str, tuple[str, float, float]] = {}
         for tab in group:
-            values, hidden, primary = _as_two_way(tab)
-            audit = feasible_ranges(values, hidden, primary, threshold)
+            audit = _table_audit(tab, self.threshold)
             for idx in zip(*np.nonzero(tab.status == "primary"), strict=True):
                 lo, hi = float(audit.low[idx]), float(audit.high[idx])
                 found[str(tab.cells[idx])] = (tab.name, lo, np.inf if hi < 0 else hi)
                 if not audit.protected[idx]:
-                    problems.append(
-                        Problem(where(tab.name, str(tab.cells[idx])),
-                                f"an attacker narrows it to [{lo:g}, {hi:g}]",
-                                "hide more cells (suppress_counts)")
-                    )  # fmt: skip
+                    self.add(tab.name, str(tab.cells[idx]),
+                             f"an attacker narrows it to [{lo:g}, {hi:g}]",
+                             "hide more cells (suppress_counts)")  # fmt: skip
         if len(group) > 1:
-            required = _required(group, threshold)
-            for cid, (lo, hi) in joint_ranges([t.linked() for t in group], threshold).items():
+            required = _required(group, self.threshold)
+            joint = joint_ranges([t.linked() for t in group], self.threshold)
+            for cid, (lo, hi) in joint.items():
                 table = found[cid][0] if cid in found else group[0].name
                 found[cid] = (table, lo, hi)
                 req = required.get(cid)
                 if req is not None and (lo > req[0] + 1e-6 or hi < req[1] - 1e-6):
-                    problems.append(
-                        Problem(where(table, cid), f"linked tables narrow it to [{lo:g}, {hi:g}]",
-                                "hide the linked cell or margin in every table")
-                    )  # fmt: skip
+                    self.add(table, cid, f"linked tables narrow it to [{lo:g}, {hi:g}]",
+                             "hide the linked cell or margin in every table")  # fmt: skip
+        return found
+
+    def recorded(self, found: dict[str, tuple[str, float, float]]) -> None:
+        log = self.log
+        hidden = log[log["status"] == "hidden"]
+        rec = dict(zip(hidden["cell"].astype(str),
+                       zip(hidden["audited_low"], hidden["audited_high"], strict=True),
+                       strict=True))  # fmt: skip
         for cid, (table, lo, hi) in found.items():
-            rec = recorded.get(cid)
-            if rec is None:
+            if cid not in rec:
                 continue
-            rec_hi = np.inf if pd.isna(rec[1]) else float(rec[1])
-            if pd.isna(rec[0]) or abs(float(rec[0]) - lo) > 1e-6 or abs(rec_hi - hi) > 1e-6:
-                problems.append(
-                    Problem(where(table, cid), f"the log records [{rec[0]}, {rec[1]}], the "
-                            f"audit finds [{lo:g}, {hi:g}]", "render the reports again")
-                )  # fmt: skip
-    return problems
+            low, high = rec[cid]
+            rec_hi = np.inf if pd.isna(high) else float(high)
+            if pd.isna(low) or abs(float(low) - lo) > 1e-6 or abs(rec_hi - hi) > 1e-6:
+                self.add(table, cid, f"the log records [{low}, {high}], the audit finds "
+                         f"[{lo:g}, {hi:g}]", "render the reports again")  # fmt: skip
+
+
+def audit_log(path: Path | str) -> list[Problem]:
+    """Re-audit a disclosure log (``disclosure.csv``); the problems found (none: passed).
+
+    Checks that nothing resting on ``0 < n < threshold`` persons is shown, that no grand
+    total of at least ``threshold`` is hidden, that the same cell has one status in every
+    table, and recomputes every hidden cell's feasible range (each table alone with
+    :func:`evaluation.disclosure.feasible_ranges`, linked tables together): each must
+    cover what the markers allow and equal the range the log records.
+    """
+    auditor = _Auditor(*_read_log(path))
+    auditor.shown_small()
+    tables = _log_tables(auditor.log)
+    auditor.totals_and_links(tables)
+    for group in linked_groups(tables):
+        auditor.recorded(auditor.ranges(group))
+    return auditor.problems
 
 
 def check_log(path: Path | str) -> int:
