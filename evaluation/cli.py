@@ -75,6 +75,7 @@ def _mount_subcommands() -> None:
     from evaluation.process.commands import app as process_app
     from evaluation.registers.commands import app as registers_app
     from evaluation.reporting.commands import app as report_app
+    from evaluation.reporting.disclosure_commands import app as disclosure_app
     from evaluation.store.commands import store_app, submissions_command, submit_command
     from evaluation.synthetic.extract_commands import app as synthetic_app
     from evaluation.workbook.commands import app as template_app
@@ -90,6 +91,7 @@ def _mount_subcommands() -> None:
     app.add_typer(process_app, name="process")
     app.add_typer(registers_app, name="registers")
     app.add_typer(report_app, name="report")
+    app.add_typer(disclosure_app, name="disclosure")
     app.add_typer(synthetic_app, name="synthetic")
     app.command("serve")(serve_command)
     app.add_typer(users_app, name="users")

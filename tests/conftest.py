@@ -73,3 +73,100 @@ def browser() -> Iterator[Any]:
             yield driver
         finally:
             driver.quit()
+
+
+def _log_tables(log: Any) -> dict[str, tuple[list[list[str]], bool]]:
+    """Each count table of a disclosure log as a grid of cell ids (totals last)."""
+    tables: dict[str, tuple[list[list[str]], bool]] = {}
+    counts = log[log["rule"].isin(["shown", "zero", "primary", "secondary", "linked"])]
+    for name, sub in counts.groupby("table", sort=False):
+        rows = list(dict.fromkeys(sub["row"].astype(str)))
+        cols = list(dict.fromkeys(sub["column"].astype(str)))
+        grid = [["" for _ in cols] for _ in rows]
+        for r, c, cid in zip(
+            sub["row"].astype(str), sub["column"].astype(str), sub["cell"], strict=True
+        ):
+            grid[rows.index(r)][cols.index(c)] = str(cid)
+        tables[str(name)] = (grid, len(cols) == 1)
+    return tables
+
+
+def _equations(grid: list[list[str]], one_column: bool) -> list[list[str]]:
+    cols = [[row[j] for row in grid] for j in range(len(grid[0]))]
+    return cols if one_column else [list(r) for r in grid] + cols
+
+
+def _ranges(
+    equations: list[list[str]],
+    value: dict[str, float],
+    hidden: set[str],
+    primary: set[str],
+    threshold: int,
+    targets: list[str],
+) -> dict[str, tuple[float, float]]:
+    import numpy as np
+    from scipy.optimize import linprog
+
+    free = sorted(hidden)
+    col = {c: k for k, c in enumerate(free)}
+    a, b = [], []
+    for eq in equations:
+        coef, known = np.zeros(len(free)), 0.0
+        for k, cid in enumerate(eq):
+            sign = -1.0 if k == len(eq) - 1 else 1.0
+            if cid in col:
+                coef[col[cid]] += sign
+            else:
+                known += sign * value[cid]
+        a.append(coef)
+        b.append(-known)
+    bounds = [(1, threshold - 1) if c in primary else (0, None) for c in free]
+    out = {}
+    for cid in targets:
+        obj = np.zeros(len(free))
+        obj[col[cid]] = 1.0
+        lo = linprog(obj, A_eq=np.array(a), b_eq=b, bounds=bounds, method="highs")
+        hi = linprog(-obj, A_eq=np.array(a), b_eq=b, bounds=bounds, method="highs")
+        out[cid] = (round(lo.fun), np.inf if hi.status == 3 else round(-hi.fun))
+    return out
+
+
+def attack_log(log: Any) -> list[str]:
+    """An independent LP attacker on a disclosure log (scipy's linprog, not the
+    toolkit's audit): every table, tables that share cells together. Returns the primary
+    cells it narrows beyond what the markers alone allow (each table alone with every
+    other cell hidden but a grand total of at least ``threshold``)."""
+    threshold = int(log["threshold"].iloc[0])
+    value = {str(c): float(n) for c, n in zip(log["cell"], log["n"], strict=True)}
+    hidden = {str(c) for c, s in zip(log["cell"], log["status"], strict=True) if s == "hidden"}
+    primary = {str(c) for c, r in zip(log["cell"], log["rule"], strict=True) if r == "primary"}
+    tables = _log_tables(log)
+    groups: list[tuple[set[str], list[str]]] = []
+    for name, (grid, _) in tables.items():
+        ids = {c for row in grid for c in row}
+        hits = [g for g in groups if g[0] & ids]
+        groups = [g for g in groups if g not in hits]
+        groups.append((ids.union(*(g[0] for g in hits)), [n for g in hits for n in g[1]] + [name]))
+    found = []
+    for ids, names in groups:
+        eqs = [e for n in names for e in _equations(*tables[n])]
+        targets = sorted(ids & hidden & primary)
+        joint = _ranges(eqs, value, ids & hidden, primary, threshold, targets)
+        for cid in targets:
+            if joint[cid] == (1, threshold - 1):
+                continue
+            owner = next(n for n in names if any(cid in row for row in tables[n][0]))
+            grid, one = tables[owner]
+            cells = {c for row in grid for c in row}
+            grand = grid[-1][-1]
+            floor_hidden = cells - ({grand} if value[grand] >= threshold else set())
+            floor = _ranges(_equations(grid, one), value, floor_hidden, primary, threshold, [cid])
+            if joint[cid][0] > floor[cid][0] or joint[cid][1] < floor[cid][1]:
+                found.append(f"{owner} {cid}: {joint[cid]} (markers: {floor[cid]})")
+    return found
+
+
+@pytest.fixture(scope="session")
+def lp_attacker() -> Any:
+    """:func:`attack_log`: the primary cells an LP attacker recovers from a disclosure log."""
+    return attack_log

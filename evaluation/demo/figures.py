@@ -12,25 +12,32 @@ PARTICIPANT_COLOUR = "#c8553d"
 OTHERS_COLOUR = "#2a6f97"
 
 
-def entrants_figure(entrants: pd.DataFrame, *, pilot_order: list[str]) -> Figure:
-    """Cumulative participants per pilot over calendar months.
+def entrants_figure(shown: pd.DataFrame, *, pilot_order: list[str]) -> Figure:
+    """Cumulative participants per pilot over calendar months, from the published table.
 
     Parameters
     ----------
-    entrants:
-        Columns ``pilot, month, entrants`` (new participants per pilot and month).
+    shown:
+        The disclosure-controlled table: entry months (``YYYY-MM``) as index, one column
+        per pilot, cells as published (counts, ``<5`` or ``*``). Only published counts are
+        summed; months with a hidden cell are marked, so no step reveals a hidden cell.
     pilot_order:
         Pilots in display order.
     """
     fig = Figure(figsize=(9, 3.6))
     ax = fig.add_subplot(1, 1, 1)
+    months = pd.to_datetime(pd.Index([str(m) for m in shown.index]), format="%Y-%m")
     for pilot in pilot_order:
-        rows = entrants[entrants["pilot"] == pilot].sort_values("month")
-        if rows.empty:
+        if pilot not in shown.columns:
             continue
-        ax.step(rows["month"], rows["entrants"].cumsum(), where="post", label=pilot)
-    ax.set_ylabel("participants (cumulative)")
-    ax.set_title("Staggered rollout: participants entering each pilot")
+        cells = shown[pilot].astype(str)
+        counts = pd.to_numeric(cells.where(cells.str.isdigit()), errors="coerce")
+        cumulative = counts.fillna(0).cumsum().to_numpy()
+        (line,) = ax.step(months, cumulative, where="post", label=pilot)
+        hidden = ~cells.str.isdigit().to_numpy()
+        ax.plot(months[hidden], cumulative[hidden], "x", color=line.get_color(), markersize=4)
+    ax.set_ylabel("participants (cumulative, shown cells)")
+    ax.set_title("Staggered rollout: participants entering each pilot (x: a hidden cell)")
     ax.legend(fontsize=8, ncol=3, frameon=False)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()

@@ -8,6 +8,7 @@ national register.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,9 +184,17 @@ def matching_table(m: DemoMatching) -> pd.DataFrame:
 
 
 def event_study_figure(
-    estimates: list[PilotDid], data: SyntheticRegisters, *, pilot_order: list[str]
+    estimates: list[PilotDid],
+    data: SyntheticRegisters,
+    *,
+    pilot_order: list[str],
+    shown: Callable[[str, int], bool] | None = None,
 ) -> Figure:
-    """Event-study estimates (both comparison groups) with 95% intervals and the truth."""
+    """Event-study estimates (both comparison groups) with 95% intervals and the truth.
+
+    ``shown(pilot, event_time)`` says whether an event time's estimate may be drawn (the
+    disclosure ledger: it rests on at least ``threshold`` treated persons); default all.
+    """
     truth = data.truth
     ncols = 3
     nrows = math.ceil(len(pilot_order) / ncols)
@@ -196,6 +205,9 @@ def event_study_figure(
         for est in (e for e in estimates if e.pilot == pilot):
             colour, shift = styles[est.control_group]
             t = est.dynamic.tidy()
+            if shown is not None:
+                keep = [shown(pilot, int(e)) for e in t["event_time"]]
+                t = t[np.asarray(keep, dtype=bool)]
             ax.errorbar(
                 t["event_time"] + shift,
                 t["estimate"],

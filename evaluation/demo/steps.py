@@ -32,10 +32,21 @@ from evaluation.reporting import (
 )
 from evaluation.reporting.comparison_tables import write_comparison_tables
 from evaluation.reporting.disclosure import assert_no_identifiers, suppress_counts
+from evaluation.reporting.ledger import (
+    PUBLISHED_DIR,
+    Ledger,
+    build_ledger,
+    cohort_table_name,
+)
 from evaluation.store.demo import DEMO_STORE, DemoSubmissions, demo_key_file, submit_workbooks
 from evaluation.synthetic import PILOT_NAMES, SyntheticRegisters, generate_registers
 from evaluation.synthetic.filled_workbooks import write_filled_workbooks
 from evaluation.workbook.overview import SubmissionsOverview, submissions_overview
+
+#: Smallest group of persons a published number of the demo may rest on.
+DEMO_THRESHOLD = 5
+#: Outcome code of the demo's impact results.
+DEMO_OUTCOME = "employed"
 
 
 @dataclass
@@ -146,7 +157,7 @@ def write_results(ctx: DemoContext) -> None:
             results,
             main.result,
             pilot=pilot,
-            outcome="employed",
+            outcome=DEMO_OUTCOME,
             truth=true_simple_effect(main, data),
             sensitivity={"not-yet-treated": by_pilot[(pilot, "notyettreated")].result},
         )
@@ -155,7 +166,7 @@ def write_results(ctx: DemoContext) -> None:
             results,
             ctx.matching.result,
             pilot=ctx.matching.pilot,
-            outcome="employed",
+            outcome=DEMO_OUTCOME,
             primary="did",
             truth=ctx.matching.truth,
         )
@@ -173,7 +184,7 @@ def render_reports(ctx: DemoContext) -> None:
     """Render the funders' comparison, the evaluator's impact report and pilot reports."""
     reports = ctx.out / "reports"
     reports.mkdir(exist_ok=True)
-    params = {"results_dir": str(ctx.results_dir), "threshold": 5}
+    params = {"results_dir": str(ctx.results_dir), "threshold": DEMO_THRESHOLD}
     jobs: list[tuple[str, dict[str, object], str, str]] = [
         ("compare.qmd", params, "compare.html", "en"),
         ("compare.qmd", params, "vertailu.html", "fi"),
@@ -230,23 +241,46 @@ def summarise_panel(ctx: DemoContext) -> None:
     ).df()
 
 
-def _entrants_table(entrants: pd.DataFrame) -> pd.DataFrame:
-    """Entrants per entry month (rows) and pilot (columns), small cells suppressed."""
-    wide = (
-        entrants.pivot_table(
-            index="month", columns="pilot", values="entrants", aggfunc="sum", fill_value=0
+def _entrants_table(entrants: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    """Entrants per entry month (rows) and pilot (columns), as the ledger publishes them.
+
+    The cells are those of the impact designs' cohorts (the impact report prints the same
+    cells in its sample flows), so both outputs are audited together. Without DiD results
+    the table is suppressed on its own.
+    """
+    name = cohort_table_name(DEMO_OUTCOME)
+    if ledger.table(name) is not None:
+        shown = ledger.display(name)
+        order = [p for p in PILOT_NAMES if p in shown.columns] + ["Total"]
+        shown = shown[order]
+    else:
+        wide = (
+            entrants.pivot_table(
+                index="month", columns="pilot", values="entrants", aggfunc="sum", fill_value=0
+            )
+            .reindex(columns=[p for p in PILOT_NAMES if p in set(entrants["pilot"])])
+            .astype("int64")
         )
-        .reindex(columns=[p for p in PILOT_NAMES if p in set(entrants["pilot"])])
-        .astype("int64")
-    )
-    wide.index = pd.DatetimeIndex(wide.index).strftime("%Y-%m")
-    shown = suppress_counts(wide, where="entrants per pilot and month").display()
+        wide.index = pd.DatetimeIndex(wide.index).strftime("%Y-%m")
+        shown = suppress_counts(wide, where="entrants per pilot and month").display()
     shown.columns.name = None
-    return shown.rename_axis("entry month").reset_index()
+    return shown
 
 
-def _add_did_section(page: Page, estimates: list[PilotDid], data: SyntheticRegisters) -> None:
-    """Per-pilot staggered DiD beside the truth, with the event-study plot."""
+def _add_did_section(
+    page: Page, estimates: list[PilotDid], data: SyntheticRegisters, ledger: Ledger
+) -> None:
+    """Per-pilot staggered DiD beside the truth, with the event-study plot (event times
+    and pilots whose estimates rest on fewer than threshold treated persons left out)."""
+
+    def shown(pilot: str, event_time: int) -> bool:
+        return ledger.shows(f"did:{pilot}:{DEMO_OUTCOME}", "overall", 0) and ledger.shows(
+            f"did_event:{pilot}:{DEMO_OUTCOME}", str(event_time), 0
+        )
+
+    table = did_table(estimates, data)
+    hidden = [not ledger.shows(f"did:{p}:{DEMO_OUTCOME}", "overall", 0) for p in table["pilot"]]
+    table.loc[hidden, ["estimate", "std_error", "conf_low", "conf_high", "true_effect"]] = None
     page.add(
         "Impact: staggered difference-in-differences",
         paragraph(
@@ -257,7 +291,7 @@ def _add_did_section(page: Page, estimates: list[PilotDid], data: SyntheticRegis
             "are synthetic."
         ),
         figure_to_html(
-            event_study_figure(estimates, data, pilot_order=list(PILOT_NAMES)),
+            event_study_figure(estimates, data, pilot_order=list(PILOT_NAMES), shown=shown),
             alt="event study per pilot with the true effect",
         ),
         paragraph(
@@ -267,7 +301,7 @@ def _add_did_section(page: Page, estimates: list[PilotDid], data: SyntheticRegis
             "intervals from the influence function.",
             css_class="note",
         ),
-        table_to_html(did_table(estimates, data)),
+        table_to_html(table),
     )
 
 
@@ -309,15 +343,31 @@ def _add_matching_section(page: Page, m: DemoMatching) -> None:
     page.add(f"Impact: matching ({m.pilot})", *parts)
 
 
-def _add_workbooks_section(page: Page, overview: SubmissionsOverview) -> None:
+def _key_indicators(overview: SubmissionsOverview, ledger: Ledger) -> pd.DataFrame:
+    """The key indicators as the pilot reports publish them (``n <5`` where a value rests
+    on fewer than threshold persons)."""
+    table = overview.indicators.copy().astype(object)
+    for col in table.columns[1:]:
+        table[col] = [
+            "–"
+            if pd.isna(v)
+            else f"{float(v):.1f}"
+            if ledger.shows(f"pilot_indicators:{p}", str(col), 0)
+            else f"n <{ledger.threshold}"
+            for p, v in zip(table["pilot"], table[col], strict=True)
+        ]
+    return table
+
+
+def _add_workbooks_section(page: Page, overview: SubmissionsOverview, ledger: Ledger) -> None:
     """Key indicators computed from the client sheets, and what the faulty workbook lacks."""
     parts = [
         paragraph(
             "Each pilot filled the common self-evaluation workbook (in Finnish). Indicators are "
             "computed from the client follow-up sheet, never typed in by hand (percent unless "
-            "a count)."
+            "a count); a value resting on fewer than 5 persons is hidden."
         ),
-        table_to_html(overview.indicators, float_format="{:.1f}"),
+        table_to_html(_key_indicators(overview, ledger)),
     ]
     if len(overview.problems):
         files = ", ".join(sorted(set(overview.problems["file"].astype(str))))
@@ -390,23 +440,31 @@ def write_index(ctx: DemoContext) -> Path:
         ),
         table_to_html(summary),
     )
+    ledger = build_ledger(ctx.results_dir, threshold=DEMO_THRESHOLD)
+    entrants = _entrants_table(ctx.entrants, ledger)
     page.add(
         "Participants per pilot and month",
         figure_to_html(
-            entrants_figure(ctx.entrants, pilot_order=list(PILOT_NAMES)),
+            entrants_figure(entrants.iloc[:-1], pilot_order=list(PILOT_NAMES)),
             alt="cumulative participants per pilot",
         ),
         paragraph(
-            "New participants by entry month. Cells under 5 persons are hidden (<5), and one "
-            "more cell (*) where a total would reveal them.",
+            "New participants by entry month (the impact designs' cohorts). Cells under 5 "
+            "persons are hidden (<5), and more cells (*) until no total, and no other output "
+            "of the report set, reveals them (reports/disclosure.csv logs every decision).",
             css_class="note",
         ),
-        table_to_html(_entrants_table(ctx.entrants)),
+        table_to_html(entrants.rename_axis("entry month").reset_index()),
     )
     page.add(
         "Employment: participants versus everyone else",
         figure_to_html(
-            trajectories_figure(ctx.trajectories, pilot_order=list(PILOT_NAMES), starts=starts),
+            trajectories_figure(
+                # No point resting on fewer than threshold persons.
+                ctx.trajectories[ctx.trajectories["persons"] >= DEMO_THRESHOLD],
+                pilot_order=list(PILOT_NAMES),
+                starts=starts,
+            ),
             alt="employment trajectories",
         ),
         paragraph(
@@ -430,12 +488,12 @@ def write_index(ctx: DemoContext) -> Path:
             f"<ul class='links'>{links}</ul>",
         )
     if ctx.did:
-        _add_did_section(page, ctx.did, data)
+        _add_did_section(page, ctx.did, data, ledger)
     if ctx.matching is not None:
         _add_matching_section(page, ctx.matching)
     add_plans_section(page, ctx.plans)
     if ctx.overview is not None:
-        _add_workbooks_section(page, ctx.overview)
+        _add_workbooks_section(page, ctx.overview, ledger)
     if ctx.submissions is not None:
         _add_submissions_section(page, ctx.submissions, out=ctx.out)
     if ctx.overview is not None:
@@ -449,14 +507,21 @@ def write_index(ctx: DemoContext) -> Path:
             ),
             report.to_html().replace("<h2>Process evaluation</h2>", "", 1),
         )
+    published = ctx.out / "reports" / PUBLISHED_DIR
     files = sorted(
         p.relative_to(ctx.out).as_posix()
-        for folder in (ctx.data_dir, ctx.workbook_dir, ctx.out / "results")
+        for folder in (ctx.data_dir, ctx.workbook_dir, ctx.out / "results", published)
         if folder.exists()
         for p in folder.iterdir()
     )
     page.add(
         "Files",
+        paragraph(
+            "reports/published/ holds the tidy tables for funders, disclosure-controlled as "
+            "the reports show them; reports/disclosure.csv is the output-checking log (true "
+            "counts, for the output checker only); results/ holds the unsuppressed tidy "
+            "results the reports read (synthetic here)."
+        ),
         "<ul class='links'>"
         + "".join(f"<li><a href='{name}'>{name}</a></li>" for name in files)
         + "</ul>",

@@ -3,6 +3,8 @@
 - :func:`render_report`: Quarto where installed, else the built-in renderer (pandoc and
   typst from their wheels) to self-contained HTML or PDF.
 - :mod:`~evaluation.reporting.disclosure`: small-cell suppression and the identifier guard.
+- :mod:`~evaluation.reporting.ledger`: one disclosure ledger per report set (every published
+  number decided once), its ``disclosure.csv`` log and the log's re-audit.
 - :mod:`~evaluation.reporting.i18n`: fi/sv/en labels and prose.
 - :mod:`~evaluation.reporting.results`: the tidy result tables the reports read, and a
   synthetic example.

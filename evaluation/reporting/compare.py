@@ -26,18 +26,10 @@ from evaluation.estimators.meta import (
     meta_regression,
 )
 from evaluation.reporting.blocks import figure_text
-from evaluation.reporting.disclosure import (
-    DEFAULT_THRESHOLD,
-    SuppressedTable,
-    suppress_count_column,
-    suppress_counts,
-)
+from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, SuppressedTable
 from evaluation.reporting.i18n import Translator, translator
-from evaluation.reporting.results import (
-    DESTINATIONS,
-    ComparisonResults,
-    load_comparison_results,
-)
+from evaluation.reporting.ledger import Ledger, build_ledger, effect_count_cell, effect_key
+from evaluation.reporting.results import ComparisonResults, load_comparison_results
 
 RATING_COLOURS = {"green": "#2e8b57", "yellow": "#f2c12e", "red": "#c0392b", "na": "#d5d8dc"}
 MODERATORS = ("fidelity", "dose", "reach")
@@ -145,13 +137,8 @@ def _moderator_values(results: ComparisonResults, pilots: list[str]) -> pd.DataF
     )
 
 
-def _count(n: float, threshold: int) -> str:
-    n_int = int(n)
-    return f"<{threshold}" if 0 < n_int < threshold else str(n_int)
-
-
 def _indicator_parts(
-    results: ComparisonResults, t: Translator, threshold: int
+    results: ComparisonResults, t: Translator, ledger: Ledger
 ) -> tuple[pd.DataFrame, Figure]:
     ind = results.indicators.copy()
     ind["indicator"] = ind["indicator"].astype(str)
@@ -170,8 +157,8 @@ def _indicator_parts(
                 continue
             r = sub.loc[p]
             n = int(r["n"])
-            if n < threshold:
-                col.append(f"n {_count(n, threshold)}")
+            if not ledger.shows("indicators", f"{p}|{code}", n):
+                col.append(f"n <{ledger.threshold}")
                 continue
             col.append(
                 f"{t.num(float(r['estimate']))} {t.ci(float(r['conf_low']), float(r['conf_high']))}"
@@ -246,53 +233,42 @@ def _traffic_parts(results: ComparisonResults, t: Translator) -> tuple[pd.DataFr
 
 
 def _reach_parts(
-    results: ComparisonResults, t: Translator, threshold: int
+    results: ComparisonResults, t: Translator, ledger: Ledger
 ) -> tuple[pd.DataFrame, Figure]:
     proc = results.process.copy()
     proc["pilot"] = proc["pilot"].astype(str)
     # A pilot without process measures (e.g. its workbook was rejected) has no row here.
     proc = proc[proc["participants"].notna()].reset_index(drop=True)
-    part = suppress_count_column(
-        proc[["pilot", "participants"]],
-        "participants",
-        threshold=threshold,
-        label="pilot",
-        total_label=t("total"),
-    )
-    comp = suppress_count_column(
-        proc[["pilot", "completed"]],
-        "completed",
-        threshold=threshold,
-        label="pilot",
-        total_label=t("total"),
-    )
-    target = suppress_count_column(
-        proc[["pilot", "target_group"]],
-        "target_group",
-        threshold=threshold,
-        label="pilot",
-        total_label=t("total"),
-    )
+    shown = {
+        col: ledger.display(f"process:{col}", total_label=t("total"))["n"].tolist()
+        for col in ("target_group", "participants", "completed")
+    }
     reach = 100.0 * proc["participants"].astype(float) / proc["target_group"].astype(float)
+    total_reach = 100.0 * proc["participants"].sum() / proc["target_group"].sum()
     shown_reach = [
         t.num(float(r), 1) if str(a).isdigit() and str(b).isdigit() else "–"
-        for r, a, b in zip(reach, part["participants"], target["target_group"], strict=False)
+        for r, a, b in zip(
+            [*reach, total_reach], shown["participants"], shown["target_group"], strict=True
+        )
     ]
-    total_reach = 100.0 * proc["participants"].sum() / proc["target_group"].sum()
-    shown_reach.append(
-        t.num(float(total_reach), 1)
-        if str(part["participants"].iloc[-1]).isdigit()
-        and str(target["target_group"].iloc[-1]).isdigit()
-        else "–"
+    dose_ok = np.array(
+        [
+            ledger.shows("process:mean_dose_hours", p, n)
+            for p, n in zip(proc["pilot"], proc["participants"], strict=True)
+        ],
+        dtype=bool,
     )
-    dose = [t.num(float(d), 1) for d in proc["mean_dose_hours"]] + [""]
+    dose = [
+        t.num(float(d), 1) if ok else "–"
+        for d, ok in zip(proc["mean_dose_hours"], dose_ok, strict=True)
+    ] + [""]
     fid = [t.num(float(f), 2) for f in proc["fidelity"]] + [""]
     table = pd.DataFrame(
         {
-            t("col.pilot"): part["pilot"].tolist(),
-            t("col.target_group"): target["target_group"].tolist(),
-            t("col.participants"): part["participants"].tolist(),
-            t("col.completed"): comp["completed"].tolist(),
+            t("col.pilot"): [*proc["pilot"], t("total")],
+            t("col.target_group"): shown["target_group"],
+            t("col.participants"): shown["participants"],
+            t("col.completed"): shown["completed"],
             t("col.reach"): shown_reach,
             t("col.dose"): dose,
             t("col.fidelity"): fid,
@@ -306,7 +282,7 @@ def _reach_parts(
     ax1.set_xlabel(t("col.reach"))
     ax1.set_yticks(ys)
     ax1.set_yticklabels([figure_text(p) for p in proc["pilot"]], fontsize=8)
-    ax2.barh(ys, proc["mean_dose_hours"].astype(float), color="#7a9cc6")
+    ax2.barh(ys[dose_ok], proc["mean_dose_hours"].astype(float)[dose_ok], color="#7a9cc6")
     ax2.set_xlabel(t("col.dose"))
     for ax in (ax1, ax2):
         ax.spines[["top", "right"]].set_visible(False)
@@ -315,18 +291,16 @@ def _reach_parts(
 
 
 def _destination_parts(
-    results: ComparisonResults, t: Translator, threshold: int
+    results: ComparisonResults, t: Translator, ledger: Ledger
 ) -> tuple[SuppressedTable, pd.DataFrame]:
-    d = results.destinations.copy()
-    d["destination"] = d["destination"].astype(str)
-    wide = d.pivot_table(
-        index="pilot", columns="destination", values="persons", aggfunc="sum", fill_value=0
-    )
-    cols = [c for c in DESTINATIONS if c in wide.columns] + [
-        c for c in wide.columns if c not in DESTINATIONS
-    ]
-    wide = wide.reindex(index=list(results.pilots), columns=cols, fill_value=0)
-    sup = suppress_counts(wide, threshold=threshold, total_label=t("total"), where="destinations")
+    table = ledger.table("destinations")
+    if table is None:
+        raise ReportError(
+            "no destinations table",
+            where=str(results.folder),
+            fix="write destinations.csv with the toolkit",
+        )
+    sup = table.suppressed(ledger.threshold, total_label=t("total"))
     shown = sup.display(totals=True)
     shown.columns = [_label(t, "destination", str(c)) for c in shown.columns[:-1]] + [t("total")]
     shown.insert(0, t("col.pilot"), [str(i) for i in shown.index])
@@ -388,11 +362,29 @@ def build_comparison(
     eff["outcome"] = eff["outcome"].astype(str)
     chosen = _choose_outcome(eff, outcome, str(res.folder / "effects"))
     eff = _one_per_pilot(eff[eff["outcome"] == chosen].reset_index(drop=True))
-    pilots_eff = [str(p) for p in eff["pilot"]]
+    ledger = build_ledger(res.folder, threshold=threshold)
+    # Effects resting on fewer than threshold treated persons are shown nowhere: not in
+    # the table, the forest plot, the pooled estimate or the meta-regressions.
+    shown = np.array(
+        [
+            ledger.shows("effects", effect_key(str(p), chosen, str(d)), n)
+            for p, d, n in zip(eff["pilot"], eff["design"], eff["n_treated"], strict=True)
+        ],
+        dtype=bool,
+    )
+    pooled = eff[shown].reset_index(drop=True)
+    if len(pooled) < 2 <= len(eff):
+        raise ReportError(
+            f"only {len(pooled)} pilot(s) have an effect on {chosen!r} resting on at least "
+            f"{threshold} treated persons; the comparison needs two",
+            where=str(res.folder / "effects"),
+            fix="choose another outcome (--outcome) or wait for more participants",
+        )
+    pilots_eff = [str(p) for p in pooled["pilot"]]
     outcome_label = _label(t, "outcome", chosen)
     meta = meta_analysis(
-        eff["estimate"].astype(float).to_numpy(),
-        eff["std_error"].astype(float).to_numpy(),
+        pooled["estimate"].astype(float).to_numpy(),
+        pooled["std_error"].astype(float).to_numpy(),
         labels=[figure_text(p) for p in pilots_eff],
         method=method,  # type: ignore[arg-type]
     )
@@ -423,18 +415,23 @@ def build_comparison(
         }
     )
     tidy = meta.tidy()
-    studies = tidy[tidy["kind"] == "study"]
+    weights = iter(tidy.loc[tidy["kind"] == "study", "weight"].astype(float))
     effects_table = pd.DataFrame(
         {
-            t("col.pilot"): pilots_eff,
+            t("col.pilot"): [str(p) for p in eff["pilot"]],
             t("col.design"): [_label(t, "design", str(d)) for d in eff["design"]],
-            t("col.estimate"): [t.num(float(x)) for x in eff["estimate"]],
-            t("col.ci"): [
-                t.ci(float(a), float(b))
-                for a, b in zip(eff["conf_low"], eff["conf_high"], strict=True)
+            t("col.estimate"): [
+                t.num(float(x)) if ok else "–" for x, ok in zip(eff["estimate"], shown, strict=True)
             ],
-            t("col.effect_n"): [_count(n, threshold) for n in eff["n_treated"]],
-            t("col.weight"): [t.num(float(w), 1) for w in studies["weight"]],
+            t("col.ci"): [
+                t.ci(float(a), float(b)) if ok else "–"
+                for a, b, ok in zip(eff["conf_low"], eff["conf_high"], shown, strict=True)
+            ],
+            t("col.effect_n"): [
+                ledger.cell_text(effect_count_cell(str(p), chosen, str(d)), n)
+                for p, d, n in zip(eff["pilot"], eff["design"], eff["n_treated"], strict=True)
+            ],
+            t("col.weight"): [t.num(next(weights), 1) if ok else "–" for ok in shown],
         }
     )
     meta_table = pd.DataFrame(
@@ -486,10 +483,10 @@ def build_comparison(
                 p=t.p_phrase(best.p_value),
             )
         )
-    indicator_table, indicator_fig = _indicator_parts(res, t, threshold)
+    indicator_table, indicator_fig = _indicator_parts(res, t, ledger)
     traffic_table, traffic_fig = _traffic_parts(res, t)
-    reach_table, reach_fig = _reach_parts(res, t, threshold)
-    dest, dest_table = _destination_parts(res, t, threshold)
+    reach_table, reach_fig = _reach_parts(res, t, ledger)
+    dest, dest_table = _destination_parts(res, t, ledger)
     inputs = pd.DataFrame(
         {
             t("col.file"): [n for n, _ in res.hashes],

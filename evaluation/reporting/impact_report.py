@@ -8,7 +8,7 @@ number in the report is a number of these tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,11 @@ from matplotlib.figure import Figure
 from evaluation.errors import ReportError
 from evaluation.reporting.blocks import figure_text
 from evaluation.reporting.compare import software_versions as render_software
-from evaluation.reporting.disclosure import (
-    DEFAULT_THRESHOLD,
-    suppress_count_column,
-    suppress_counts,
-)
+from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
 from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.impact_results import read_manifest, read_table
+from evaluation.reporting.ledger import Ledger, build_ledger, flow_table_name
+from evaluation.reporting.ledger import period_label as period_label
 
 REFERENCES = (
     "Abadie A, Imbens GW (2011). Bias-corrected matching estimators for average treatment "
@@ -43,15 +41,6 @@ REFERENCES = (
     "Stuart EA (2010). Matching methods for causal inference: a review and a look "
     "forward. Statistical Science 25(1):1-21.",
 )
-
-
-def period_label(value: float | int) -> str:
-    """A month index (``year * 12 + month - 1``) as ``YYYY-MM``; other values as is."""
-    v = int(value)
-    if v > 12 * 1900:
-        y, m = divmod(v, 12)
-        return f"{y}-{m + 1:02d}"
-    return str(v)
 
 
 def _label(t: Translator, prefix: str, code: str) -> str:
@@ -139,6 +128,15 @@ def _design_map(frame: pd.DataFrame, pilot: str, outcome: str) -> dict[str, str]
     }
 
 
+def shown_events(dyn: pd.DataFrame, ledger: Ledger, pilot: str, outcome: str) -> pd.DataFrame:
+    """The ``dynamic`` rows whose estimate rests on at least ``threshold`` treated persons
+    (none when the pilot's overall estimate does not)."""
+    if not ledger.shows(f"did:{pilot}:{outcome}", "overall", 0):
+        return dyn.iloc[:0]
+    keep = [ledger.shows(f"did_event:{pilot}:{outcome}", str(int(e)), 0) for e in dyn["label"]]
+    return dyn[np.asarray(keep, dtype=bool)]
+
+
 def event_study_figure(dyn: pd.DataFrame, t: Translator, k: float) -> Figure:
     """Event-study plot from the ``dynamic`` rows of ``did_aggregations``."""
     fig = Figure(figsize=(7.5, 3.8))
@@ -208,8 +206,9 @@ def _ci(t: Translator, lo: float, hi: float, k: float, d: int = 1) -> str:
 
 
 def _did_section(
-    folder: Path, pilot: str, outcome: str, t: Translator, threshold: int
+    folder: Path, pilot: str, outcome: str, t: Translator, ledger: Ledger
 ) -> DesignSection:
+    threshold = ledger.threshold
     design = _design_map(read_table(folder, "did_design"), pilot, outcome)
     k = _scale(design)
     sel = {"pilot": pilot, "outcome": outcome}
@@ -223,24 +222,26 @@ def _did_section(
     flow = rows("sample_flow")
     flow = flow[flow["design"] == "did"]
     cohorts = flow[flow["step"] == "cohort"]
+    cohort_key = f"did_cohort:{pilot}:{outcome}"
     small = {
         int(g)
         for g, n in zip(cohorts["group"], cohorts["persons"], strict=True)
-        if 0 < n < threshold
+        if not ledger.shows(cohort_key, str(int(g)), n)
     }
-    flow_disp = pd.DataFrame(
+    # Counts exactly as the ledger publishes them (the cohorts are cells of the
+    # entry-month x pilot table; the total is hidden where it would reveal one).
+    shown_flow = ledger.display(flow_table_name("did", pilot, outcome))["n"].tolist()
+    flow_table = pd.DataFrame(
         {
             t("col.group"): [
                 f"{t('impact.cohort')} {period_label(int(g))}"
                 if s == "cohort"
                 else _label(t, "flow", str(s) if s != "comparison" else "never_treated")
                 for s, g in zip(flow["step"], flow["group"], strict=True)
-            ],
-            t("col.n"): flow["persons"].astype("int64").to_numpy(),
+            ]
+            + [t("total")],
+            t("col.n"): shown_flow,
         }
-    )
-    flow_table = suppress_count_column(
-        flow_disp, t("col.n"), threshold=threshold, label=t("col.group"), total_label=t("total")
     )
     # Overall aggregations.
     overall = aggs[aggs["overall"].astype(bool)]
@@ -259,7 +260,7 @@ def _did_section(
     grp = aggs[(aggs["kind"] == "group") & ~aggs["overall"].astype(bool)]
     # Counts exactly as the flow table shows them (primary and secondary suppression).
     is_cohort = (flow["step"] == "cohort").to_numpy()
-    shown_n = flow_table[t("col.n")].to_numpy()[: len(flow)][is_cohort]
+    shown_n = np.asarray(shown_flow[: len(flow)], dtype=object)[is_cohort]
     size = {int(g): str(n) for g, n in zip(cohorts["group"], shown_n, strict=True)}
     by_cohort = pd.DataFrame(
         {
@@ -277,6 +278,7 @@ def _did_section(
     )
     dyn = aggs[(aggs["kind"] == "dynamic") & ~aggs["overall"].astype(bool)].copy()
     dyn["label"] = dyn["label"].astype(float)
+    dyn = shown_events(dyn, ledger, pilot, outcome)
     event_table = pd.DataFrame(
         {
             t("impact.event_time"): [str(int(e)) for e in dyn["label"]],
@@ -352,7 +354,7 @@ def _did_section(
         cells=design.get("n_cells", ""),
         se=design.get("se_kind", ""),
     )
-    return DesignSection(
+    section = DesignSection(
         pilot=pilot,
         outcome=outcome,
         design="did",
@@ -365,6 +367,25 @@ def _did_section(
         diagnostics=tuple(diagnostics),
         truth=float(truth["value"].iloc[0]) if len(truth) else None,
         scale=k,
+    )
+    shown = ledger.shows(f"did:{pilot}:{outcome}", "overall", 0)
+    return section if shown else _without_estimates(section, t, threshold)
+
+
+def _without_estimates(section: DesignSection, t: Translator, threshold: int) -> DesignSection:
+    """A design section whose estimates rest on fewer than ``threshold`` treated persons:
+    its sample flow only (no estimate, interval, diagnostic, table or figure)."""
+    hidden = t("impact.estimate_hidden", threshold=threshold)
+    return replace(
+        section,
+        estimate=float("nan"),
+        conf_low=float("nan"),
+        conf_high=float("nan"),
+        estimate_text=hidden,
+        tables=(),
+        figures=(),
+        diagnostics=(hidden,),
+        truth=None,
     )
 
 
@@ -385,7 +406,7 @@ def _main_estimate(row: Any, t: Translator, k: float) -> dict[str, Any]:
 
 
 def _matching_section(
-    folder: Path, pilot: str, outcome: str, t: Translator, threshold: int
+    folder: Path, pilot: str, outcome: str, t: Translator, ledger: Ledger
 ) -> DesignSection:
     design = _design_map(read_table(folder, "matching_design"), pilot, outcome)
     k = _scale(design)
@@ -394,17 +415,7 @@ def _matching_section(
         f = read_table(folder, name)
         return f[(f["pilot"] == pilot) & (f["outcome"] == outcome)]
 
-    flow = rows("sample_flow")
-    flow = flow[flow["design"] == "matching"]
-    core = flow[flow["step"].isin(["matched", "unmatched"])]
-    counts = (
-        core.pivot_table(index="group", columns="step", values="persons", aggfunc="sum")
-        .reindex(index=["treated", "control"], columns=["matched", "unmatched"])
-        .fillna(0)
-        .astype("int64")
-    )
-    sup = suppress_counts(counts, threshold=threshold, total_label=t("total"))
-    shown = sup.display(totals=True)
+    shown = ledger.display(flow_table_name("matching", pilot, outcome), total_label=t("total"))
     shown.columns = [t("flow.matched"), t("flow.unmatched"), t("flow.all")]
     shown.insert(
         0,
@@ -491,7 +502,7 @@ def _matching_section(
     truth = rows("truth")
     truth = truth[truth["design"] == "matching"]
     figures = [(t("impact.fig_love"), love_figure(bal, t))] if len(bal) else []
-    return DesignSection(
+    section = DesignSection(
         pilot=pilot,
         outcome=outcome,
         design="matching",
@@ -512,6 +523,10 @@ def _matching_section(
         truth=float(truth["value"].iloc[0]) if len(truth) else None,
         scale=k,
     )
+    n_treated = est.loc[est["term"] == "att", "n_treated"]
+    if ledger.shows(f"matching:{pilot}:{outcome}", "att", n_treated.iloc[0]):
+        return section
+    return _without_estimates(section, t, ledger.threshold)
 
 
 def build_impact(
@@ -558,10 +573,11 @@ def build_impact(
             "(or try: pilot-eval report example-results --out DIR)",
         )
     runs.sort()
+    ledger = build_ledger(folder, threshold=threshold)
     sections = tuple(
-        _did_section(folder, p, o, t, threshold)
+        _did_section(folder, p, o, t, ledger)
         if d == "did"
-        else _matching_section(folder, p, o, t, threshold)
+        else _matching_section(folder, p, o, t, ledger)
         for p, o, d in runs
     )
     manifest = read_manifest(folder)

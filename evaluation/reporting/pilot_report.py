@@ -19,10 +19,16 @@ from matplotlib.patches import Rectangle
 from evaluation.errors import ReportError
 from evaluation.reporting.blocks import figure_text
 from evaluation.reporting.compare import RATING_COLOURS
-from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, ID_COLUMN_NAMES, suppress_counts
+from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, ID_COLUMN_NAMES
 from evaluation.reporting.i18n import Translator, translator
-from evaluation.reporting.impact_report import event_study_figure, plain_effect
+from evaluation.reporting.impact_report import event_study_figure, plain_effect, shown_events
 from evaluation.reporting.impact_results import read_table
+from evaluation.reporting.ledger import (
+    build_ledger,
+    effect_count_cell,
+    effect_key,
+    timeline_table_name,
+)
 from evaluation.reporting.tables_io import read_csv
 
 #: Pilot-level table sections shown in the process-evaluation part, in this order.
@@ -144,6 +150,7 @@ def build_pilot(
             fix="give the folder write_pilot_results wrote into",
         )
     t = translator(lang)
+    ledger = build_ledger(folder, threshold=threshold)
     forms = read_table(folder, "pilot_forms")
     if "section" not in forms.columns or not (forms["pilot"] == pilot).any():
         known = sorted(set(forms["pilot"])) if "pilot" in forms.columns else []
@@ -219,12 +226,17 @@ def build_pilot(
             t("col.indicator"): [lab("indicator", str(i)) for i in ind["indicator"]],
             t("col.value"): [
                 f"n <{threshold}"
-                if small(n) or small(d)
+                if small(n) or small(d) or not ledger.shows(f"pilot_indicators:{pilot}", str(i), 0)
                 else (t.num(float(v), 0 if u == "count" else 1) + (" %" if u == "percent" else ""))
                 if pd.notna(v)
                 else "–"
-                for v, n, d, u in zip(
-                    ind["value"], ind["numerator"], ind["denominator"], ind["unit"], strict=True
+                for i, v, n, d, u in zip(
+                    ind["indicator"],
+                    ind["value"],
+                    ind["numerator"],
+                    ind["denominator"],
+                    ind["unit"],
+                    strict=True,
                 )
             ],
             t("col.n"): [
@@ -236,12 +248,11 @@ def build_pilot(
     tl = read_table(folder, "pilot_timeline")
     tl = tl[tl["pilot"] == pilot].reset_index(drop=True)
     if len(tl):
-        counts = tl.set_index("quarter")[["entered", "exited", "employed"]].astype("int64")
-        sup = suppress_counts(counts, threshold=threshold, total_label=t("total"))
-        shown = sup.display(totals=True).reset_index(names=t("col.quarter"))
+        shown = ledger.display(timeline_table_name(pilot), total_label=t("total"))
+        shown = shown.reset_index(names=t("col.quarter"))
         shown.columns = [
             t("col.quarter"),
-            *(t(f"timeline.{c}") for c in counts.columns),
+            *(t(f"timeline.{c}") for c in ("entered", "exited", "employed")),
             t("total"),
         ]
         shown = shown.iloc[:, :-1]  # the row total adds nothing here
@@ -262,21 +273,32 @@ def build_pilot(
             w_mean = piv[w].to_numpy(dtype=float)
             w_n = nn[w].to_numpy(dtype=float)
             scores_table[lab("code", str(w), str(w))] = [
-                f"n <{threshold}" if 0 < n < threshold else t.num(float(v), 1)
-                for v, n in zip(w_mean, w_n, strict=True)
+                t.num(float(v), 1)
+                if ledger.shows(f"pilot_scores:{pilot}", f"{m}|{w}", n)
+                else f"n <{threshold}"
+                for m, v, n in zip(piv.index, w_mean, w_n, strict=True)
             ]
     # Impact results of this pilot, if any.
     eff = read_table(folder, "effects")
     eff = eff[eff["pilot"] == pilot] if len(eff) else eff
+    # Effects resting on fewer than threshold treated persons: no number, text or figure.
+    shown_eff = [
+        ledger.shows("effects", effect_key(pilot, str(o), str(d)), n)
+        for o, d, n in zip(eff["outcome"], eff["design"], eff["n_treated"], strict=True)
+    ]
     texts: list[str] = []
-    for outcome, est, lo, hi, design in zip(
+    for outcome, est, lo, hi, design, ok in zip(
         eff["outcome"].astype(str),
         eff["estimate"].to_numpy(dtype=float),
         eff["conf_low"].to_numpy(dtype=float),
         eff["conf_high"].to_numpy(dtype=float),
         eff["design"].astype(str),
+        shown_eff,
         strict=True,
     ):
+        if not ok:
+            texts.append(t("impact.estimate_hidden", threshold=threshold))
+            continue
         unit = t.get(f"outcome_short.{outcome}", outcome.replace("_", " "))
         texts.append(
             plain_effect(t, float(est), float(lo), float(hi), unit)
@@ -286,14 +308,24 @@ def build_pilot(
     effect_table = pd.DataFrame(
         {
             t("col.design"): [t.get(f"design.{d}", str(d)) for d in eff.get("design", [])],
-            t("col.estimate"): [t.num(float(v), 1) for v in eff.get("estimate", [])],
+            t("col.estimate"): [
+                t.num(float(v), 1) if ok else "–"
+                for v, ok in zip(eff.get("estimate", []), shown_eff, strict=True)
+            ],
             t("col.ci"): [
-                t.ci(float(a), float(b), 1)
-                for a, b in zip(eff.get("conf_low", []), eff.get("conf_high", []), strict=True)
+                t.ci(float(a), float(b), 1) if ok else "–"
+                for a, b, ok in zip(
+                    eff.get("conf_low", []), eff.get("conf_high", []), shown_eff, strict=True
+                )
             ],
             t("col.effect_n"): [
-                f"<{threshold}" if 0 < n < threshold else str(int(n))
-                for n in eff.get("n_treated", [])
+                ledger.cell_text(effect_count_cell(pilot, str(o), str(d)), n)
+                for o, d, n in zip(
+                    eff.get("outcome", []),
+                    eff.get("design", []),
+                    eff.get("n_treated", []),
+                    strict=True,
+                )
             ],
         }
     )
@@ -315,6 +347,8 @@ def build_pilot(
     if len(dyn):
         dyn = dyn[dyn["outcome"] == dyn["outcome"].iloc[0]]
         dyn["label"] = dyn["label"].astype(float)
+        dyn = shown_events(dyn, ledger, pilot, str(dyn["outcome"].iloc[0]))
+    if len(dyn):
         did_design = read_table(folder, "did_design")
         unit = did_design[
             (did_design["pilot"] == pilot)

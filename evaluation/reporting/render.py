@@ -58,8 +58,9 @@ from evaluation.reporting.blocks import (
     show_figure,
     show_table,
 )
-from evaluation.reporting.disclosure import assert_no_identifiers
+from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, assert_no_identifiers
 from evaluation.reporting.i18n import check_language
+from evaluation.reporting.ledger import build_ledger
 from evaluation.reporting.pandoc import (
     figure_targets,
     first_heading,
@@ -399,7 +400,9 @@ def render_report(
     Returns
     -------
     Path
-        The written file.
+        The written file. Beside it, ``disclosure.csv`` logs every disclosure decision of
+        the report set read from ``params["results_dir"]``
+        (:mod:`evaluation.reporting.ledger`).
     """
     if format not in get_args(Format):
         raise OptionError(f"unknown format {format!r}", where="--format", fix="use html or pdf")
@@ -413,5 +416,10 @@ def render_report(
     full = {**params, "lang": lang}
     use_quarto = engine == "quarto" or (engine == "auto" and shutil.which("quarto") is not None)
     if use_quarto:
-        return _quarto(Path(qmd_path), full, Path(output), format, lang)
-    return _builtin(Path(qmd_path), full, Path(output), format, lang)
+        written = _quarto(Path(qmd_path), full, Path(output), format, lang)
+    else:
+        written = _builtin(Path(qmd_path), full, Path(output), format, lang)
+    if "results_dir" in params:
+        threshold = int(params.get("threshold", DEFAULT_THRESHOLD))
+        build_ledger(params["results_dir"], threshold=threshold).write(written.parent)
+    return written

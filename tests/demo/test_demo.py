@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from rich.console import Console
+from typer.testing import CliRunner
 
+from evaluation.cli import app
 from evaluation.demo import run_demo
 from evaluation.synthetic import PILOT_NAMES
 
@@ -61,3 +65,46 @@ def test_every_report_links_the_whole_report_set(demo_dir: Path) -> None:
             assert (page.parent / href).resolve().exists(), (page, href)
         for pilot in PILOT_NAMES:  # every pilot is one click away
             assert pilot in nav.group(0), (page, pilot)
+
+
+def test_every_report_set_logs_its_disclosure_and_holds_under_attack(
+    demo_dir: Path, lp_attacker: Callable[[pd.DataFrame], list[str]]
+) -> None:
+    """The LP attacker recovers nothing beyond the markers on any table of the demo's
+    report sets (tables sharing cells attacked together), nothing shown rests on fewer
+    than 5 persons, and ``pilot-eval disclosure audit`` passes on each folder."""
+    logs = sorted(demo_dir.glob("**/disclosure.csv"))
+    assert demo_dir / "reports" / "disclosure.csv" in logs
+    for path in logs:
+        log = pd.read_csv(path)
+        assert lp_attacker(log) == [], path
+        small = log[(log["status"] == "shown") & (log["n"] > 0) & (log["n"] < 5)]
+        assert small.empty, path
+        result = CliRunner().invoke(app, ["disclosure", "audit", str(path.parent)])
+        assert result.exit_code == 0, result.output
+    main = pd.read_csv(demo_dir / "reports" / "disclosure.csv")
+    assert {"cohorts:employed", "destinations"} <= set(main["table"])
+    assert main["table"].str.startswith("flow:did:").any()
+
+
+def test_index_entry_table_is_the_ledgers(demo_dir: Path) -> None:
+    """The index's new-participants table prints the cells of the impact report's sample
+    flows exactly as the report set's ledger decided (one cell, one treatment)."""
+    log = pd.read_csv(demo_dir / "reports" / "disclosure.csv")
+    table = log[log["table"] == "cohorts:employed"]
+    text = (demo_dir / "index.html").read_text(encoding="utf-8")
+    start = text.index("New participants by entry month")
+    body = text[start : text.index("</table>", start)]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S) for r in rows]
+    header, data = cells[0], cells[1:]
+    shown = {
+        (r[0].strip(), h.strip()): v.strip().replace("&lt;", "<")
+        for r in data
+        for h, v in zip(header[1:], r[1:], strict=True)
+    }
+    for row, col, n, status, rule in zip(
+        table["row"], table["column"], table["n"], table["status"], table["rule"], strict=True
+    ):
+        expected = str(n) if status == "shown" else ("<5" if rule == "primary" else "*")
+        assert shown[(str(row), str(col))] == expected, (row, col)
