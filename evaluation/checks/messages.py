@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from evaluation.privacy import mask_identity_codes
+from evaluation.schema.model import plural_category
 
 Lang = Literal["fi", "sv", "en"]
 
@@ -269,7 +270,12 @@ _UI: dict[str, dict[str, str]] = {
     "failed": {
         "fi": "{n} tarkistusta epäonnistui",
         "sv": "{n} kontroller misslyckades",
-        "en": "{n} check(s) failed",
+        "en": "{n} checks failed",
+    },
+    "failed_one": {
+        "fi": "1 tarkistus epäonnistui",
+        "sv": "1 kontroll misslyckades",
+        "en": "1 check failed",
     },
     "checked": {
         "fi": "{n} tarkistusta, {rows} riviä",
@@ -283,7 +289,12 @@ _UI: dict[str, dict[str, str]] = {
     "quarantined": {
         "fi": "{n} riviä siirretty karanteeniin",
         "sv": "{n} rader i karantän",
-        "en": "{n} row(s) quarantined",
+        "en": "{n} rows quarantined",
+    },
+    "quarantined_one": {
+        "fi": "1 rivi siirretty karanteeniin",
+        "sv": "1 rad i karantän",
+        "en": "1 row quarantined",
     },
     "report": {"fi": "Tarkistusraportti", "sv": "Kontrollrapport", "en": "Validation report"},
     "pilot": {"fi": "Pilotti", "sv": "Pilot", "en": "Pilot"},
@@ -302,7 +313,10 @@ def message(family: str, lang: str, **kw: Any) -> tuple[str, str]:
 
 
 def ui(key: str, lang: str, **kw: Any) -> str:
-    """A user-interface text of the report in ``lang``."""
+    """A user-interface text of the report in ``lang`` (singular ``<key>_one`` where the
+    language's plural rule calls count ``n`` "one")."""
+    if "n" in kw and f"{key}_one" in _UI and plural_category(lang, kw["n"]) == "one":
+        key = f"{key}_one"
     entry = _UI[key]
     return entry.get(lang, entry["en"]).format(**kw)
 

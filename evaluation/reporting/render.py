@@ -292,6 +292,10 @@ def _page_title(ast: Mapping[str, Any], front: Mapping[str, Any]) -> str:
     return first_heading(ast) or "Report"
 
 
+#: PDF page: A4 (Finnish and Swedish practice), the region that sets hyphenation with ``lang``.
+PDF_PAGE = ("--variable", "papersize=a4", "--variable", "region=FI")
+
+
 def _style_header(build: Path) -> str:
     """Write the toolkit's CSS as a ``<style>`` element for pandoc's document head."""
     css = CSS_PATH.read_text(encoding="utf-8").replace("</", "<\\/")
@@ -321,7 +325,7 @@ def _builtin(qmd: Path, params: Mapping[str, Any], output: Path, fmt: Format, la
             write_text(output, html, where="option --out")
         else:
             safe = sanitise(ast, figure_targets(build, embed=False))
-            typ = write_ast(safe, "typst", build, ["--standalone", *meta])
+            typ = write_ast(safe, "typst", build, ["--standalone", *PDF_PAGE, *meta])
             typ_path = build / "report.typ"
             typ_path.write_text(typ, encoding="utf-8")
             try:
@@ -351,7 +355,7 @@ def quarto_command(
     to = "html" if fmt == "html" else "typst"
     cmd = ["quarto", "render", str(qmd), "--to", to, "--output", output.name]
     cmd += ["--output-dir", str(output.parent.resolve())]
-    cmd += ["-M", "embed-resources:true", "-M", f"lang:{lang}"]
+    cmd += ["-M", "embed-resources:true", "-M", f"lang:{lang}", "-M", "papersize:a4"]
     for key, value in params.items():
         cmd += ["-P", f"{key}:{value}"]
     return cmd

@@ -342,6 +342,16 @@ class Message(_Frozen):
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def plural_category(lang: str, n: object) -> str:
+    """The CLDR plural category (``"one"``, ``"other"``, ...) of count ``n`` in ``lang``."""
+    from babel import Locale
+
+    try:
+        return str(Locale.parse(lang).plural_form(float(str(n))))
+    except (ValueError, TypeError):
+        return "other"
+
+
 class Schema(_Frozen):
     """The whole self-evaluation schema: the single source of truth of the template."""
 
@@ -380,7 +390,14 @@ class Schema(_Frozen):
         raise KeyError(instrument_id)
 
     def text(self, key: str, lang: Lang, **kwargs: Any) -> str:
-        """A user-interface string in ``lang``, formatted with ``kwargs``."""
+        """A user-interface string in ``lang``, formatted with ``kwargs``.
+
+        With a count ``n``, the singular form ``<key>_one`` is used where the language's
+        plural rule says "one" (:func:`plural_category`) and the catalogue has it.
+        """
+        singular = f"{key}_one"
+        if singular in self.ui and plural_category(lang, kwargs.get("n", "")) == "one":
+            key = singular
         return self.ui[key](lang).format(**kwargs)
 
     def sheet_names(self, lang: Lang) -> tuple[str, ...]:

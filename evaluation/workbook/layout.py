@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from evaluation.schema import Section
+from evaluation.schema import Lang, Schema, Section
 
 TITLE_ROW: Final = 1
 INSTRUCTIONS_ROW: Final = 2
@@ -42,3 +42,15 @@ def table_columns(section: Section) -> tuple[str, ...]:
 def first_data_col(section: Section) -> int:
     """Column number of the first editable column of a table section."""
     return 2 + (1 + len(section.row_attrs) if section.rows_from else 0)
+
+
+def column_header(schema: Schema, section: Section, column: str, lang: Lang) -> str:
+    """The header a person sees above a column (``column``: an id of :func:`table_columns`
+    or :data:`FORM_IDS`), without the required mark and help line the writer adds."""
+    if column in FORM_IDS:
+        return schema.text(column, lang)
+    if column == ROW_KEY:
+        return section.row_label(lang) if section.row_label else ""
+    if column in section.row_attrs:
+        return schema.codelist(column).label(lang)
+    return section.field(column).label(lang)

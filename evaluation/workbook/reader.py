@@ -43,6 +43,7 @@ from evaluation.workbook.layout import (
     LISTS_SHEET,
     META_SHEET,
     ROW_KEY,
+    column_header,
     first_data_col,
     table_columns,
 )
@@ -204,8 +205,11 @@ def _convert(ctx: _Ctx, spec: FieldSpec, raw: Any, where: _Loc) -> tuple[bool, V
 
 
 # -- sheets --------------------------------------------------------------------------
-def _check_ids(ctx: _Ctx, rows: Rows, sheet: str, expected: Sequence[str]) -> bool:
-    """Compare the hidden field-id row with the schema; report the first difference."""
+def _check_ids(
+    ctx: _Ctx, rows: Rows, sheet: str, section: Section, expected: Sequence[str]
+) -> bool:
+    """Compare the hidden field-id row with the schema; report the first difference (by
+    the header a person sees, never the internal id)."""
     for j, fid in enumerate(expected, start=2):
         found = _cell(rows, IDS_ROW, j)
         if found != fid:
@@ -213,7 +217,7 @@ def _check_ids(ctx: _Ctx, rows: Rows, sheet: str, expected: Sequence[str]) -> bo
             ctx.add(
                 "header_changed",
                 ctx.at(sheet, HEADER_ROW, j),
-                expected=fid,
+                expected=column_header(ctx.schema, section, fid, ctx.lang),
                 found=_show(hdr if hdr is not None else found or ""),
             )
             return False
@@ -221,7 +225,7 @@ def _check_ids(ctx: _Ctx, rows: Rows, sheet: str, expected: Sequence[str]) -> bo
 
 
 def _read_form(ctx: _Ctx, section: Section, rows: Rows, sheet: str) -> dict[str, Value] | None:
-    if not _check_ids(ctx, rows, sheet, FORM_IDS):
+    if not _check_ids(ctx, rows, sheet, section, FORM_IDS):
         return None
     _outside(
         ctx, rows, sheet, first_row=FIRST_ROW + len(section.fields), last_col=FORM_GUIDANCE_COL
@@ -331,7 +335,7 @@ class _Row:
 
 def _read_table(ctx: _Ctx, section: Section, rows: Rows, sheet: str) -> list[_Row] | None:
     schema, lang = ctx.schema, ctx.lang
-    if not _check_ids(ctx, rows, sheet, table_columns(section)):
+    if not _check_ids(ctx, rows, sheet, section, table_columns(section)):
         return None
     start = first_data_col(section)
     out: list[_Row] = []

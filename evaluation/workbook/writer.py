@@ -13,6 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -109,8 +110,11 @@ class _Writer:
             lo = -1e9 if spec.min is None else spec.min
             hi = 1e9 if spec.max is None else spec.max
 
-            def fmt(x: float) -> str:
-                return str(int(x)) if spec.type == "integer" else f"{x:g}"
+            def fmt(x: float) -> str:  # a formula's number: no exponent, point decimals
+                return str(int(x)) if spec.type == "integer" or x == int(x) else repr(x)
+
+            def show(x: float) -> str:  # as staff read it: 1 000 000, 0,5
+                return format_decimal(x, locale=lang)
 
             dv = DataValidation(
                 type="whole" if spec.type == "integer" else "decimal",
@@ -118,7 +122,7 @@ class _Writer:
                 formula1=fmt(lo),
                 formula2=fmt(hi),
             )
-            dv.prompt = t("range_prompt", lang, type=kind, min=fmt(lo), max=fmt(hi))
+            dv.prompt = t("range_prompt", lang, type=kind, min=show(lo), max=show(hi))
         elif spec.type == "date":
             dv = DataValidation(
                 type="date",
