@@ -1,0 +1,64 @@
+"""Messages read as written for their reader: real plural forms, the headers a person sees
+(never internal field ids), numbers without exponents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from evaluation.checks.messages import ui
+from evaluation.schema import load_schema
+from evaluation.schema.model import plural_category
+from evaluation.workbook.errors import LocalizedWorkbookError
+from evaluation.workbook.layout import HEADER_ROW, IDS_ROW
+from evaluation.workbook.reader import read_workbook
+from evaluation.workbook.writer import write_template
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "many"),
+    [
+        ("fi", "1 ongelma löytyi", "2 ongelmaa löytyi"),
+        ("sv", "1 problem hittades", "2 problem hittades"),
+        ("en", "1 problem found", "2 problems found"),
+    ],
+)
+def test_counts_take_the_languages_plural_forms(lang: str, one: str, many: str) -> None:
+    schema = load_schema()
+    assert schema.text("problems_found", lang, n=1) == one  # type: ignore[arg-type]
+    assert schema.text("problems_found", lang, n=2) == many  # type: ignore[arg-type]
+
+
+def test_check_report_counts_and_plural_rule() -> None:
+    assert ui("failed", "fi", n=1) == "1 tarkistus epäonnistui"
+    assert ui("failed", "sv", n=1) == "1 kontroll misslyckades"
+    assert ui("failed", "sv", n=3) == "3 kontroller misslyckades"
+    assert ui("quarantined", "fi", n=1) == "1 rivi siirretty karanteeniin"
+    assert plural_category("fi", 0) == "other" and plural_category("en", 1) == "one"
+
+
+def test_a_moved_column_is_named_by_its_header_not_its_id(tmp_path: Path) -> None:
+    path = write_template(tmp_path / "kp.xlsx", pilot="KP Ote", lang="fi")
+    wb = load_workbook(path)
+    ws = wb["Asiakasseuranta"]
+    ws.cell(IDS_ROW, 2).value, ws.cell(IDS_ROW, 3).value = "entry_date", "client_id"
+    wb.save(path)
+    with pytest.raises(LocalizedWorkbookError) as info:
+        read_workbook(path)
+    text = "\n".join(p.what for p in info.value.problems)
+    assert "odotettiin 'Asiakastunnus'" in text and "client_id" not in text
+
+
+def test_range_prompts_show_numbers_as_people_write_them(tmp_path: Path) -> None:
+    wb = load_workbook(write_template(tmp_path / "kp.xlsx", pilot="KP Ote", lang="fi"))
+    prompts = [
+        dv.prompt or ""
+        for ws in wb.worksheets
+        for dv in ws.data_validations.dataValidation
+        if dv.prompt and "väliltä" in dv.prompt
+    ]
+    assert prompts and not any("e+" in p for p in prompts)
+    assert any("1\u00a0000\u00a0000" in p or "1 000 000" in p for p in prompts)
+    assert HEADER_ROW == IDS_ROW + 1  # the header a person sees sits under the id row
