@@ -108,3 +108,17 @@ def test_index_entry_table_is_the_ledgers(demo_dir: Path) -> None:
     ):
         expected = str(n) if status == "shown" else ("<5" if rule == "primary" else "*")
         assert shown[(str(row), str(col))] == expected, (row, col)
+
+
+def test_cumulative_entry_chart_sums_shown_cells_only() -> None:
+    """The chart is drawn from the published table: a step never includes a hidden cell,
+    so no difference of two steps reveals one."""
+    from evaluation.demo.figures import entrants_figure
+
+    shown = pd.DataFrame(
+        {"A": ["12", "<5", "*", "7"], "B": ["0", "6", "<5", "9"]},
+        index=["2017-01", "2017-02", "2017-03", "2017-04"],
+    )
+    fig = entrants_figure(shown, pilot_order=["A", "B"])
+    steps = [line.get_ydata() for line in fig.axes[0].get_lines() if line.get_linestyle() != "None"]
+    assert [list(map(float, s)) for s in steps] == [[12, 12, 12, 19], [0, 6, 6, 15]]
