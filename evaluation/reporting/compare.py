@@ -31,7 +31,13 @@ from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.ledger import Ledger, build_ledger, effect_count_cell, effect_key
 from evaluation.reporting.results import ComparisonResults, load_comparison_results
 
-RATING_COLOURS = {"green": "#2e8b57", "yellow": "#f2c12e", "red": "#c0392b", "na": "#d5d8dc"}
+RATING_COLOURS = {
+    "green": "#2e8b57",
+    "yellow": "#f2c12e",
+    "red": "#c0392b",
+    "na": "#d5d8dc",
+    "missing": "#f4f6f7",
+}
 MODERATORS = ("fidelity", "dose", "reach")
 
 
@@ -190,46 +196,54 @@ def _indicator_parts(
 
 
 def _traffic_parts(results: ComparisonResults, t: Translator) -> tuple[pd.DataFrame, Figure]:
+    """The traffic-light matrix: one row per criterion, one column per pilot (a table in
+    words, and a figure of the same cells that stays legible at page width)."""
     tl = results.traffic_lights.copy()
     tl["criterion"] = tl["criterion"].astype(str)
     crits = list(dict.fromkeys(tl["criterion"]))
     pilots = list(results.pilots)
-    wide = tl.pivot_table(index="pilot", columns="criterion", values="rating", aggfunc="first")
-    wide = wide.reindex(index=pilots, columns=crits)
+    wide = tl.pivot_table(index="criterion", columns="pilot", values="rating", aggfunc="first")
+    wide = wide.reindex(index=crits, columns=pilots)
     labels = [_label(t, "criterion", c) for c in crits]
-    table = pd.DataFrame({t("col.pilot"): pilots})
-    for c, lab in zip(crits, labels, strict=True):
-        table[lab] = [
-            t(f"rating.{v}") if isinstance(v, str) else t("rating.na") for v in wide[c].tolist()
-        ]
-    fig = Figure(figsize=(1.6 + 1.15 * len(crits), 0.9 + 0.45 * len(pilots)), dpi=100)
+    table = pd.DataFrame({t("col.criterion"): labels})
+    for p in pilots:
+        table[p] = [_rating_word(t, v) for v in wide[p].tolist()]
+    fig = Figure(figsize=(3.4 + 1.0 * len(pilots), 0.6 + 0.32 * len(crits)), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
-    for i, p in enumerate(pilots):
-        for j, c in enumerate(crits):
-            v = wide.loc[p, c]
-            rating = v if isinstance(v, str) else "na"
-            y = len(pilots) - 1 - i
-            ax.add_patch(Rectangle((j, y), 0.94, 0.9, color=RATING_COLOURS[rating], ec="white"))
+    for i, c in enumerate(crits):
+        for j, p in enumerate(pilots):
+            v = wide.loc[c, p]
+            rating = v if isinstance(v, str) else "missing"
+            y = len(crits) - 1 - i
+            ax.add_patch(Rectangle((j, y), 0.96, 0.9, color=RATING_COLOURS[rating], ec="white"))
+            dark = rating in ("green", "red")
             ax.text(
-                j + 0.47,
+                j + 0.48,
                 y + 0.45,
-                t(f"rating.{rating}"),
+                _rating_word(t, v),
                 ha="center",
                 va="center",
-                fontsize=7,
-                color="black" if rating in ("yellow", "na") else "white",
+                fontsize=6.5,
+                color="white" if dark else "black",
             )
-    ax.set_xlim(0, len(crits))
-    ax.set_ylim(0, len(pilots))
-    ax.set_xticks(np.arange(len(crits)) + 0.47)
-    ax.set_xticklabels([figure_text(x) for x in labels], rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(np.arange(len(pilots)) + 0.45)
-    ax.set_yticklabels([figure_text(p) for p in reversed(pilots)], fontsize=8)
+    ax.set_xlim(0, len(pilots))
+    ax.set_ylim(0, len(crits))
+    ax.xaxis.tick_top()
+    ax.set_xticks(np.arange(len(pilots)) + 0.48)
+    ax.set_xticklabels([figure_text(p) for p in pilots], fontsize=8)
+    ax.set_yticks(np.arange(len(crits)) + 0.45)
+    short = [figure_text(x if len(x) <= 48 else x[:46].rsplit(" ", 1)[0] + " …") for x in labels]
+    ax.set_yticklabels(list(reversed(short)), fontsize=7)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
     fig.tight_layout()
     return table, fig
+
+
+def _rating_word(t: Translator, value: object) -> str:
+    """A rating in words; a missing rating is "not rated", never "not applicable"."""
+    return t(f"rating.{value}") if isinstance(value, str) else t("rating.missing")
 
 
 def _reach_parts(
@@ -489,7 +503,7 @@ def build_comparison(
     dest, dest_table = _destination_parts(res, t, ledger)
     inputs = pd.DataFrame(
         {
-            t("col.file"): [n for n, _ in res.hashes],
+            t("col.file"): [t.file_label(n) for n, _ in res.hashes],
             t("col.sha256"): [h[:16] for _, h in res.hashes],
         }
     )

@@ -603,10 +603,16 @@ def build_impact(
         references=REFERENCES,
         software_table=soft,
         inputs_table=pd.DataFrame(
-            {t("col.file"): list(inputs), "SHA-256": [str(h) for h in inputs.values()]}
+            {
+                t("col.file"): [t.file_label(n) for n in inputs],
+                "SHA-256": list(map(str, inputs.values())),
+            }
         ),
         tables_table=pd.DataFrame(
-            {t("col.file"): list(tables), "SHA-256": [str(h)[:16] for h in tables.values()]}
+            {
+                t("col.file"): [t.file_label(n) for n in tables],
+                "SHA-256": [str(h)[:16] for h in tables.values()],
+            }
         ),
         evidence_table=evidence,
         deviations_table=deviations,

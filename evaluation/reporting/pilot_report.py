@@ -87,11 +87,21 @@ def _section_frame(cells: pd.DataFrame, section: str) -> pd.DataFrame:
     return wide[order].reset_index(drop=True).fillna("")
 
 
+def _value_label(lab: _Labels, value: str) -> str:
+    """A code's label, or the names of the indicators a logic-model row lists."""
+    if not value:
+        return ""
+    one = lab("code", value, lab("indicator", value, value))
+    if one != value or ", " not in value:
+        return one
+    return ", ".join(lab("indicator", part, part) for part in value.split(", "))
+
+
 def _display(frame: pd.DataFrame, section: str, lab: _Labels) -> pd.DataFrame:
     """Translate a section's codes and column names with the schema's labels."""
     out = frame.copy()
     for col in out.columns:
-        out[col] = [lab("code", str(v), str(v)) if str(v) else "" for v in out[col]]
+        out[col] = [_value_label(lab, str(v)) for v in out[col]]
     names = [lab("field", f"{section}.{c}", c.replace("_", " ")) for c in out.columns]
     # A label such as "Id" (of a logic-model element) is not a person id; keep the guard.
     out.columns = [f"{n} #" if n.strip().lower() in ID_COLUMN_NAMES else n for n in names]
@@ -196,15 +206,17 @@ def build_pilot(
             f = f.loc[:, [c for c in f.columns if (f[c] != "").any()]]
             process.append((lab("section", s, s.replace("_", " ")), _display(f, s, lab)))
     crit = _section_frame(cells, "criteria")
-    rating_counts = {r: 0 for r in ("green", "yellow", "red", "na")}
+    rating_counts = {r: 0 for r in ("green", "yellow", "red", "na", "missing")}
     if len(crit):
         for r in crit.get("rating", pd.Series(dtype=str)):
-            rating_counts[str(r) if str(r) in rating_counts else "na"] += 1
+            rating_counts[str(r) if str(r) in rating_counts else "missing"] += 1
         criteria_table = pd.DataFrame(
             {
                 t("col.theme"): [lab("code", v) for v in crit.get("theme", "")],
                 t("col.criterion"): [lab("code", v) for v in crit["row"]],
-                t("col.rating"): [t.get(f"rating.{r}", str(r)) for r in crit["rating"]],
+                t("col.rating"): [
+                    t.get(f"rating.{r}", t("rating.missing")) for r in crit["rating"]
+                ],
             }
         )
         crit_fig: Figure | None = criteria_figure(crit, lab, t)

@@ -60,6 +60,26 @@ def check_language(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+#: Catalogue prefixes whose codes are labelled by the schema's code list of the same name.
+SCHEMA_CODELIST_PREFIXES = ("criterion", "theme", "dimension", "target_group", "outcome_3m")
+
+
+def schema_label(key: str, lang: Lang) -> str | None:
+    """The schema's label of ``indicator.<id>`` or ``<codelist>.<code>`` (``None`` if none):
+    the schema is the one source of the names of indicators and criteria."""
+    from evaluation.schema import load_schema
+
+    prefix, _, code = key.partition(".")
+    schema = load_schema()
+    if prefix == "indicator":
+        found = [i for i in schema.indicators if i.id == code]
+        return found[0].name(lang) if found else None
+    if prefix in SCHEMA_CODELIST_PREFIXES and prefix in schema.codelists:
+        codes = schema.codelists[prefix]
+        return codes.label_of(code, lang) if code in codes.ids else None
+    return None
+
+
 @dataclass(frozen=True)
 class Translator:
     """Texts and number formats of one language."""
@@ -79,9 +99,20 @@ class Translator:
         return text.format(**values) if values else text
 
     def get(self, key: str, default: str) -> str:
-        """The text of ``key`` or ``default`` when the catalogue has no such key."""
+        """The text of ``key``: from the catalogue, else the schema's own label of a code
+        (``indicator.<id>``, ``criterion.<code>``, ...), else ``default``."""
         cat = load_catalogue()
-        return cat[key][self.lang] if key in cat else default
+        if key in cat:
+            return str(cat[key][self.lang])
+        return schema_label(key, self.lang) or default
+
+    def file_label(self, name: str) -> str:
+        """What a results file holds, in words (``traffic_lights.csv`` -> "Liikennevaloarviot
+        (CSV)"); an unknown file keeps its name."""
+        stem, _, ext = name.rpartition(".")
+        if not stem or f"file.{stem}" not in load_catalogue():
+            return name
+        return f"{self(f'file.{stem}')} ({ext.upper()})"
 
     def num(self, x: float | None, digits: int = 2) -> str:
         """A number with ``digits`` decimals in the language's notation."""
