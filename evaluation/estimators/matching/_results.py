@@ -20,6 +20,7 @@ from evaluation.estimators.matching._balance import (
     VAR_RATIO_THRESHOLD,
     balance_frame,
     effective_sample_size,
+    table_one,
 )
 from evaluation.estimators.matching._design import Design
 from evaluation.estimators.matching._effects import (
@@ -481,6 +482,14 @@ class MatchResult:
         """True when every covariate meets the balance thresholds after matching."""
         table = self.balance(threshold_smd=threshold_smd, threshold_var_ratio=threshold_var_ratio)
         return bool(table["balanced"].all())
+
+    def table1(self) -> pd.DataFrame:
+        """A weighted "Table 1" of the balance terms (see ``_balance.table_one``): mean and
+        SD (binary: share) per group before and after matching, and a first row ``n`` with
+        group sizes before and effective sample sizes after."""
+        dz = self._design
+        cols = list(zip(dz.bnames, dz.bbinary, dz.bx.T, strict=True))
+        return table_one(cols, self._treat, self._weights)
 
     def love_data(self) -> pd.DataFrame:
         """The balance table sorted by |SMD| before matching (largest first), as plotted."""
