@@ -429,6 +429,12 @@ class MatchResult:
         return labels
 
     @property
+    def discarded(self) -> pd.Index:
+        """Index labels of units dropped by ``discard`` (outside common support)."""
+        labels: pd.Index = self._data.index[self._discarded]
+        return labels
+
+    @property
     def weights(self) -> pd.Series:
         """Weight of every row of the data (0 = not in the matched sample)."""
         return pd.Series(self._weights, index=self._data.index, name="weight")
