@@ -407,3 +407,24 @@ def test_antiexact_mahvars_and_reestimate(lalonde: pd.DataFrame) -> None:
     kept = lalonde.drop(index=re.discarded)
     refit = match(kept, treatment="treat", covariates=COVS).propensity
     np.testing.assert_allclose(re.propensity[kept.index], refit, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"estimand": "ATC", "replace": True},
+        {"estimand": "ATC"},
+        {"method": "full", "estimand": "ATE"},
+        {"method": "ipw", "estimand": "ATE"},
+        {"method": "subclass", "estimand": "ATC"},
+        {"method": "optimal"},
+    ],
+)
+def test_estimands_recover_a_constant_effect(make_synthetic, options: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    # Constant effect 2: ATT = ATC = ATE = 2; the seeded estimate lies within 4 SEs.
+    data = make_synthetic(1200, seed=3, effect=2.0)
+    res = match(data, treatment="treat", covariates=["x1", "x2", "x3"], **options)  # type: ignore[arg-type]
+    for adjust in (False, "gcomp"):
+        eff = res.att("y", adjust=adjust)  # type: ignore[arg-type]
+        assert eff.term == options.get("estimand", "ATT")
+        assert abs(eff.estimate - 2.0) < 4 * eff.std_error

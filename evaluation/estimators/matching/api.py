@@ -914,8 +914,8 @@ def _optimal(
             continue
         if pool.size < ratio * f.size:
             raise NoComparisonUnitsError(
-                f"optimal matching needs {ratio * f.size} controls in exact group {g}, "
-                f"found {pool.size}",
+                f"optimal matching needs {ratio * f.size} units of the other group for "
+                f"{f.size} focal units (exact group {g}), found {pool.size}",
                 where=WHERE,
                 fix="lower `ratio`, drop exact columns, or use method='nearest' or 'full'",
             )
