@@ -1038,7 +1038,7 @@ class MatchResult:
         ]
         lines = [
             f"Matching: method={s.method}, estimand={s.estimand}, distance={s.distance_label}, "
-            f"ratio={s.ratio}, replace={s.replace}, caliper={s._caliper_option()} "
+            f"ratio={s.ratio}, replace={s.replace}, caliper={s.caliper_option()} "
             f"({'SD' if s.std_caliper else 'raw units'}), exact={list(s.exact)}, "
             f"discard={s.discard}, m_order={s.order}",
             sizes.to_string(index=False, float_format=lambda v: f"{v:.1f}"),

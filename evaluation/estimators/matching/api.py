@@ -148,7 +148,7 @@ class MatchSpec:
             "estimand": self.estimand,
             "ratio": self.ratio,
             "replace": self.replace,
-            "caliper": self._caliper_option(),
+            "caliper": self.caliper_option(),
             "std_caliper": self.std_caliper,
             "exact": self.exact,
             "discard": self.discard,
@@ -162,7 +162,8 @@ class MatchSpec:
             "seed": self.seed,
         }
 
-    def _caliper_option(self) -> float | dict[str, float] | None:
+    def caliper_option(self) -> float | dict[str, float] | None:
+        """The ``caliper`` argument as given: a number, or a dict with covariate calipers."""
         if not self.covariate_calipers:
             return self.caliper
         cal = dict(self.covariate_calipers)
@@ -889,7 +890,7 @@ def _shortfall_notes(
     if n_unmatched:
         notes.append(
             f"{n_unmatched} of {n_focal} {who} units found no eligible {other} "
-            f"(caliper={spec._caliper_option()}, exact={list(spec.exact)}); the "
+            f"(caliper={spec.caliper_option()}, exact={list(spec.exact)}); the "
             f"{spec.estimand} refers to the matched units only (see MatchResult.unmatched)"
         )
     counts = np.bincount(pairs.treated, minlength=focal.size)[focal]
