@@ -679,7 +679,7 @@ class MatchResult:
         Each matched set contributes ``y_treated - mean(y_controls)`` (for 1:1 matching,
         the pair difference); see :func:`_effects.rosenbaum_bounds`.
         """
-        if self.spec.method != "nearest" or self.spec.replace:
+        if self.spec.method not in ("nearest", "optimal") or self.spec.replace:
             raise OptionError(
                 "Rosenbaum bounds need matched sets without replacement",
                 where="MatchResult.rosenbaum()",
@@ -1037,7 +1037,8 @@ class MatchResult:
             ]
         ]
         lines = [
-            f"Matching: method={s.method}, estimand={s.estimand}, distance={s.distance_label}, "
+            f"Matching: method={s.method}, estimand={s.estimand}, distance="
+            f"{'none' if self._fit.model == 'none' else s.distance_label}, "
             f"ratio={s.ratio}, replace={s.replace}, caliper={s.caliper_option()} "
             f"({'SD' if s.std_caliper else 'raw units'}), exact={list(s.exact)}, "
             f"discard={s.discard}, m_order={s.order}",
