@@ -489,6 +489,46 @@ class MatchResult:
         table = self.balance(threshold_smd=threshold_smd, threshold_var_ratio=threshold_var_ratio)
         return bool(table["balanced"].all())
 
+    def balance_over_time(
+        self,
+        panel: pd.DataFrame,
+        *,
+        unit: str,
+        time: str,
+        variables: Sequence[str],
+    ) -> pd.DataFrame:
+        """Balance of time-varying variables at every time point of a panel.
+
+        ``panel`` has one row per (unit, time point); ``unit`` holds the labels of the
+        matched data's index, ``time`` the time point (e.g. months relative to entry). At each
+        time point the units present are compared with the design's weights (before: all
+        units, weights 1; after: the matching weights), with the estimand's SD of that time
+        point. Columns: time, then :meth:`balance`'s columns.
+        """
+        check_columns(panel, [unit, time, *variables], where="balance_over_time()")
+        pos = self._data.index.get_indexer(pd.Index(panel[unit]))
+        if np.any(pos < 0):
+            missing = list(pd.Index(panel[unit])[pos < 0].unique()[:5])
+            raise OptionError(
+                f"panel units {missing} are not in the matched data's index",
+                where="MatchResult.balance_over_time()",
+                fix="pass the panel of the units given to match() (same ids as the index)",
+            )
+        frames = []
+        for t, rows in panel.assign(_pos=pos).groupby(time, sort=True):
+            p = rows["_pos"].to_numpy()
+            d = self._treat[p]
+            if d.all() or not d.any():
+                continue
+            cols = []
+            for v in variables:
+                x = rows[v].to_numpy(dtype=np.float64)
+                cols.append((v, bool(np.all(np.isin(x, (0.0, 1.0)))), x))
+            table = balance_frame(cols, d, self._weights[p], estimand=self.spec.estimand)
+            frames.append(table.assign(time=t))
+        out = pd.concat(frames, ignore_index=True)
+        return out[["time", *[c for c in out.columns if c != "time"]]]
+
     def table1(self) -> pd.DataFrame:
         """A weighted "Table 1" of the balance terms (see ``_balance.table_one``): mean and
         SD (binary: share) per group before and after matching, and a first row ``n`` with
