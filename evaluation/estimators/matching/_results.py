@@ -407,7 +407,10 @@ class MatchResult:
         """One row per link in matching order.
 
         Columns: subclass, treated and control (index labels), treated_row and control_row
-        (0-based row positions in the data), rank (1 = first match), distance.
+        (0-based row positions in the data), rank (1 = first match), distance. For the ATC
+        the focal units are controls: ``treated`` then holds the focal (control) unit and
+        ``control`` its matched treated unit. Full matching lists the edges of its matched
+        sets; stratified designs (exact, CEM, subclass, cardinality) have no links.
         """
         idx = self._data.index
         return pd.DataFrame(
