@@ -674,7 +674,7 @@ def _run_matching(
             "n_control": n_c,
         }
     )
-    bal = m.balance()
+    bal = m.balance(include_distance=False)  # covariates only: the plan's balance table
     c.balance.append(bal.assign(**base).loc[:, _first(base, bal)])
     balance_ok = bool(bal["balanced"].all())
     c.diagnostics.append(

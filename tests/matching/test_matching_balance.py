@@ -104,3 +104,34 @@ def test_categorical_covariate_becomes_dummies(make_synthetic) -> None:  # type:
     names = res.balance()["covariate"].tolist()
     # Every level, the first one included (it used to be hidden as the reference).
     assert names == ["distance", "x1", "region=east", "region=north", "region=south"]
+
+
+def test_balance_over_time_equals_balance_table_per_month(make_synthetic) -> None:  # type: ignore[no-untyped-def]
+    from evaluation.estimators.matching import balance_table
+
+    data = make_synthetic(300, seed=6)
+    res = match(data, treatment="treat", covariates=["x1", "x2"])
+    rng = np.random.default_rng(0)
+    months = np.arange(-3, 0)
+    panel = pd.DataFrame(
+        {
+            "person": np.repeat(data.index.to_numpy(), months.size),
+            "month": np.tile(months, len(data)),
+        }
+    )
+    panel["employed"] = rng.binomial(1, 0.4, size=len(panel))
+    panel["earnings"] = rng.gamma(2.0, 500.0, size=len(panel))
+    over = res.balance_over_time(
+        panel, unit="person", time="month", variables=["employed", "earnings"]
+    )
+    assert sorted(over["time"].unique()) == list(months)
+    for m in months:
+        rows = panel[panel["month"] == m].set_index("person").loc[data.index]
+        ref = balance_table(
+            rows.assign(treat=data["treat"]),
+            treatment="treat",
+            covariates=["employed", "earnings"],
+            weights=res.weights,
+        )
+        got = over[over["time"] == m].drop(columns="time").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=EXACT)

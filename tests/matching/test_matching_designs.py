@@ -293,12 +293,12 @@ def test_matchit_vignette_gcomp_number(lalonde: pd.DataFrame) -> None:
 
 
 def test_unsupported_matchit_keywords_name_the_option(lalonde: pd.DataFrame) -> None:
-    with pytest.raises(OptionError, match="'reestimate'"):
-        match(lalonde, treatment="treat", covariates=COVS, reestimate=True)
+    with pytest.raises(OptionError, match=r"'s_weights'.*sampling weights"):
+        match(lalonde, treatment="treat", covariates=COVS, s_weights="w")
     with pytest.raises(OptionError, match="use m_order"):
         match(lalonde, treatment="treat", covariates=COVS, m_ordr="largest")
-    with pytest.raises(OptionError, match="mahalanobis"):
-        match(lalonde, treatment="treat", covariates=COVS, mahvars=["age"])
+    with pytest.raises(OptionError, match="method='full'"):
+        match(lalonde, treatment="treat", covariates=COVS, min_controls=1)
     with pytest.raises(OptionError, match="did you mean 'largest'"):
         match(lalonde, treatment="treat", covariates=COVS, m_order="largst")  # type: ignore[arg-type]
 
@@ -375,3 +375,56 @@ def test_scaled_euclidean_equals_brute_force_on_scaled_covariates(make_synthetic
         dist = np.sqrt(((z[cands] - z[t]) ** 2).sum(axis=1))
         assert c == cands[int(np.argmin(dist))]
         free.remove(c)
+
+
+def test_antiexact_mahvars_and_reestimate(lalonde: pd.DataFrame) -> None:
+    anti = match(lalonde, treatment="treat", covariates=COVS, antiexact="married")
+    p = anti.pairs
+    married = lalonde["married"].to_numpy()
+    assert (married[p["treated_row"]] != married[p["control_row"]]).all()
+    # mahvars: Mahalanobis on (re74, re75), order by the score (largest first): brute force
+    # (continuous columns: no distance ties that rounding could order differently).
+    res = match(lalonde, treatment="treat", covariates=COVS, mahvars=["re74", "re75"])
+    x = lalonde[["re74", "re75"]].to_numpy(dtype=float)
+    d = lalonde["treat"].to_numpy() == 1
+    n1, n0 = d.sum(), (~d).sum()
+    cov = ((n1 - 1) * np.cov(x[d], rowvar=False) + (n0 - 1) * np.cov(x[~d], rowvar=False)) / (
+        n1 + n0 - 2
+    )
+    inv = np.linalg.inv(cov)
+    ps = res.propensity.to_numpy()
+    free = list(np.flatnonzero(~d))
+    for t in np.flatnonzero(d)[np.argsort(-ps[d], kind="stable")]:
+        diff = x[free] - x[t]
+        dist = np.sqrt(np.einsum("ij,jk,ik->i", diff, inv, diff))
+        best = free[int(np.argmin(dist))]
+        got = res.pairs.loc[res.pairs["treated_row"] == t, "control_row"].iloc[0]
+        assert got == best
+        free.remove(best)
+    # reestimate: the kept units' scores are a refit on the kept units alone.
+    re = match(lalonde, treatment="treat", covariates=COVS, discard="both", reestimate=True)
+    assert len(re.discarded) == 65  # 8 treated and 57 controls, as MatchIt
+    kept = lalonde.drop(index=re.discarded)
+    refit = match(kept, treatment="treat", covariates=COVS).propensity
+    np.testing.assert_allclose(re.propensity[kept.index], refit, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"estimand": "ATC", "replace": True},
+        {"estimand": "ATC"},
+        {"method": "full", "estimand": "ATE"},
+        {"method": "ipw", "estimand": "ATE"},
+        {"method": "subclass", "estimand": "ATC"},
+        {"method": "optimal"},
+    ],
+)
+def test_estimands_recover_a_constant_effect(make_synthetic, options: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    # Constant effect 2: ATT = ATC = ATE = 2; the seeded estimate lies within 4 SEs.
+    data = make_synthetic(1200, seed=3, effect=2.0)
+    res = match(data, treatment="treat", covariates=["x1", "x2", "x3"], **options)  # type: ignore[arg-type]
+    for adjust in (False, "gcomp"):
+        eff = res.att("y", adjust=adjust)  # type: ignore[arg-type]
+        assert eff.term == options.get("estimand", "ATT")
+        assert abs(eff.estimate - 2.0) < 4 * eff.std_error

@@ -144,3 +144,13 @@ def test_constant_covariate(data: pd.DataFrame) -> None:
 
     with pytest.raises(EstimationError, match="single value"):
         match(data.assign(c=1.0), treatment="treat", covariates=["x1", "c"])
+
+
+def test_formula_errors_are_named(data: pd.DataFrame) -> None:
+    with pytest.raises(MissingColumnError, match="'x9'"):
+        match(data, treatment="treat", covariates="x1 + I(x9**2)")
+    with pytest.raises(OptionError, match="cannot parse the covariate formula") as info:
+        match(data, treatment="treat", covariates="x1 + + (")
+    assert "\x1b" not in str(info.value)
+    with pytest.raises(OptionError, match="left-hand side 'y' is not the treatment"):
+        match(data, treatment="treat", covariates="y ~ x1 + x2")

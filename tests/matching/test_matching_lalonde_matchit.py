@@ -153,3 +153,22 @@ def test_overlap_plot_has_data_driven_bins_and_group_sizes(lalonde: pd.DataFrame
     assert len(widths) == 1 and widths.pop() < (ps.max() - ps.min()) / 5
     logit_fig = res.plot("overlap", scale="logit")
     assert "logit" in logit_fig.get_axes()[0].get_xlabel()
+
+
+def test_weighted_table_one(lalonde: pd.DataFrame, summary: pd.DataFrame) -> None:
+    res = match(lalonde, treatment="treat", covariates=COVS, method="subclass")
+    t1 = res.table1().set_index("term")
+    r = _r_table(summary, "subclass", "after")
+    # Weighted means equal MatchIt's summary() (same subclass weights, see above).
+    np.testing.assert_allclose(
+        t1.loc["age", "mean_control_after"], r.loc["age", "mean_control"], rtol=TOL
+    )
+    assert t1.loc["n", "mean_treated_before"] == 185
+    assert t1.loc["n", "mean_control_after"] == pytest.approx(
+        res.sample_sizes().set_index("group").loc["control", "ess_matched"], rel=1e-12
+    )
+    p = t1.loc["race=black", "mean_treated_before"]
+    assert t1.loc["race=black", "sd_treated_before"] == pytest.approx(np.sqrt(p * (1 - p)))
+    assert t1.loc["age", "sd_treated_before"] == pytest.approx(
+        lalonde.loc[lalonde["treat"] == 1, "age"].std(ddof=1)
+    )

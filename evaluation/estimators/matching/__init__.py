@@ -17,6 +17,7 @@ from evaluation.estimators.matching._results import (
     RosenbaumResult,
     SubgroupResult,
 )
+from evaluation.estimators.matching._riskset import RiskSetResult, risk_set_match
 from evaluation.estimators.matching._validate import MatchWarning, MissingValueError
 from evaluation.estimators.matching.api import MatchSpec, balance_table, match
 
@@ -27,8 +28,10 @@ __all__ = [
     "MatchWarning",
     "MissingValueError",
     "RefutationResult",
+    "RiskSetResult",
     "RosenbaumResult",
     "SubgroupResult",
     "balance_table",
     "match",
+    "risk_set_match",
 ]

@@ -194,3 +194,33 @@ def balance_frame(
             }
         )
     return pd.DataFrame(rows)
+
+
+def table_one(
+    columns: list[tuple[str, bool, FloatArray]],
+    treat: npt.NDArray[np.bool_],
+    weights: FloatArray,
+) -> pd.DataFrame:
+    """A weighted "Table 1": per term and group, mean and SD before and after weighting.
+
+    Binary terms show the share (mean) and ``sqrt(p (1 - p))``; continuous terms the
+    weighted mean and the square root of cobalt's weighted variance. A first row ``n``
+    gives the group sizes before and Kish's effective sample sizes after.
+    """
+    ones = np.ones(treat.size)
+    first: dict[str, object] = {"term": "n", "type": "count"}
+    for sample, w in (("before", ones), ("after", weights)):
+        for group, g in (("treated", treat), ("control", ~treat)):
+            first[f"mean_{group}_{sample}"] = effective_sample_size(w[g])
+            first[f"sd_{group}_{sample}"] = float("nan")
+    rows = [first]
+    for name, is_bin, col in columns:
+        row: dict[str, object] = {"term": name, "type": "binary" if is_bin else "contin"}
+        for sample, w in (("before", ones), ("after", weights)):
+            for group, g in (("treated", treat), ("control", ~treat)):
+                m = weighted_mean(col[g], w[g])
+                sd = np.sqrt(m * (1 - m)) if is_bin else np.sqrt(weighted_var(col[g], w[g]))
+                row[f"mean_{group}_{sample}"] = m
+                row[f"sd_{group}_{sample}"] = float(sd)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -18,6 +18,7 @@ balance table shows formulaic's column names (``I(age ** 2)``, ``educ:re74``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -83,6 +84,12 @@ def formula_rhs(formula: str, treatment: str) -> str:
     return rhs.strip()
 
 
+def _plain(exc: Exception) -> str:
+    """formulaic's message on one line, without its terminal colour codes."""
+    text = re.sub(r"\x1b\[[0-9;]*m|[\u29da\u29db]", "", str(exc))
+    return " ".join(text.split())
+
+
 def formula_variables(data: pd.DataFrame, rhs: str) -> list[str]:
     """Data columns a formula's right-hand side uses (formulaic's parser)."""
     from formulaic import Formula
@@ -92,7 +99,7 @@ def formula_variables(data: pd.DataFrame, rhs: str) -> list[str]:
         required = parsed.required_variables
     except Exception as exc:  # formulaic's FormulaSyntaxError and friends
         raise OptionError(
-            f"cannot parse the covariate formula {rhs!r}: {exc}",
+            f"cannot parse the covariate formula {rhs!r}: {_plain(exc)}",
             where=WHERE,
             fix="write a Wilkinson formula such as 'age + I(age**2) + educ * re74 + C(race)'",
         ) from exc
@@ -164,7 +171,7 @@ def _formula_design(data: pd.DataFrame, rhs: str) -> Design:
         fm = model_matrix(rhs, data, na_action="raise", ensure_full_rank=False)
     except Exception as exc:  # formulaic raises several error types
         raise OptionError(
-            f"cannot evaluate the covariate formula {rhs!r}: {exc}",
+            f"cannot evaluate the covariate formula {rhs!r}: {_plain(exc)}",
             where=WHERE,
             fix="check the column names and functions in the formula",
         ) from exc

@@ -348,14 +348,16 @@ def nearest_mahalanobis(
     cal_score: FloatArray | None = None,
     caliper: float | FloatArray | None = None,
     closest: bool = False,
+    anti: IntArray | None = None,
 ) -> Pairs:
     """Greedy nearest-neighbour matching on whitened covariates (Mahalanobis distance).
 
     ``z`` holds covariates already multiplied by the inverse Cholesky factor of the
     covariance, so the Euclidean distance of rows of ``z`` is the Mahalanobis distance; a
     1-D ``z`` is a score (absolute differences). ``cal_score`` may have several columns
-    (``n x k``, covariate calipers) with one width each in ``caliper``. Same order, rounds
-    and tie rule as :func:`nearest_1d`; cost O(n_treated x n_controls).
+    (``n x k``, covariate calipers) with one width each in ``caliper``. ``anti``: group codes
+    on which a matched control must differ (MatchIt's ``antiexact``). Same order, rounds and
+    tie rule as :func:`nearest_1d`; cost O(n_treated x n_controls).
     """
     n = z.shape[0]
     grp = np.zeros(n, dtype=np.int64) if group is None else group
@@ -371,6 +373,8 @@ def nearest_mahalanobis(
         cands = ctl_by_group.get(int(grp[t]), np.empty(0, dtype=np.int64))
         if not replace:
             cands = cands[available[cands]]
+        if anti is not None:
+            cands = cands[anti[cands] != anti[t]]
         if cal is not None and width is not None:
             cands = cands[np.all(np.abs(cal[cands] - cal[t]) <= width, axis=1)]
         if z.ndim == 1:

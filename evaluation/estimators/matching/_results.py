@@ -20,6 +20,7 @@ from evaluation.estimators.matching._balance import (
     VAR_RATIO_THRESHOLD,
     balance_frame,
     effective_sample_size,
+    table_one,
 )
 from evaluation.estimators.matching._design import Design
 from evaluation.estimators.matching._effects import (
@@ -406,7 +407,10 @@ class MatchResult:
         """One row per link in matching order.
 
         Columns: subclass, treated and control (index labels), treated_row and control_row
-        (0-based row positions in the data), rank (1 = first match), distance.
+        (0-based row positions in the data), rank (1 = first match), distance. For the ATC
+        the focal units are controls: ``treated`` then holds the focal (control) unit and
+        ``control`` its matched treated unit. Full matching lists the edges of its matched
+        sets; stratified designs (exact, CEM, subclass, cardinality) have no links.
         """
         idx = self._data.index
         return pd.DataFrame(
@@ -425,6 +429,12 @@ class MatchResult:
     def unmatched(self) -> pd.Index:
         """Index labels of focal units (treated; controls for the ATC) left unmatched."""
         labels: pd.Index = self._data.index[self._focal & (self._weights == 0)]
+        return labels
+
+    @property
+    def discarded(self) -> pd.Index:
+        """Index labels of units dropped by ``discard`` (outside common support)."""
+        labels: pd.Index = self._data.index[self._discarded]
         return labels
 
     @property
@@ -481,6 +491,54 @@ class MatchResult:
         """True when every covariate meets the balance thresholds after matching."""
         table = self.balance(threshold_smd=threshold_smd, threshold_var_ratio=threshold_var_ratio)
         return bool(table["balanced"].all())
+
+    def balance_over_time(
+        self,
+        panel: pd.DataFrame,
+        *,
+        unit: str,
+        time: str,
+        variables: Sequence[str],
+    ) -> pd.DataFrame:
+        """Balance of time-varying variables at every time point of a panel.
+
+        ``panel`` has one row per (unit, time point); ``unit`` holds the labels of the
+        matched data's index, ``time`` the time point (e.g. months relative to entry). At each
+        time point the units present are compared with the design's weights (before: all
+        units, weights 1; after: the matching weights), with the estimand's SD of that time
+        point. Columns: time, then :meth:`balance`'s columns.
+        """
+        check_columns(panel, [unit, time, *variables], where="balance_over_time()")
+        pos = self._data.index.get_indexer(pd.Index(panel[unit]))
+        if np.any(pos < 0):
+            missing = list(pd.Index(panel[unit])[pos < 0].unique()[:5])
+            raise OptionError(
+                f"panel units {missing} are not in the matched data's index",
+                where="MatchResult.balance_over_time()",
+                fix="pass the panel of the units given to match() (same ids as the index)",
+            )
+        frames = []
+        for t, rows in panel.assign(_pos=pos).groupby(time, sort=True):
+            p = rows["_pos"].to_numpy()
+            d = self._treat[p]
+            if d.all() or not d.any():
+                continue
+            cols = []
+            for v in variables:
+                x = rows[v].to_numpy(dtype=np.float64)
+                cols.append((v, bool(np.all(np.isin(x, (0.0, 1.0)))), x))
+            table = balance_frame(cols, d, self._weights[p], estimand=self.spec.estimand)
+            frames.append(table.assign(time=t))
+        out = pd.concat(frames, ignore_index=True)
+        return out[["time", *[c for c in out.columns if c != "time"]]]
+
+    def table1(self) -> pd.DataFrame:
+        """A weighted "Table 1" of the balance terms (see ``_balance.table_one``): mean and
+        SD (binary: share) per group before and after matching, and a first row ``n`` with
+        group sizes before and effective sample sizes after."""
+        dz = self._design
+        cols = list(zip(dz.bnames, dz.bbinary, dz.bx.T, strict=True))
+        return table_one(cols, self._treat, self._weights)
 
     def love_data(self) -> pd.DataFrame:
         """The balance table sorted by |SMD| before matching (largest first), as plotted."""
@@ -664,7 +722,7 @@ class MatchResult:
         Each matched set contributes ``y_treated - mean(y_controls)`` (for 1:1 matching,
         the pair difference); see :func:`_effects.rosenbaum_bounds`.
         """
-        if self.spec.method != "nearest" or self.spec.replace:
+        if self.spec.method not in ("nearest", "optimal") or self.spec.replace:
             raise OptionError(
                 "Rosenbaum bounds need matched sets without replacement",
                 where="MatchResult.rosenbaum()",
@@ -1022,8 +1080,9 @@ class MatchResult:
             ]
         ]
         lines = [
-            f"Matching: method={s.method}, estimand={s.estimand}, distance={s.distance_label}, "
-            f"ratio={s.ratio}, replace={s.replace}, caliper={s._caliper_option()} "
+            f"Matching: method={s.method}, estimand={s.estimand}, distance="
+            f"{'none' if self._fit.model == 'none' else s.distance_label}, "
+            f"ratio={s.ratio}, replace={s.replace}, caliper={s.caliper_option()} "
             f"({'SD' if s.std_caliper else 'raw units'}), exact={list(s.exact)}, "
             f"discard={s.discard}, m_order={s.order}",
             sizes.to_string(index=False, float_format=lambda v: f"{v:.1f}"),

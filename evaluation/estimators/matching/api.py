@@ -129,6 +129,9 @@ class MatchSpec:
     n_subclasses: int = 6
     formula: str | None = None
     tols: float = 0.05
+    antiexact: tuple[str, ...] = ()
+    mahvars: tuple[str, ...] = ()
+    reestimate: bool = False
 
     @property
     def distance_label(self) -> str:
@@ -145,7 +148,7 @@ class MatchSpec:
             "estimand": self.estimand,
             "ratio": self.ratio,
             "replace": self.replace,
-            "caliper": self._caliper_option(),
+            "caliper": self.caliper_option(),
             "std_caliper": self.std_caliper,
             "exact": self.exact,
             "discard": self.discard,
@@ -153,10 +156,14 @@ class MatchSpec:
             "cutpoints": dict(self.cutpoints) or None,
             "subclass": self.n_subclasses,
             "tols": self.tols,
+            "antiexact": self.antiexact,
+            "mahvars": self.mahvars,
+            "reestimate": self.reestimate,
             "seed": self.seed,
         }
 
-    def _caliper_option(self) -> float | dict[str, float] | None:
+    def caliper_option(self) -> float | dict[str, float] | None:
+        """The ``caliper`` argument as given: a number, or a dict with covariate calipers."""
         if not self.covariate_calipers:
             return self.caliper
         cal = dict(self.covariate_calipers)
@@ -169,7 +176,7 @@ class MatchSpec:
 MATCH_OPTIONS = (
     "treatment", "covariates", "method", "distance", "estimand", "ratio", "replace",
     "caliper", "std_caliper", "exact", "discard", "m_order", "order", "cutpoints",
-    "subclass", "tols", "seed",
+    "subclass", "tols", "antiexact", "mahvars", "reestimate", "seed",
 )  # fmt: skip
 
 #: MatchIt (R) argument names and what to use here instead.
@@ -178,10 +185,7 @@ MATCHIT_NAMES = {
     "m.order": "m_order",
     "std.caliper": "std_caliper",
     "link": "distance='linear.logit' (or 'probit')",
-    "mahvars": "distance='mahalanobis' (the logistic score sets order and caliper)",
     "distance_options": "distance=<a scikit-learn classifier object>",
-    "reestimate": "nothing: the score is fitted once on all units (discard= drops units)",
-    "antiexact": "exact= on the complementary grouping, or a covariate caliper",
     "s_weights": "nothing: sampling weights are not supported",
     "s.weights": "nothing: sampling weights are not supported",
     "min_controls": "method='full' (no ratio limits) or method='nearest', ratio=k",
@@ -234,6 +238,9 @@ def match(
     cutpoints: Mapping[str, CutPoints] | None = None,
     subclass: int = 6,
     tols: float = 0.05,
+    antiexact: str | Sequence[str] = (),
+    mahvars: str | Sequence[str] = (),
+    reestimate: bool = False,
     seed: int | None = None,
     **unsupported: object,
 ) -> MatchResult:
@@ -306,6 +313,13 @@ def match(
         ``cardinality``: the largest |standardised mean difference| allowed for every
         balance term (MatchIt's ``tols``); all treated units are kept and the largest set of
         controls meeting it is chosen (a mixed-integer programme, HiGHS).
+    antiexact:
+        ``nearest``: columns on which matched units must *differ*.
+    mahvars:
+        ``nearest``: match on the Mahalanobis distance of these columns while the propensity
+        score (from ``covariates``) sets the order and the caliper (MatchIt's ``mahvars``).
+    reestimate:
+        With ``discard``: refit the score on the units kept (MatchIt's ``reestimate``).
     seed:
         Seed of the random order and of flexible distance models.
 
@@ -341,6 +355,7 @@ def match(
         tols=tols,
         seed=seed,
     )
+    spec = _pair_options(data, spec, antiexact, mahvars, reestimate)
     dup_note = check_unique_index(data)
     d = treatment_vector(data, spec.treatment)
     check_no_missing(data, list(spec.covariates), "covariate")
@@ -351,11 +366,57 @@ def match(
     diagnostics: tuple[str, ...] = () if spec.method in NO_SCORE_METHODS else _check_overlap(fit, d)
     if dup_note:
         diagnostics = (dup_note, *diagnostics)
-    design_out = _run_method(data, spec, design, fit, d)
+    discarded = _discarded(spec, fit, d)
+    if spec.reestimate and discarded.any():
+        fit = _reestimate(spec, design, d, discarded, fit)
+    design_out = _run_method(data, spec, design, fit, d, discarded)
     diagnostics = (*diagnostics, *design_out.notes)
     for msg in design_out.notes:
         warnings.warn(msg, MatchWarning, stacklevel=2)
     return MatchResult.build(data, spec, d, design, fit, design_out, diagnostics)
+
+
+def _pair_options(
+    data: pd.DataFrame,
+    spec: MatchSpec,
+    antiexact: str | Sequence[str],
+    mahvars: str | Sequence[str],
+    reestimate: bool,
+) -> MatchSpec:
+    """Validate antiexact / mahvars (nearest only) and reestimate; return the full spec."""
+    from dataclasses import replace
+
+    anti = as_names(antiexact, "antiexact")
+    mah = as_names(mahvars, "mahvars")
+    check_columns(data, [*anti, *mah])
+    if (anti or mah) and spec.method != "nearest":
+        raise OptionError(
+            f"`antiexact` and `mahvars` apply to method='nearest', not {spec.method!r}",
+            where=WHERE,
+            fix="use method='nearest' or drop the option",
+        )
+    if mah and spec.distance in COVARIATE_DISTANCES:
+        raise OptionError(
+            "`mahvars` needs a propensity score distance (it sets order and caliper)",
+            where=WHERE,
+            fix="use distance='logit' with mahvars, or distance='mahalanobis' alone",
+        )
+    return replace(spec, antiexact=tuple(anti), mahvars=tuple(mah), reestimate=bool(reestimate))
+
+
+def _reestimate(
+    spec: MatchSpec,
+    design: Design,
+    d: npt.NDArray[np.bool_],
+    discarded: npt.NDArray[np.bool_],
+    fit: PropensityFit,
+) -> PropensityFit:
+    """The score refitted on the units kept after ``discard`` (discarded units keep theirs)."""
+    keep = ~discarded
+    new = _fit_score(spec, design.x[keep], d[keep], list(design.names))
+    ps, logit = fit.ps.copy(), fit.logit.copy()
+    ps[keep], logit[keep] = new.ps, new.logit
+    return PropensityFit(ps, logit, f"{new.model} (re-estimated after discard)", new.coef)
 
 
 def _one_order(m_order: Order | None, order: Order | None) -> Order:
@@ -622,9 +683,9 @@ def _run_method(
     design: Design,
     fit: PropensityFit,
     d: npt.NDArray[np.bool_],
+    discarded: npt.NDArray[np.bool_],
 ) -> DesignOutput:
     n = d.size
-    discarded = _discarded(spec, fit, d)
     notes: tuple[str, ...] = ()
     if discarded.any():
         notes = (
@@ -752,7 +813,7 @@ def _full_sets(
     discarded: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.int64]:
     """Optimal full matching within exact groups; matched-set numbers."""
-    points = _points(spec, design, fit, d)
+    points = _points(data, spec, design, fit, d)
     group = _exact_groups(data, spec.exact) if spec.exact else np.zeros(d.size, dtype=np.int64)
     out = np.full(d.size, -1, dtype=np.int64)
     top = 0
@@ -774,11 +835,19 @@ def _match_score(spec: MatchSpec, fit: PropensityFit) -> npt.NDArray[np.float64]
 
 
 def _points(
-    spec: MatchSpec, design: Design, fit: PropensityFit, d: npt.NDArray[np.bool_]
+    data: pd.DataFrame,
+    spec: MatchSpec,
+    design: Design,
+    fit: PropensityFit,
+    d: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.float64]:
     """Points whose (Euclidean) distances are the matching distances."""
     if spec.distance in COVARIATE_DISTANCES:
         return covariate_points(design.x, d, spec.distance, WHERE)  # type: ignore[arg-type]
+    if spec.mahvars:
+        check_no_missing(data, list(spec.mahvars), "mahvars")
+        x = build_design(data, list(spec.mahvars), spec.treatment).x
+        return covariate_points(x, d, "mahalanobis", WHERE)
     return _match_score(spec, fit)
 
 
@@ -794,7 +863,7 @@ def _pair_method(
     focal_all = d if spec.estimand == "ATT" else ~d
     keep = np.flatnonzero(~discarded)
     focal = focal_all[keep]
-    points = _points(spec, design, fit, d)[keep]
+    points = _points(data, spec, design, fit, d)[keep]
     group = _exact_groups(data.iloc[keep], spec.exact) if spec.exact else None
     if spec.method == "optimal":
         pairs = _optimal(points, focal, spec.ratio, group)
@@ -821,7 +890,7 @@ def _shortfall_notes(
     if n_unmatched:
         notes.append(
             f"{n_unmatched} of {n_focal} {who} units found no eligible {other} "
-            f"(caliper={spec._caliper_option()}, exact={list(spec.exact)}); the "
+            f"(caliper={spec.caliper_option()}, exact={list(spec.exact)}); the "
             f"{spec.estimand} refers to the matched units only (see MatchResult.unmatched)"
         )
     counts = np.bincount(pairs.treated, minlength=focal.size)[focal]
@@ -846,8 +915,8 @@ def _optimal(
             continue
         if pool.size < ratio * f.size:
             raise NoComparisonUnitsError(
-                f"optimal matching needs {ratio * f.size} controls in exact group {g}, "
-                f"found {pool.size}",
+                f"optimal matching needs {ratio * f.size} units of the other group for "
+                f"{f.size} focal units (exact group {g}), found {pool.size}",
                 where=WHERE,
                 fix="lower `ratio`, drop exact columns, or use method='nearest' or 'full'",
             )
@@ -885,7 +954,8 @@ def _nearest(
         cal_width = spec.caliper * sd if spec.std_caliper else spec.caliper
     cal_score = fit.ps[keep] if spec.distance in COVARIATE_DISTANCES else score
     closest = spec.order == "closest"
-    if spec.distance not in COVARIATE_DISTANCES and not spec.covariate_calipers:
+    generic = spec.covariate_calipers or spec.antiexact or spec.mahvars
+    if spec.distance not in COVARIATE_DISTANCES and not generic:
         return nearest_1d(
             points, focal, order=order_pos, ratio=spec.ratio, replace=spec.replace,
             group=group, cal_score=cal_score, caliper=cal_width, closest=closest,
@@ -903,6 +973,7 @@ def _nearest(
         points, focal, order=order_pos, ratio=spec.ratio, replace=spec.replace, group=group,
         cal_score=np.column_stack(cols) if cols else None,
         caliper=np.asarray(widths) if widths else None, closest=closest,
+        anti=_exact_groups(data, spec.antiexact) if spec.antiexact else None,
     )  # fmt: skip
 
 
