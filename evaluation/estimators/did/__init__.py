@@ -10,7 +10,8 @@ wide), ``cells`` (which ATT(g, t) with which base period and comparison cohorts)
 ``kernels`` (numerical kernels: sufficient-statistics path without covariates, DRDID designs
 with covariates, unbalanced panels, multiplier bootstrap), ``aggregate`` (aggte weights),
 ``results`` (result objects), ``duck`` (DuckDB input), ``twfe`` (TWFE + Goodman-Bacon),
-``simulate`` (synthetic panels with known effects), ``wild`` (wild cluster bootstrap for few
+``simulate`` (synthetic panels with known effects), ``rc`` (repeated cross-sections with
+covariates), ``wild`` (wild cluster bootstrap for few
 clusters) and ``inference`` (randomisation inference over start dates).
 """
 

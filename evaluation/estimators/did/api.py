@@ -35,6 +35,7 @@ from evaluation.estimators.did.kernels import (
     unbalanced_influence,
 )
 from evaluation.estimators.did.panel import MissingOutcome, WidePanel, build_wide_panel
+from evaluation.estimators.did.rc import rc_cells
 from evaluation.estimators.did.results import AttGtResult, linear_se
 from evaluation.estimators.did.wild import WILD_WEIGHTS, BootstrapSpec, FewClusterData
 
@@ -307,10 +308,11 @@ def att_gt(
         default, which balances the panel); ``"error"`` refuses them.
     panel:
         ``False`` for repeated cross-sections (client surveys, the self-assessment
-        instrument): every row is its own unit observed once, and each cell compares the
-        four (cohort, period) means of the rows in its two periods, as R ``did`` with
-        ``panel=FALSE`` (equal to csdid's to 1e-10 on mpdta; no covariates yet). ``unit``
-        is then not used.
+        instrument): every row is its own unit observed once, and each cell uses the rows
+        of its two periods with the repeated cross-section estimators of Sant'Anna & Zhao
+        (2020) (``reg``, ``ipw``, locally efficient ``dr``), as R ``did`` with
+        ``panel=FALSE``: equal to csdid to 1e-8 on mpdta (dr standard errors: to DRDID's
+        ``drdid_rc`` as ported by moderndid). ``unit`` is then not used.
     min_cohort_size:
         Cohorts with fewer units than this are named in one :class:`EstimatorNote`
         (R ``did`` warns of "small groups"): their effects rest on very few units.
@@ -443,12 +445,12 @@ def _cross_sections(
     data: pd.DataFrame | Any, covs: tuple[str, ...], treatment: str | None
 ) -> tuple[pd.DataFrame, str]:
     """Repeated cross-sections as a panel in which every row is a unit seen once."""
-    if not isinstance(data, pd.DataFrame) or covs or treatment is not None:
+    if not isinstance(data, pd.DataFrame) or treatment is not None:
         raise OptionError(
             "panel=False (repeated cross-sections) is supported for pandas input without "
-            "covariates or a treatment column",
+            "a treatment column",
             where="att_gt(panel=False)",
-            fix="pass a pandas DataFrame and drop covariates= and treatment=",
+            fix="pass a pandas DataFrame and drop treatment=",
         )
     return data.assign(**{_ROW_UNIT: np.arange(len(data))}), _ROW_UNIT
 
@@ -544,7 +546,7 @@ def _from_pandas(
     missing_outcome: MissingOutcome,
     panel: bool = True,
 ) -> tuple[KernelResult, CellPlan, CohortMap, FewClusterData | None]:
-    if allow_unbalanced and covs:
+    if allow_unbalanced and covs and panel:
         raise OptionError(
             "allow_unbalanced_panel=True is only supported without covariates",
             where="att_gt",
@@ -564,7 +566,7 @@ def _from_pandas(
         missing_outcome=missing_outcome,
     )
     mode: MissingOutcome = missing_outcome if panel or missing_outcome == "error" else "drop"
-    wide, missing_note = _drop_missing(wide, mode, covs, outcome)
+    wide, missing_note = _drop_missing(wide, mode, covs if panel else (), outcome)
     cmap = map_cohorts(
         wide.cohort, wide.periods, control_group=control_group, anticipation=anticipation
     )
@@ -583,7 +585,25 @@ def _from_pandas(
     plan = _plan(cmap, counts, control_group, base_period, anticipation)
     if missing_note:
         cmap = dataclasses.replace(cmap, notes=(*cmap.notes, missing_note))
-    if np.isnan(y).any():  # allowed unbalanced input or dropped outcome rows
+    if not panel and covs:
+        x = wide.x[keep][:, cols, :]
+        cells = rc_cells(y, x, code, w / w.mean(), plan, method)
+        failed = _failed_cells(plan, cells.reason)
+        if failed:
+            cmap = dataclasses.replace(cmap, notes=(*cmap.notes, failed))
+        kres = dense_kernel(
+            cells.influence,
+            cells.att,
+            cells.share,
+            code,
+            plan,
+            cl,
+            bootstrap=bootstrap,
+            rng=rng,
+            multiplier=multiplier,
+        )
+        kres = dataclasses.replace(kres, reason=cells.reason)
+    elif np.isnan(y).any():  # allowed unbalanced input or dropped outcome rows
         if panel:
             missing = int(np.isnan(y).sum())
             note = (

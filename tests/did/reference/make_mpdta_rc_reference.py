@@ -2,12 +2,14 @@
 
 Run: python tests/did/reference/make_mpdta_rc_reference.py
 
-Source: csdid 0.4.3 (a port of R did) with ``panel=False``, no covariates, never-treated
-comparison, varying base period, analytic standard errors, on two repeated cross-sections
-drawn from mpdta: all 2,500 county-years as independent observations ("all_rows"), and a
-60% random draw of them (``numpy.random.default_rng(16).random(2500) < 0.6``, "draw_60").
-moderndid 0.2.0 is not used: its ``panel=False`` standard errors disagree with csdid and its
-``aggte`` fails on repeated cross-sections (shape mismatch).
+Source: csdid 0.4.3 (a port of R did) with ``panel=False``, never-treated comparison,
+varying base period, analytic standard errors, on two repeated cross-sections drawn from
+mpdta: all 2,500 county-years as independent observations ("all_rows"), and a 60% random
+draw of them (``numpy.random.default_rng(16).random(2500) < 0.6``, "draw_60"); without
+covariates, and with ``xformla = lemp ~ lpop`` for reg, ipw and dr ("<draw>_lpop_<method>").
+moderndid 0.2.0's ``att_gt(panel=False)`` is not used: its standard errors are scaled by the
+number of ids instead of rows (5x csdid's on mpdta) and its ``aggte`` fails (shape
+mismatch); its cell estimator ``drdid_rc`` is compared with ours live in the tests.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def draws() -> dict[str, pd.DataFrame]:
     return {"all_rows": d, "draw_60": d[keep].reset_index(drop=True)}
 
 
-def _csdid(d: pd.DataFrame) -> dict[str, Any]:
+def _csdid(d: pd.DataFrame, xformla: str | None = None, method: str = "dr") -> dict[str, Any]:
     rows = d.assign(row=np.arange(len(d)))
     fit = ATTgt(
         yname="lemp",
@@ -42,8 +44,9 @@ def _csdid(d: pd.DataFrame) -> dict[str, Any]:
         idname="row",
         tname="year",
         data=rows,
+        xformla=xformla,
         panel=False,
-    ).fit(est_method="dr", bstrap=False)
+    ).fit(est_method=method, bstrap=False)
     out: dict[str, Any] = {
         "att_gt": {
             "cohort": [int(g) for g in fit.results["group"]],
@@ -66,6 +69,9 @@ def main() -> None:
     """Write the reference file."""
     warnings.simplefilter("ignore")
     ref = {name: _csdid(d) for name, d in draws().items()}
+    for name, d in draws().items():
+        for method in ("reg", "ipw", "dr"):
+            ref[f"{name}_lpop_{method}"] = _csdid(d, "lemp~lpop", method)
     OUT.write_text(json.dumps(ref, indent=1) + "\n")
 
 
