@@ -604,7 +604,7 @@ def _from_pandas(
         )
         kres = dataclasses.replace(kres, reason=cells.reason)
     elif np.isnan(y).any():  # allowed unbalanced input or dropped outcome rows
-        if panel:
+        if panel and allow_unbalanced:  # else the missing-outcome note says it all
             missing = int(np.isnan(y).sum())
             note = (
                 f"unbalanced panel: {missing} of {y.size} unit-periods missing; each cell uses "
