@@ -157,3 +157,84 @@ def test_randomization_inference_on_mpdta_units(mpdta: pd.DataFrame) -> None:
         randomization_inference(att_gt(mixed, **MPDTA, cluster="state"))
     with pytest.raises(OptionError, match="without covariates"):
         randomization_inference(att_gt(mpdta, **MPDTA, covariates=("lpop",)))
+
+
+BRUTE_TOL = 1e-10  # closed form vs re-estimation: the same numbers up to rounding
+
+
+def _small_panel(layout: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """60 weighted units, 5 periods, cohorts 3, 4 and never, in 6 clusters."""
+    rng = np.random.default_rng(3)
+    n, n_t = 60, 5
+    if layout == "mixed":  # cohorts mix within clusters: the general algorithm
+        cohort = rng.choice([0, 3, 4], size=n)
+        cl = rng.integers(0, 6, size=n)
+    else:  # one cohort per cluster, clusters numbered by cohort: the per-cohort algorithm
+        cl = np.repeat(np.arange(6), 10)
+        cohort = np.array([3, 3, 4, 4, 0, 0])[cl]
+    w = 1 + rng.random(n)
+    y = rng.standard_normal((n, n_t)) + cohort[:, None] * 0.1
+    frame = pd.DataFrame(
+        {
+            "unit": np.repeat(np.arange(n), n_t),
+            "time": np.tile(np.arange(1, n_t + 1), n),
+            "cohort": np.repeat(cohort, n_t),
+            "cl": np.repeat(cl, n_t),
+            "w": np.repeat(w, n_t),
+            "y": y.ravel(),
+        }
+    )
+    return frame, y, cl
+
+
+@pytest.mark.parametrize("layout", ["mixed", "by_region"])
+@pytest.mark.parametrize("kind", ["simple", "dynamic"])
+def test_wild_bootstrap_equals_brute_force_reestimation(layout: str, kind: str) -> None:
+    """Each closed-form draw equals re-running att_gt on y* = m_R + v_g (y - m_R), where
+    m_R are the cohort x period means restricted to the null (found here by perturbing
+    att_gt, not by the library's algebra), studentised by att_gt's cluster-robust SE."""
+    from evaluation.estimators.did.wild import cluster_weights
+
+    frame, y, cl = _small_panel(layout)
+    opts: dict[str, Any] = {**KW, "cluster": "cl", "weights": "w"}
+    reps = 20
+    spec = BootstrapSpec(kind="wild_cluster", weights="webb", reps=reps, seed=9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimatorNote)
+        base = att_gt(frame, **opts, bootstrap=spec)
+    agg = base.aggregate(kind)  # type: ignore[arg-type]
+    assert agg.wild is not None
+    k = base.n_cells
+    c = np.nan_to_num(agg.coefs[-1][:k]) if kind == "simple" else None
+    if c is None:  # the overall dynamic effect: mean of the post-treatment event times
+        post = agg.labels >= 0
+        c = np.nan_to_num(agg.coefs[post, :k]).mean(axis=0)
+
+    def stat(values: np.ndarray) -> tuple[float, float]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EstimatorNote)
+            res = att_gt(frame.assign(y=values.ravel()), **opts)
+        return float(c @ res.estimate), float(np.sqrt(c @ res.vcov[:k, :k] @ c))
+
+    theta, se = stat(y)
+    assert agg.wild.estimate[-1] == pytest.approx(theta, abs=BRUTE_TOL)
+    assert agg.wild.std_error[-1] == pytest.approx(se, abs=BRUTE_TOL)
+    cohort = frame.groupby("unit")["cohort"].first().to_numpy()
+    code = np.searchsorted([3, 4, np.inf], np.where(cohort == 0, np.inf, cohort))
+    w = frame.groupby("unit")["w"].first().to_numpy()
+    kappa = np.zeros((3, y.shape[1]))
+    for ci in range(3):
+        for t in range(y.shape[1]):
+            bumped = y.copy()
+            bumped[code == ci, t] += 1.0
+            kappa[ci, t] = stat(bumped)[0] - theta
+    wc = np.bincount(code, weights=w)
+    m_hat = np.vstack([w[code == ci] @ y[code == ci] / wc[ci] for ci in range(3)])
+    m_r = m_hat - kappa / wc[:, None] * (kappa * m_hat).sum() / (kappa**2 / wc[:, None]).sum()
+    v = cluster_weights(np.random.default_rng(9), (reps, 6), "webb")
+    t_star = []
+    for b in range(reps):
+        theta_b, se_b = stat(m_r[code] + v[b, cl][:, None] * (y - m_r[code]))
+        t_star.append(abs(theta_b / se_b))
+    assert agg.wild.p_value[-1] == np.mean(np.array(t_star) >= abs(theta / se))
+    assert agg.wild.crit[-1] == pytest.approx(np.quantile(t_star, 0.95), abs=BRUTE_TOL)

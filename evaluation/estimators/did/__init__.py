@@ -11,7 +11,8 @@ wide), ``cells`` (which ATT(g, t) with which base period and comparison cohorts)
 with covariates, unbalanced panels, multiplier bootstrap), ``aggregate`` (aggte weights),
 ``results`` (result objects), ``duck`` (DuckDB input), ``twfe`` (TWFE + Goodman-Bacon),
 ``sensitivity`` and ``honest`` (sensitivity to parallel trends, R ``HonestDiD``),
-``simulate`` (synthetic panels with known effects), ``wild`` (wild cluster bootstrap for few
+``simulate`` (synthetic panels with known effects), ``rc`` (repeated cross-sections with
+covariates), ``wild`` (wild cluster bootstrap for few
 clusters) and ``inference`` (randomisation inference over start dates).
 """
 

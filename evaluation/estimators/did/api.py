@@ -35,6 +35,7 @@ from evaluation.estimators.did.kernels import (
     unbalanced_influence,
 )
 from evaluation.estimators.did.panel import MissingOutcome, WidePanel, build_wide_panel
+from evaluation.estimators.did.rc import rc_cells
 from evaluation.estimators.did.results import AttGtResult, linear_se
 from evaluation.estimators.did.wild import WILD_WEIGHTS, BootstrapSpec, FewClusterData
 
@@ -224,7 +225,7 @@ def att_gt(
     *,
     outcome: str,
     time: str,
-    unit: str,
+    unit: str | None = None,
     cohort: str,
     covariates: Sequence[str] = (),
     control_group: ControlGroup = "nevertreated",
@@ -242,6 +243,7 @@ def att_gt(
     chunk_size: int = 1_000_000,
     min_cohort_size: int = 5,
     missing_outcome: MissingOutcome = "drop",
+    panel: bool = True,
 ) -> AttGtResult:
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 
@@ -253,8 +255,9 @@ def att_gt(
         for panels too large for pandas: DuckDB then validates and summarises the panel and
         streams (unit, period, outcome) triples in Arrow batches into a wide float matrix.
     outcome, time, unit, cohort:
-        Column names. ``time`` must hold whole-number periods; ``cohort`` the first treated
-        period, 0 or missing for never-treated units, constant within a unit.
+        Column names (``unit`` is not needed with ``panel=False``). ``time`` must hold
+        whole-number periods; ``cohort`` the first treated period, 0 or missing for
+        never-treated units, constant within a unit.
     covariates:
         Pre-treatment covariates (values at the earlier of the two periods of a cell are used;
         time-invariant covariates are recommended). Without covariates all methods coincide.
@@ -303,6 +306,13 @@ def att_gt(
         with covariates, which that estimator does not take, the units are dropped as with
         ``"balance"``); ``"balance"`` drops the units with any missing outcome (R ``did``'s
         default, which balances the panel); ``"error"`` refuses them.
+    panel:
+        ``False`` for repeated cross-sections (client surveys, the self-assessment
+        instrument): every row is its own unit observed once, and each cell uses the rows
+        of its two periods with the repeated cross-section estimators of Sant'Anna & Zhao
+        (2020) (``reg``, ``ipw``, locally efficient ``dr``), as R ``did`` with
+        ``panel=FALSE``: equal to csdid to 1e-8 on mpdta (dr standard errors: to DRDID's
+        ``drdid_rc`` as ported by moderndid). ``unit`` is then not used.
     min_cohort_size:
         Cohorts with fewer units than this are named in one :class:`EstimatorNote`
         (R ``did`` warns of "small groups"): their effects rest on very few units.
@@ -351,6 +361,15 @@ def att_gt(
         "missing_outcome": missing_outcome,
     }
     few: FewClusterData | None = None
+    if not panel:
+        data, unit = _cross_sections(data, covs, treatment)
+        opts["panel"] = False
+    if unit is None:
+        raise OptionError(
+            "unit is not given",
+            where="att_gt(unit=...)",
+            fix="name the unit id column, or pass panel=False for repeated cross-sections",
+        )
     if isinstance(data, pd.DataFrame):
         kres, plan, cmap, few = _from_pandas(
             data,
@@ -369,8 +388,9 @@ def att_gt(
             draws,
             rng,
             multiplier,
-            allow_unbalanced_panel,
+            allow_unbalanced_panel or not panel,
             missing_outcome,
+            panel,
         )
     else:
         from evaluation.estimators.did.duck import from_duckdb
@@ -415,6 +435,24 @@ def att_gt(
     for note in cmap.notes:
         warnings.warn(note, EstimatorNote, stacklevel=2)
     return _result(kres, plan, cmap, alpha, seed_int, opts, draws, cluster, few)
+
+
+#: The row-number column that makes every row of repeated cross-sections its own unit.
+_ROW_UNIT = "__att_gt_row__"
+
+
+def _cross_sections(
+    data: pd.DataFrame | Any, covs: tuple[str, ...], treatment: str | None
+) -> tuple[pd.DataFrame, str]:
+    """Repeated cross-sections as a panel in which every row is a unit seen once."""
+    if not isinstance(data, pd.DataFrame) or treatment is not None:
+        raise OptionError(
+            "panel=False (repeated cross-sections) is supported for pandas input without "
+            "a treatment column",
+            where="att_gt(panel=False)",
+            fix="pass a pandas DataFrame and drop treatment=",
+        )
+    return data.assign(**{_ROW_UNIT: np.arange(len(data))}), _ROW_UNIT
 
 
 def _check_count(value: object, name: str, example: str) -> None:
@@ -506,8 +544,9 @@ def _from_pandas(
     multiplier: Multiplier,
     allow_unbalanced: bool,
     missing_outcome: MissingOutcome,
+    panel: bool = True,
 ) -> tuple[KernelResult, CellPlan, CohortMap, FewClusterData | None]:
-    if allow_unbalanced and covs:
+    if allow_unbalanced and covs and panel:
         raise OptionError(
             "allow_unbalanced_panel=True is only supported without covariates",
             where="att_gt",
@@ -526,7 +565,8 @@ def _from_pandas(
         allow_unbalanced=allow_unbalanced,
         missing_outcome=missing_outcome,
     )
-    wide, missing_note = _drop_missing(wide, missing_outcome, covs, outcome)
+    mode: MissingOutcome = missing_outcome if panel or missing_outcome == "error" else "drop"
+    wide, missing_note = _drop_missing(wide, mode, covs if panel else (), outcome)
     cmap = map_cohorts(
         wide.cohort, wide.periods, control_group=control_group, anticipation=anticipation
     )
@@ -545,13 +585,32 @@ def _from_pandas(
     plan = _plan(cmap, counts, control_group, base_period, anticipation)
     if missing_note:
         cmap = dataclasses.replace(cmap, notes=(*cmap.notes, missing_note))
-    if np.isnan(y).any():  # allowed unbalanced input or dropped outcome rows
-        missing = int(np.isnan(y).sum())
-        note = (
-            f"unbalanced panel: {missing} of {y.size} unit-periods missing; each cell uses "
-            "the units observed in its period, influence functions summed within units"
+    if not panel and covs:
+        x = wide.x[keep][:, cols, :]
+        cells = rc_cells(y, x, code, w / w.mean(), plan, method)
+        failed = _failed_cells(plan, cells.reason)
+        if failed:
+            cmap = dataclasses.replace(cmap, notes=(*cmap.notes, failed))
+        kres = dense_kernel(
+            cells.influence,
+            cells.att,
+            cells.share,
+            code,
+            plan,
+            cl,
+            bootstrap=bootstrap,
+            rng=rng,
+            multiplier=multiplier,
         )
-        cmap = dataclasses.replace(cmap, notes=(*cmap.notes, note))
+        kres = dataclasses.replace(kres, reason=cells.reason)
+    elif np.isnan(y).any():  # allowed unbalanced input or dropped outcome rows
+        if panel and allow_unbalanced:  # else the missing-outcome note says it all
+            missing = int(np.isnan(y).sum())
+            note = (
+                f"unbalanced panel: {missing} of {y.size} unit-periods missing; each cell uses "
+                "the units observed in its period, influence functions summed within units"
+            )
+            cmap = dataclasses.replace(cmap, notes=(*cmap.notes, note))
         wn = w / w.mean()
         att, a, share = unbalanced_influence(y, code, wn, plan)
         kres = dense_kernel(

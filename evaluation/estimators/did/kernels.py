@@ -302,7 +302,7 @@ def standardise(x: FloatArray) -> FloatArray:
     return np.column_stack([np.ones(len(x)), z])
 
 
-def _logit(x: FloatArray, d: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray]:
+def logit_fit(x: FloatArray, d: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Weighted logistic regression by Newton-Raphson; returns (p, inverse Hessian / n).
 
     Separation is judged on the fitted probabilities, not on the coefficients: the data
@@ -372,7 +372,7 @@ class PanelDesign:
         self.xm1 = x @ (xpx_inv @ m1)  # lin_ols @ m1 = wols * resid * xm1
         if method == "reg":
             return
-        p, hinv = _logit(x, d, w / w.mean())
+        p, hinv = logit_fit(x, d, w / w.mean())
         p = np.minimum(p, _PS_CAP)
         keep = np.where(d == 1, 1.0, (p < _PS_TRIM).astype(np.float64))
         self.wc = keep * self.w * p * (1 - d) / (1 - p)
