@@ -53,8 +53,10 @@ def process_measures(evaluations: Iterable[SelfEvaluation]) -> pd.DataFrame:
     * ``participants``: clients on the *Client follow-up* sheet;
     * ``completed``: clients marked as having completed the service (*Service dose*);
     * ``mean_dose_hours``: mean service hours per participant with hours recorded;
-    * ``fidelity``: share of the components on the *Implementation* sheet delivered as
-      planned (in [0, 1]); missing without components.
+    * ``fidelity``: mean score of the components on the *Implementation* sheet, each
+      scored by :data:`FIDELITY_SCORE` (as planned 1, partly 0.5, not delivered 0), so
+      the scale runs from 0 (nothing as planned) to 1 (everything as planned); missing
+      without components.
     """
     rows = []
     for ev in evaluations:
@@ -70,7 +72,7 @@ def process_measures(evaluations: Iterable[SelfEvaluation]) -> pd.DataFrame:
                 "participants": len(ev.records.get("clients", ())),
                 "completed": int((dose["completed"] == "yes").sum()),
                 "mean_dose_hours": float(hours.mean()) if len(hours) else float("nan"),
-                "fidelity": float((impl == "as_planned").mean()) if len(impl) else float("nan"),
+                "fidelity": float(impl.map(FIDELITY_SCORE).mean()) if len(impl) else float("nan"),
             }
         )
     out = pd.DataFrame(rows, columns=list(PROCESS_COLUMNS))

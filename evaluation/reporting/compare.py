@@ -88,6 +88,36 @@ class ComparisonReport:
     moderator_figure: Figure | None  # bubble plot of the strongest moderator
 
 
+#: Significance level below which a test's result is stated as a finding.
+FINDING_ALPHA = 0.05
+
+
+def _pilot_findings(effects: pd.DataFrame, t: Translator) -> list[str]:
+    """One sentence per shown effect, in words: the estimate, its interval and whether the
+    data show an effect (an interval that crosses zero does not)."""
+    out = []
+    for pilot, design, estimate, low, high in zip(
+        effects["pilot"].astype(str),
+        effects["design"].astype(str),
+        effects["estimate"].astype(float),
+        effects["conf_low"].astype(float),
+        effects["conf_high"].astype(float),
+        strict=True,
+    ):
+        shows = low > 0 or high < 0
+        out.append(
+            t(
+                "compare.finding_pilot_effect" if shows else "compare.finding_pilot_none",
+                pilot=pilot,
+                design=_label(t, "design", design).lower(),
+                estimate=t.num(estimate),
+                ci=t.ci(low, high),
+                direction=t("compare.increase") if low > 0 else t("compare.decrease"),
+            )
+        )
+    return out
+
+
 def _label(t: Translator, prefix: str, code: str) -> str:
     return t.get(f"{prefix}.{code}", code)
 
@@ -246,6 +276,17 @@ def _rating_word(t: Translator, value: object) -> str:
     return t(f"rating.{value}") if isinstance(value, str) else t("rating.missing")
 
 
+#: Reach is shown as a share of the planned target group, at most this (%).
+REACH_CAP = 100.0
+
+
+def _reach_text(t: Translator, reach: float) -> str:
+    """Reach capped at :data:`REACH_CAP`; more participants than planned read "100+"."""
+    if not np.isfinite(reach):
+        return t("missing")
+    return f"{t.num(REACH_CAP, 0)}+" if reach > REACH_CAP else t.num(reach, 1)
+
+
 def _reach_parts(
     results: ComparisonResults, t: Translator, ledger: Ledger
 ) -> tuple[pd.DataFrame, Figure]:
@@ -260,7 +301,7 @@ def _reach_parts(
     reach = 100.0 * proc["participants"].astype(float) / proc["target_group"].astype(float)
     total_reach = 100.0 * proc["participants"].sum() / proc["target_group"].sum()
     shown_reach = [
-        t.num(float(r), 1) if str(a).isdigit() and str(b).isdigit() else "–"
+        _reach_text(t, float(r)) if str(a).isdigit() and str(b).isdigit() else "–"
         for r, a, b in zip(
             [*reach, total_reach], shown["participants"], shown["target_group"], strict=True
         )
@@ -292,7 +333,8 @@ def _reach_parts(
     ax1, ax2 = fig.subplots(1, 2, sharey=True)
     ys = np.arange(len(proc))[::-1]
     ok = np.array([s != "–" for s in shown_reach[:-1]])
-    ax1.barh(ys[ok], reach.to_numpy()[ok], color="#1f4e79")
+    ax1.barh(ys[ok], np.minimum(reach.to_numpy()[ok], REACH_CAP), color="#1f4e79")
+    ax1.set_xlim(0, REACH_CAP)
     ax1.set_xlabel(t("col.reach"))
     ax1.set_yticks(ys)
     ax1.set_yticklabels([figure_text(p) for p in proc["pilot"]], fontsize=8)
@@ -471,7 +513,8 @@ def build_comparison(
         }
     )
     i2_words = t("i2.low") if meta.i2 < 25 else t("i2.moderate") if meta.i2 < 75 else t("i2.high")
-    findings = [
+    findings = _pilot_findings(pooled, t)
+    findings += [
         t(
             "compare.finding_pooled",
             outcome=outcome_label,
@@ -489,14 +532,18 @@ def build_comparison(
             ylabel=figure_text(outcome_label),
             xlabel=t(f"moderator.{best.moderator}"),
         )
-        findings.append(
-            t(
-                "metareg.larger",
-                moderator=t(f"moderator.{best.moderator}").lower(),
-                slope=t.num(best.slope, 3),
-                p=t.p_phrase(best.p_value),
+        # A slope is a finding only when its test says so; otherwise say that none was.
+        if best.p_value < FINDING_ALPHA:
+            findings.append(
+                t(
+                    "metareg.larger",
+                    moderator=t(f"moderator.{best.moderator}").lower(),
+                    slope=t.num(best.slope, 3),
+                    p=t.p_phrase(best.p_value),
+                )
             )
-        )
+        else:
+            findings.append(t("compare.finding_no_moderator", k=len(mod_rows)))
     indicator_table, indicator_fig = _indicator_parts(res, t, ledger)
     traffic_table, traffic_fig = _traffic_parts(res, t)
     reach_table, reach_fig = _reach_parts(res, t, ledger)

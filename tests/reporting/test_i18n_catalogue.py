@@ -40,8 +40,8 @@ def test_keys_used_in_code_exist() -> None:
 def test_number_formats_by_language() -> None:
     assert translator("en").num(1234.5, 1) == "1,234.5"
     assert translator("fi").num(1234.5, 1) == "1\u202f234,5"
-    assert translator("sv").ci(-0.5, 1.25) == "[-0,50; 1,25]"
-    assert translator("en").ci(-0.5, 1.25) == "[-0.50, 1.25]"
+    assert translator("sv").ci(-0.5, 1.25) == "[\u22120,50; 1,25]"  # U+2212, not a hyphen
+    assert translator("en").ci(-0.5, 1.25) == "[\u22120.50, 1.25]"
     assert translator("fi").p_phrase(0.0001) == "p < 0,001"
 
 

@@ -60,6 +60,9 @@ def check_language(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+#: The minus sign of every number in the reports (U+2212, not the hyphen).
+MINUS = "\u2212"
+
 #: Catalogue prefixes whose codes are labelled by the schema's code list of the same name.
 SCHEMA_CODELIST_PREFIXES = ("criterion", "theme", "dimension", "target_group", "outcome_3m")
 
@@ -118,7 +121,7 @@ class Translator:
         """A number with ``digits`` decimals in the language's notation."""
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "–"
-        s = f"{x:,.{digits}f}"
+        s = f"{x:,.{digits}f}".replace("-", MINUS)  # one minus sign everywhere
         if self.lang == "en":
             return s
         # fi/sv: thin space (U+202F) as thousands separator, decimal comma.
