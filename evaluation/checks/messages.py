@@ -297,7 +297,7 @@ _UI: dict[str, dict[str, str]] = {
         "en": "1 row quarantined",
     },
     "report": {"fi": "Tarkistusraportti", "sv": "Kontrollrapport", "en": "Validation report"},
-    "pilot": {"fi": "Pilotti", "sv": "Pilot", "en": "Pilot"},
+    "pilot": {"fi": "Kokeilu", "sv": "Försök", "en": "Pilot"},
     "period": {"fi": "Kausi", "sv": "Period", "en": "Period"},
 }
 

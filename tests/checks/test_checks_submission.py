@@ -144,7 +144,7 @@ def test_flawed_workbook_report(flawed: Path, tmp_path: Path) -> None:
     html = report.write_html(tmp_path / "r.html").read_text(encoding="utf-8")
     assert "solu H6" in html and html.count("<section>") == len(report.failures)
     pilot = report.meta["pilot"]
-    assert pilot and report.summary().startswith(f"{flawed.name} (Pilotti {pilot}")
+    assert pilot and report.summary().startswith(f"{flawed.name} (Kokeilu {pilot}")
     assert f"Pilotti {pilot}" in html  # staff see whose workbook it is, not only the file
 
 

@@ -189,7 +189,7 @@ def test_pdf_is_valid_and_multipage(results_dir: Path, tmp_path: Path) -> None:
     reader = PdfReader(pdf)
     assert len(reader.pages) >= 3
     text = "".join(page.extract_text() for page in reader.pages)
-    assert "Pilottien vertailu" in text
+    assert "Kokeilujen vertailu" in text
     assert "Savon Ote" in text
 
 

@@ -46,7 +46,7 @@ def test_number_formats_by_language() -> None:
 
 
 def test_translation_and_errors() -> None:
-    assert translator("fi")("col.pilot") == "Pilotti"
+    assert translator("fi")("col.pilot") == "Kokeilu"
     assert translator("sv")("total") == "Totalt"
     assert "7" in translator("en")("compare.subtitle", k=7)
     with pytest.raises(OptionError):
