@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -229,3 +230,22 @@ def test_screenshot_in_headless_chromium_is_not_blank(
     assert float(img.std()) > MIN_PIXEL_STD
     ink = float((img.mean(axis=2) < 0.9).mean())
     assert ink > MIN_INK_SHARE
+
+
+#: An internal code as a reader would spot it: snake_case words (file names aside).
+SNAKE_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def visible_codes(path: Path) -> set[str]:
+    """Internal codes in the text a reader sees (not in styles, scripts or attributes)."""
+    html_text = path.read_text(encoding="utf-8")
+    html_text = re.sub(r"(?is)<(style|script)\b.*?</\1>", " ", html_text)
+    text = html.unescape(re.sub(r"(?s)<[^>]+>", " ", html_text))
+    return set(SNAKE_CODE.findall(text))
+
+
+@pytest.mark.parametrize("key", ["fi", "sv"])
+def test_finnish_and_swedish_reports_show_no_internal_codes(
+    rendered: dict[str, Path], key: str
+) -> None:
+    assert visible_codes(rendered[key]) == set()

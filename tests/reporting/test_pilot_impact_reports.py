@@ -7,6 +7,7 @@ and that no person id reaches a report.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -369,3 +370,22 @@ def test_att_gt_figure_says_so_when_every_cohort_is_hidden() -> None:
     assert texts == [t("impact.attgt_all_hidden")]
     shown = att_gt_figure(cells, set(), t, 100.0)
     assert shown.axes[0].images and not shown.axes[0].texts
+
+
+#: An internal code as a reader would spot it: snake_case words (file names aside).
+SNAKE_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def visible_codes(path: Path) -> set[str]:
+    """Internal codes in the text a reader sees (not in styles, scripts or attributes)."""
+    html_text = path.read_text(encoding="utf-8")
+    html_text = re.sub(r"(?is)<(style|script)\b.*?</\1>", " ", html_text)
+    text = html.unescape(re.sub(r"(?s)<[^>]+>", " ", html_text))
+    return set(SNAKE_CODE.findall(text))
+
+
+@pytest.mark.parametrize("key", ["impact-fi", "pilot-fi", "impact-sv", "pilot-sv"])
+def test_finnish_and_swedish_reports_show_no_internal_codes(
+    rendered: dict[str, Path], key: str
+) -> None:
+    assert visible_codes(rendered[key]) == set()
