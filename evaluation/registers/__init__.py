@@ -28,6 +28,7 @@ from evaluation.registers._duck import DuckTable, connect
 from evaluation.registers.codes import (
     BENEFIT_GROUP_LABELS,
     BENEFIT_GROUPS,
+    BENEFIT_UNITS,
     CODE_TABLE,
     CODES,
     KINDS,
@@ -39,6 +40,7 @@ from evaluation.registers.codes import (
 )
 from evaluation.registers.panel import (
     GROUP_COLUMNS,
+    MONTH_RULES,
     OUTCOME_COLUMNS,
     PANEL_COLUMNS,
     ParticipantError,
@@ -56,10 +58,12 @@ from evaluation.registers.yearly import RECEIVED_COLUMNS, PersonYearPanel, build
 __all__ = [
     "BENEFIT_GROUPS",
     "BENEFIT_GROUP_LABELS",
+    "BENEFIT_UNITS",
     "CODES",
     "CODE_TABLE",
     "GROUP_COLUMNS",
     "KINDS",
+    "MONTH_RULES",
     "NO_STATUS",
     "OUTCOME_COLUMNS",
     "PANEL_COLUMNS",

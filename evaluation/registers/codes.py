@@ -18,7 +18,14 @@ Every spell in a register extract carries one ``code`` from :data:`CODES`. A cod
   beats study, study beats services, services beat benefits; among benefits, health-related
   benefits beat unemployment benefits, and the supplementary benefits (study grant, social
   assistance, housing allowance) come last because they accompany other statuses;
+* for benefits, its *counting unit* in the report's distinct-benefit count: the code
+  itself, except that the family and parental benefits count as one benefit and the accident
+  compensations as one (``001_…`` l.5341-5343); :data:`BENEFIT_UNITS` lists the units;
 * labels in Finnish, Swedish and English.
+
+Every benefit row of Liite 4 (l.9956-10018) and of the benefit list on l.5320-5343 has a
+code (``seed_name_fi`` is the row's name), including the supplementary, preventive and
+rehabilitative social assistance, the training allowances and the rehabilitation variants.
 
 Months without any spell get the status :data:`NO_STATUS`.
 """
@@ -45,6 +52,9 @@ BenefitGroup = Literal[
 #: Allowed kinds and benefit groups, in display order.
 KINDS: tuple[str, ...] = get_args(Kind)
 BENEFIT_GROUPS: tuple[str, ...] = get_args(BenefitGroup)
+
+#: Benefit groups the report counts as one benefit each (``001_…`` l.5341-5343).
+MERGED_GROUPS: tuple[str, ...] = ("family", "accident")
 
 #: Status of a person-month not covered by any spell.
 NO_STATUS = "none"
@@ -109,6 +119,21 @@ class StatusCode:
         """Counts in ``in_service``: a TE-office or municipal service."""
         return self.kind == "service"
 
+    @property
+    def counting_unit(self) -> str | None:
+        """The benefit this code counts as in distinct-benefit counts (None if no benefit).
+
+        The report counts distinct benefits, with the family and parental benefits and the
+        accident compensations each merged into one benefit (``001_…`` l.5324-5327,
+        5336-5343, 5633-5634): their codes count as ``"family"`` and ``"accident"``; every
+        other benefit code counts as itself.
+        """
+        if self.benefit_group is None:
+            return None
+        if self.benefit_group in MERGED_GROUPS:
+            return self.benefit_group
+        return self.code
+
 
 def _c(
     code: str,
@@ -137,120 +162,208 @@ def _c(
     )
 
 
-#: All codes, ordered by precedence (strongest first).
-CODE_TABLE: tuple[StatusCode, ...] = (
-    # --- employment -------------------------------------------------------------------
-    _c(
-        "employment_open", "employment", None, "", 1,
-        "Työsuhde avoimilla työmarkkinoilla", "Anställning på den öppna arbetsmarknaden",
-        "Open-market employment", "työssäolokuukaudet",
-    ),
-    _c(
-        "employment_pay_subsidy", "employment", None, "", 2,
-        "Palkkatuettu työ", "Lönesubventionerat arbete", "Pay-subsidised employment",
-        "työssäolokuukaudet",
-    ),
-    # --- study ------------------------------------------------------------------------
-    _c(
-        "study_degree", "study", None, "", 3,
-        "Tutkintoon johtava koulutus", "Examensinriktad utbildning", "In degree education",
-        "Ammatillinen tutkinto / Korkeakoulututkinto",
-    ),
-    # --- services (TE office, municipality) ----------------------------------------------
-    _c(
-        "service_labour_market_training", "service", None, "", 4,
-        "Työvoimakoulutus", "Arbetskraftsutbildning", "Labour market training",
-    ),
-    _c(
-        "service_work_trial", "service", None, "", 5,
-        "Työkokeilu", "Arbetsprövning", "Work trial",
-    ),
-    _c(
-        "service_job_coaching", "service", None, "", 6,
-        "Työhönvalmennus", "Arbetsträning (jobbcoachning)", "Job coaching",
-    ),
-    _c(
-        "service_rehabilitative_work_activity", "service", None, "", 7,
-        "Kuntouttava työtoiminta", "Arbetsverksamhet i rehabiliteringssyfte",
-        "Rehabilitative work activity",
-    ),
-    _c(
-        "service_social_rehabilitation", "service", None, "", 8,
-        "Sosiaalinen kuntoutus", "Social rehabilitering", "Social rehabilitation",
-    ),
-    # --- rehabilitation benefits --------------------------------------------------------
-    _c(
-        "vocational_rehabilitation", "benefit", "rehabilitation", "MH", 9,
-        "Ammatillinen kuntoutus", "Yrkesinriktad rehabilitering", "Vocational rehabilitation",
-        "Työeläkelakien mukainen kuntoutusraha / kuntoutusavustus",
-    ),
-    _c(
-        "rehabilitation_allowance", "benefit", "rehabilitation", "MH", 10,
-        "Kuntoutusraha", "Rehabiliteringspenning", "Rehabilitation allowance",
-        "Kelan kuntoutusraha",
-    ),
-    # --- incapacity -----------------------------------------------------------------------
-    _c(
-        "disability_pension", "benefit", "incapacity", "MH", 11,
-        "Työkyvyttömyyseläke", "Invalidpension", "Disability pension", "Työkyvyttömyyseläke",
-    ),
-    _c(
-        "sickness_allowance", "benefit", "incapacity", "MH", 12,
-        "Sairauspäiväraha", "Sjukdagpenning", "Sickness allowance", "Sairauspäiväraha",
-    ),
-    _c(
-        "partial_sickness_allowance", "benefit", "incapacity", "MH", 13,
-        "Osasairauspäiväraha", "Partiell sjukdagpenning", "Partial sickness allowance",
-        "Osasairauspäiväraha",
-    ),
-    # --- accident -------------------------------------------------------------------------
-    _c(
-        "accident_allowance", "benefit", "accident", "MH", 14,
-        "Tapaturmavakuutuksen päiväraha", "Dagpenning från olycksfallsförsäkringen",
-        "Accident insurance allowance", "Tapaturmavakuutuskorvaukset",
-    ),
-    # --- family ---------------------------------------------------------------------------
-    _c(
-        "parental_allowance", "benefit", "family", "M", 15,
-        "Vanhempainpäiväraha", "Föräldradagpenning", "Parental allowance",
-        "Perhe- ja vanhempainetuudet",
-    ),
-    # --- unemployment ---------------------------------------------------------------------
-    _c(
-        "unemployment_allowance_earnings_related", "benefit", "unemployment", "MU", 16,
-        "Ansiosidonnainen työttömyyspäiväraha", "Inkomstrelaterad arbetslöshetsdagpenning",
-        "Earnings-related unemployment allowance",
-        "Ansioon suhteutettu työttömyyspäiväraha",
-    ),
-    _c(
-        "unemployment_allowance_basic", "benefit", "unemployment", "MU", 17,
-        "Työttömyysturvan peruspäiväraha", "Grunddagpenning", "Basic unemployment allowance",
-        "Työttömyysturvan peruspäiväraha",
-    ),
-    _c(
-        "labour_market_subsidy", "benefit", "unemployment", "MU", 18,
-        "Työmarkkinatuki", "Arbetsmarknadsstöd", "Labour market subsidy", "Työmarkkinatuki",
-    ),
-    # --- supplementary benefits -----------------------------------------------------------
-    _c(
-        "study_grant", "benefit", "education", "", 19,
-        "Opintotuki", "Studiestöd", "Study grant",
-        "Opintotuki (ammatillinen / korkeakoulututkinto), aikuiskoulutustuki",
-    ),
-    _c(
-        "social_assistance_basic", "benefit", "social_assistance", "", 20,
-        "Perustoimeentulotuki", "Grundläggande utkomststöd", "Basic social assistance",
-        "Toimeentulotuki, varsinainen",
-    ),
-    _c(
-        "housing_allowance", "benefit", "housing", "", 21,
-        "Yleinen asumistuki", "Allmänt bostadsbidrag", "General housing allowance",
-        "Yleinen asumistuki",
-    ),
+_Row = tuple[str, Kind, BenefitGroup | None, str, str, str, str, str]
+
+# (code, kind, benefit group, flags, label_fi, label_sv, label_en, seed_name_fi); flags: "M"
+# main benefit, "U" unemployment benefit, "H" health-related benefit. Rank = position.
+_ROWS: tuple[_Row, ...] = (
+    # --- employment -------------------------------------------------------------
+    ("employment_open", "employment", None, "",
+     "Työsuhde avoimilla työmarkkinoilla", "Anställning på den öppna arbetsmarknaden",
+     "Open-market employment", "työssäolokuukaudet"),
+    ("employment_pay_subsidy", "employment", None, "",
+     "Palkkatuettu työ", "Lönesubventionerat arbete", "Pay-subsidised employment",
+     "työssäolokuukaudet"),
+    # --- study ------------------------------------------------------------------
+    ("study_degree", "study", None, "",
+     "Tutkintoon johtava koulutus", "Examensinriktad utbildning", "In degree education",
+     "Ammatillinen tutkinto / Korkeakoulututkinto"),
+    # --- services (TE office, municipality) -------------------------------------
+    ("service_labour_market_training", "service", None, "",
+     "Työvoimakoulutus", "Arbetskraftsutbildning", "Labour market training", ""),
+    ("service_work_trial", "service", None, "",
+     "Työkokeilu", "Arbetsprövning", "Work trial", ""),
+    ("service_job_coaching", "service", None, "",
+     "Työhönvalmennus", "Arbetsträning (jobbcoachning)", "Job coaching", ""),
+    ("service_rehabilitative_work_activity", "service", None, "",
+     "Kuntouttava työtoiminta", "Arbetsverksamhet i rehabiliteringssyfte",
+     "Rehabilitative work activity", ""),
+    ("service_social_rehabilitation", "service", None, "",
+     "Sosiaalinen kuntoutus", "Social rehabilitering", "Social rehabilitation", ""),
+    # --- rehabilitation benefits ------------------------------------------------
+    ("vocational_rehabilitation", "benefit", "rehabilitation", "MH",
+     "Ammatillinen kuntoutus", "Yrkesinriktad rehabilitering",
+     "Vocational rehabilitation", "Työeläkelakien mukainen kuntoutusraha"),
+    ("partial_rehabilitation_allowance_earnings_related", "benefit", "rehabilitation",
+     "MH", "Työeläkelakien mukainen osakuntoutusraha",
+     "Partiell rehabiliteringspenning enligt arbetspensionslagarna",
+     "Earnings-related partial rehabilitation allowance",
+     "Työeläkelakien mukainen osakuntoutusraha"),
+    ("rehabilitation_assistance_earnings_related", "benefit", "rehabilitation", "MH",
+     "Kuntoutusavustus (TEL)", "Rehabiliteringsunderstöd (ArPL)",
+     "Earnings-related rehabilitation assistance", "Kuntoutusavustus TEL"),
+    ("partial_rehabilitation_assistance_earnings_related", "benefit", "rehabilitation",
+     "MH", "Osakuntoutusavustus (TEL)", "Partiellt rehabiliteringsunderstöd (ArPL)",
+     "Earnings-related partial rehabilitation assistance", "Osakuntoutusavustus TEL"),
+    ("rehabilitation_allowance", "benefit", "rehabilitation", "MH",
+     "Kuntoutusraha", "Rehabiliteringspenning", "Rehabilitation allowance",
+     "Kelan kuntoutusraha"),
+    # --- incapacity -------------------------------------------------------------
+    ("disability_pension", "benefit", "incapacity", "MH",
+     "Työkyvyttömyyseläke", "Invalidpension", "Disability pension",
+     "Työkyvyttömyyseläke"),
+    ("sickness_allowance", "benefit", "incapacity", "MH",
+     "Sairauspäiväraha", "Sjukdagpenning", "Sickness allowance", "Sairauspäiväraha"),
+    ("partial_sickness_allowance", "benefit", "incapacity", "MH",
+     "Osasairauspäiväraha", "Partiell sjukdagpenning", "Partial sickness allowance",
+     "Osasairauspäiväraha"),
+    # --- accident (one benefit in the report: Tapaturmavakuutuskorvaukset) ------
+    ("accident_allowance", "benefit", "accident", "MH",
+     "Tapaturmavakuutuksen päiväraha", "Dagpenning från olycksfallsförsäkringen",
+     "Accident insurance allowance", "Tapaturmavakuutuskorvaukset"),
+    ("accident_rehabilitation_allowance", "benefit", "accident", "MH",
+     "Tapaturmavakuutuksen kuntoutuksen päiväraha",
+     "Rehabiliteringsdagpenning från olycksfallsförsäkringen",
+     "Accident insurance rehabilitation allowance", "Tapaturmavakuutuskorvaukset"),
+    ("accident_pension", "benefit", "accident", "MH",
+     "Tapaturmavakuutuksen eläke", "Olycksfallspension",
+     "Accident insurance pension", "Tapaturmavakuutuskorvaukset"),
+    ("traffic_accident_earnings_loss", "benefit", "accident", "MH",
+     "Liikennevakuutuksen ansionmenetyskorvaus",
+     "Ersättning för inkomstbortfall från trafikförsäkringen",
+     "Motor insurance compensation for loss of earnings", "Tapaturmavakuutuskorvaukset"),
+    ("traffic_accident_rehabilitation_earnings_loss", "benefit", "accident", "MH",
+     "Liikennevakuutuksen kuntoutuksen ansionmenetyskorvaus",
+     "Ersättning för inkomstbortfall under rehabilitering från trafikförsäkringen",
+     "Motor insurance rehabilitation compensation for loss of earnings",
+     "Tapaturmavakuutuskorvaukset"),
+    ("military_accident_allowance", "benefit", "accident", "MH",
+     "Sotilastapaturmavakuutuksen päiväraha",
+     "Dagpenning från militärolycksfallsförsäkringen",
+     "Military accident insurance allowance", "Tapaturmavakuutuskorvaukset"),
+    ("military_accident_rehabilitation_allowance", "benefit", "accident", "MH",
+     "Sotilastapaturmavakuutuksen kuntoutuksen päiväraha",
+     "Rehabiliteringsdagpenning från militärolycksfallsförsäkringen",
+     "Military accident insurance rehabilitation allowance",
+     "Tapaturmavakuutuskorvaukset"),
+    ("military_accident_pension", "benefit", "accident", "MH",
+     "Sotilastapaturmavakuutuksen eläke", "Pension från militärolycksfallsförsäkringen",
+     "Military accident insurance pension", "Tapaturmavakuutuskorvaukset"),
+    # --- family (one benefit in the report: Perhe- ja vanhempainetuudet) ---------
+    ("parental_allowance", "benefit", "family", "M",
+     "Vanhempainpäiväraha", "Föräldradagpenning", "Parental allowance",
+     "Perhe- ja vanhempainetuudet"),
+    ("maternity_allowance", "benefit", "family", "M",
+     "Äitiysraha", "Moderskapspenning", "Maternity allowance",
+     "Perhe- ja vanhempainetuudet"),
+    ("special_maternity_allowance", "benefit", "family", "M",
+     "Erityisäitiysraha", "Särskild moderskapspenning", "Special maternity allowance",
+     "Perhe- ja vanhempainetuudet"),
+    ("paternity_allowance", "benefit", "family", "M",
+     "Isyysraha", "Faderskapspenning", "Paternity allowance",
+     "Perhe- ja vanhempainetuudet"),
+    ("partial_parental_allowance", "benefit", "family", "M",
+     "Osittainen vanhempainraha", "Partiell föräldrapenning",
+     "Partial parental allowance", "Perhe- ja vanhempainetuudet"),
+    ("parental_allowance_during_sickness_allowance", "benefit", "family", "M",
+     "Sairauspäivärahan aikainen vanhempainraha",
+     "Föräldrapenning under sjukdagpenningperiod",
+     "Parental allowance during sickness allowance", "Perhe- ja vanhempainetuudet"),
+    ("child_home_care_allowance", "benefit", "family", "M",
+     "Kotihoidon tuki", "Hemvårdsstöd", "Child home care allowance",
+     "Perhe- ja vanhempainetuudet"),
+    ("special_care_allowance", "benefit", "family", "M",
+     "Erityishoitoraha", "Specialvårdspenning", "Special care allowance",
+     "Perhe- ja vanhempainetuudet"),
+    # --- unemployment -----------------------------------------------------------
+    ("unemployment_allowance_earnings_related", "benefit", "unemployment", "MU",
+     "Ansiosidonnainen työttömyyspäiväraha", "Inkomstrelaterad arbetslöshetsdagpenning",
+     "Earnings-related unemployment allowance",
+     "Ansioon suhteutettu työttömyyspäiväraha"),
+    ("training_allowance_earnings_related", "benefit", "unemployment", "MU",
+     "Ansioon suhteutettu koulutuspäiväraha", "Inkomstrelaterad utbildningsdagpenning",
+     "Earnings-related training allowance", "Ansioon suhteutettu koulutuspäiväraha"),
+    ("unemployment_allowance_self_employed", "benefit", "unemployment", "MU",
+     "Ansioon suhteutettu päiväraha YEL-/MYEL-vakuutetuille",
+     "Inkomstrelaterad dagpenning för FöPL-/LFöPL-försäkrade",
+     "Earnings-related allowance for the self-employed (YEL/MYEL)",
+     "Ansioon suhteutettu päiväraha YEL-/MYEL-vakuutetuille"),
+    ("training_allowance_self_employed", "benefit", "unemployment", "MU",
+     "Koulutuspäiväraha YEL-/MYEL-vakuutetuille",
+     "Utbildningsdagpenning för FöPL-/LFöPL-försäkrade",
+     "Training allowance for the self-employed (YEL/MYEL)",
+     "Koulutuspäiväraha YEL-/MYEL-vakuutetuille"),
+    ("unemployment_allowance_basic", "benefit", "unemployment", "MU",
+     "Työttömyysturvan peruspäiväraha", "Grunddagpenning", "Basic unemployment allowance",
+     "Työttömyysturvan peruspäiväraha"),
+    ("training_allowance_kela", "benefit", "unemployment", "MU",
+     "Kelan työttömyysturvan koulutuspäiväraha", "FPA:s utbildningsdagpenning",
+     "Kela training allowance (unemployment security)",
+     "Kelan työttömyysturvan koulutuspäiväraha"),
+    ("labour_market_subsidy", "benefit", "unemployment", "MU",
+     "Työmarkkinatuki", "Arbetsmarknadsstöd", "Labour market subsidy", "Työmarkkinatuki"),
+    ("pes_training_support", "benefit", "unemployment", "MU",
+     "Julkisen työvoimapalvelun koulutustuki", "Utbildningsstöd inom den offentliga "
+     "arbetskraftsservicen", "Public employment service training support",
+     "Julkisen työvoimapalvelun koulutustuki"),
+    ("pes_training_support_employees", "benefit", "unemployment", "MU",
+     "Julkisen työvoimapalvelun koulutustuki palkansaajille",
+     "Utbildningsstöd inom den offentliga arbetskraftsservicen för löntagare",
+     "Public employment service training support for employees",
+     "Julkisen työvoimapalvelun koulutustuki palkansaajille"),
+    ("pes_training_support_self_employed", "benefit", "unemployment", "MU",
+     "Julkisen työvoimapalvelun koulutustuki YEL-/MYEL-vakuutetuille",
+     "Utbildningsstöd inom den offentliga arbetskraftsservicen för FöPL-/LFöPL-försäkrade",
+     "Public employment service training support for the self-employed (YEL/MYEL)",
+     "Julkisten työvoimapalvelun koulutustuki YEL-/MYEL-vakuutetuille"),
+    # --- supplementary benefits -------------------------------------------------
+    ("study_grant", "benefit", "education", "",
+     "Opintotuki", "Studiestöd", "Study grant",
+     "Opintotuki (ammatillinen / korkeakoulututkinto), aikuiskoulutustuki"),
+    ("study_grant_vocational", "benefit", "education", "",
+     "Opintotuki, ammatillinen tutkinto", "Studiestöd, yrkesinriktad examen",
+     "Study grant, vocational degree", "Ammatillinen tutkinto"),
+    ("study_grant_higher_education", "benefit", "education", "",
+     "Opintotuki, korkeakoulututkinto", "Studiestöd, högskoleexamen",
+     "Study grant, higher education degree", "Korkeakoulututkinto"),
+    ("adult_education_allowance", "benefit", "education", "",
+     "Aikuiskoulutustuki", "Vuxenutbildningsstöd", "Adult education allowance",
+     "Aikuiskoulutustuki"),
+    ("social_assistance_basic", "benefit", "social_assistance", "",
+     "Perustoimeentulotuki", "Grundläggande utkomststöd", "Basic social assistance",
+     "Toimeentulotuki, varsinainen"),
+    ("social_assistance_supplementary", "benefit", "social_assistance", "",
+     "Täydentävä toimeentulotuki", "Kompletterande utkomststöd",
+     "Supplementary social assistance", "Toimeentulotuki, täydentävä"),
+    ("social_assistance_preventive", "benefit", "social_assistance", "",
+     "Ehkäisevä toimeentulotuki", "Förebyggande utkomststöd",
+     "Preventive social assistance", "Toimeentulotuki, ehkäisevä"),
+    ("social_assistance_rehabilitative", "benefit", "social_assistance", "",
+     "Kuntouttava toimeentulotuki", "Rehabiliterande utkomststöd",
+     "Rehabilitative social assistance", "Toimeentulotuki, kuntouttava"),
+    ("housing_allowance", "benefit", "housing", "",
+     "Yleinen asumistuki", "Allmänt bostadsbidrag", "General housing allowance",
+     "Yleinen asumistuki"),
 )  # fmt: skip
+
+#: All codes, ordered by precedence (strongest first). Benefits follow the seed report's
+#: Liite 4 (``001_…`` l.9956-10018) and the benefit list on l.5320-5343: every Liite 4 row
+#: has a code whose ``seed_name_fi`` is the row's name; the family and accident benefits,
+#: which the report merges into one benefit each (l.5324-5327, 5336-5343), have one code per
+#: component benefit and share one counting unit (:attr:`StatusCode.counting_unit`).
+CODE_TABLE: tuple[StatusCode, ...] = tuple(
+    _c(code, kind, group, flags, rank, fi, sv, en, seed)
+    for rank, (code, kind, group, flags, fi, sv, en, seed) in enumerate(_ROWS, start=1)
+)
 
 #: Codes by identifier.
 CODES: dict[str, StatusCode] = {c.code: c for c in CODE_TABLE}
+
+#: Distinct benefits of the report's benefit count, in code-table order (bit k of the
+#: panel's ``benefit_units`` column is unit k).
+BENEFIT_UNITS: tuple[str, ...] = tuple(
+    dict.fromkeys(c.counting_unit for c in CODE_TABLE if c.counting_unit is not None)
+)
 
 #: Labels of the benefit groups (fi = Liite 4 heading).
 BENEFIT_GROUP_LABELS: dict[str, dict[str, str]] = {
@@ -295,6 +408,8 @@ def _check_table() -> None:
             raise SchemaError(f"code {c.code!r}: unknown kind or benefit group")
     if len(CODES) != len(CODE_TABLE) or NO_STATUS in CODES:
         raise SchemaError("CODE_TABLE has duplicate codes or uses the reserved code 'none'")
+    if len(BENEFIT_UNITS) > 31:
+        raise SchemaError("more than 31 benefit units do not fit the INTEGER benefit_units mask")
 
 
 _check_table()

@@ -89,6 +89,14 @@ def panel_command(
     memory_limit: Annotated[
         str, typer.Option("--memory-limit", help="DuckDB memory limit.")
     ] = "3GB",
+    month_rule: Annotated[
+        str,
+        typer.Option(
+            "--month-rule",
+            help="When a spell counts in a month: any_day (default), full_month or "
+            "min_days=N (the report counts benefits received for at least a month).",
+        ),
+    ] = "any_day",
 ) -> None:
     """Build the person-month panel from SPELLS and write it (and person-years) to parquet."""
     _refuse_linked({"--out": out, "--yearly": yearly})
@@ -103,6 +111,7 @@ def panel_command(
             con=con,
             source=spells.name,
             participants_source=participants.name if participants else "participants",
+            month_rule=month_rule,
         )
     except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
         raise OptionError(

@@ -7,6 +7,20 @@ month (``start <= last day of month`` and ``end >= first day of month``, ``end``
 A one-day spell on 31 January therefore counts in January only; a spell from 31 January to
 1 February counts in both months.
 
+*Month rule.* ``month_rule`` says how many days of a month a spell must cover for the
+month to count: ``"any_day"`` (the default, the rule above: at least one day),
+``"full_month"`` (every day of the calendar month) or ``"min_days=N"`` (at least ``N``
+days, or the whole month when it has fewer than ``N`` days; ``"min_days=1"`` is
+``"any_day"`` and ``"min_days=31"`` is ``"full_month"``). The rule is applied to each spell
+on its own (two back-to-back spells of the same code are not merged) and to every code.
+The report counts a benefit for a person and year when it was received "for at least a
+month" in the year (``001_…`` l.5359-5360, Liite 4 heading l.9956); its registers record
+benefit months granted per year (l.5316-5319). With daily spells, a month of benefit in that
+sense is closest to ``"full_month"``, or ``"min_days=N"`` for a chosen N; ``"any_day"``
+also counts a month in which a spell covers only a day or a few, so it counts more
+months and more recipients than the report's rule. ``"any_day"`` stays the default so that
+existing panels do not change.
+
 *Open spells.* A spell without ``end`` is ongoing: it runs to ``extract_date`` when that is
 given, else to the end of the panel window.
 
@@ -30,7 +44,10 @@ on_main_benefit, on_unemployment_benefit, on_health_benefit, in_education, in_se
 0/1 int8 column ``benefit_<group>`` per Liite 4 benefit group, and for participants
 ``pilot, first_pilot_month`` (month of ``entry_date``), ``months_since_entry`` (``month_index``
 minus the entry month's index; negative before entry, 0 in the entry month) and ``in_pilot``
-(1 from the entry month to the exit month inclusive); these four are null for others.
+(1 from the entry month to the exit month inclusive); these four are null for others;
+then ``benefit_units`` (int32 bit mask: bit k set when a benefit of unit k of
+:data:`~evaluation.registers.codes.BENEFIT_UNITS` covers the month; the family benefits are
+one unit and the accident compensations another, as in the report's benefit count).
 
 Implementation
 --------------
@@ -73,7 +90,13 @@ from evaluation.registers._duck import (
     release,
     unique_name,
 )
-from evaluation.registers.codes import BENEFIT_GROUPS, CODE_TABLE, NO_STATUS
+from evaluation.registers.codes import (
+    BENEFIT_GROUPS,
+    BENEFIT_UNITS,
+    CODE_TABLE,
+    NO_STATUS,
+    StatusCode,
+)
 from evaluation.registers.ids import normalise_ids, register_id_function
 from evaluation.registers.intake import csv_read_error, missing_column_error
 from evaluation.registers.screening import refuse_identity_codes, refuse_identity_codes_in_frame
@@ -111,6 +134,9 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
 #: Required columns of a participant (client sheet) input; ``exit_date`` is optional.
 PARTICIPANT_INPUT_COLUMNS: tuple[str, ...] = ("person_id", "pilot", "entry_date")
 
+#: Bit mask of the distinct benefits (counting units) covering the month.
+UNITS_COLUMN = "benefit_units"
+
 #: Columns of the panel, in order.
 PANEL_COLUMNS: tuple[str, ...] = (
     "person_id",
@@ -120,13 +146,21 @@ PANEL_COLUMNS: tuple[str, ...] = (
     *OUTCOME_COLUMNS,
     *GROUP_COLUMNS,
     *PARTICIPANT_COLUMNS,
+    UNITS_COLUMN,
 )
+
+#: The fixed values of ``month_rule``; ``"min_days=N"`` (1 <= N <= 31) is also allowed.
+MonthRule = Literal["any_day", "full_month"] | str
+MONTH_RULES: dict[str, int] = {"any_day": 1, "full_month": 31}
+
+#: First bit of the benefit-unit mask inside the build's combined BIGINT mask.
+UNIT_SHIFT = 16
 
 #: Default person-months per batch of the panel build (bounds working memory).
 BATCH_ROWS = 4_000_000
 
 #: Name of the DuckDB ENUM type of ``status`` (created in the connection on first use).
-STATUS_TYPE = "pilot_eval_status_v2"
+STATUS_TYPE = "pilot_eval_status_v3"
 
 DateLike = str | pd.Timestamp | np.datetime64 | object
 AnchorLike = Literal["first_pilot_month"] | DateLike | pd.DataFrame
@@ -163,13 +197,42 @@ def _code_masks() -> list[tuple[str, int, int]]:
     return out
 
 
+def unit_mask(code: StatusCode) -> int:
+    """Bit mask of the code's counting unit in ``benefit_units`` (0 for non-benefits)."""
+    unit = code.counting_unit
+    return 0 if unit is None else 1 << BENEFIT_UNITS.index(unit)
+
+
+def min_days(month_rule: MonthRule, *, where: str = "month_rule") -> int:
+    """Days of a month a spell must cover under ``month_rule`` (1 for ``"any_day"``).
+
+    Raises
+    ------
+    evaluation.errors.OptionError
+        If the rule is not ``"any_day"``, ``"full_month"`` or ``"min_days=N"`` with
+        ``1 <= N <= 31``.
+    """
+    rule = str(month_rule).strip()
+    if rule in MONTH_RULES:
+        return MONTH_RULES[rule]
+    name, _, value = rule.partition("=")
+    if name.strip() == "min_days" and value.strip().isdigit() and 1 <= int(value) <= 31:
+        return int(value)
+    raise OptionError(
+        f"unknown month rule {month_rule!r}",
+        where=where,
+        fix="use 'any_day', 'full_month' or 'min_days=N' with N from 1 to 31",
+    )
+
+
 def code_flag_table() -> pd.DataFrame:
     """The status codes with their precedence rank and 0/1 outcome and group columns.
 
     One row per code of :data:`~evaluation.registers.codes.CODE_TABLE`: ``code``, ``rank``
     (0 = strongest; the panel's ``status`` is the covering code of the smallest rank) and
-    one int8 column per outcome and benefit-group column of the panel. Engines that build
-    the panel without DuckDB's list functions (:mod:`evaluation.scale`) join on it.
+    one int8 column per outcome and benefit-group column of the panel, and the int32
+    ``benefit_units`` mask of the code's counting unit. Engines that build the panel without
+    DuckDB's list functions (:mod:`evaluation.scale`) join on it.
     """
     bits = _flag_bits()
     table = pd.DataFrame(
@@ -180,6 +243,7 @@ def code_flag_table() -> pd.DataFrame:
     )
     for k, (col, _attr) in enumerate(bits):
         table[col] = np.array([(m >> k) & 1 for _c, _p, m in _code_masks()], dtype="int8")
+    table[UNITS_COLUMN] = np.array([unit_mask(c) for c in CODE_TABLE], dtype="int32")
     return table
 
 
@@ -216,6 +280,43 @@ def _month_sql(index: str) -> str:
 
 def _mi_sql(date: str) -> str:
     return f"(year({date}) * 12 + month({date}) - 1)"
+
+
+def _days_in_month_sql(date: str) -> str:
+    return f"day(last_day({date}))"
+
+
+def _counted_months_sql(
+    need: int, open_end: int, extract: pd.Timestamp | None, m_end: pd.Timestamp
+) -> tuple[str, str]:
+    """SQL of a spell's first and last counted month index under a month rule.
+
+    ``need`` is the days a month must be covered (1 = any day). A spell's first (last)
+    month counts when the spell covers at least ``min(need, days in month)`` of its days;
+    every month in between is covered fully. Open spells run to the extract date, or over
+    the whole last month of the window.
+    """
+    ms = _mi_sql("s.start")
+    if need <= 1:
+        return ms, f"coalesce({_mi_sql('s.end')}, {open_end})"
+    last = extract if extract is not None else m_end + pd.offsets.MonthEnd(0)
+    end = f"coalesce(s.\"end\", DATE '{last:%Y-%m-%d}')"
+    me = _mi_sql(end)
+    same = f"({ms} = {me})"
+    first_days = (
+        f"CASE WHEN {same} THEN day({end}) - day(s.start) + 1 "
+        f"ELSE {_days_in_month_sql('s.start')} - day(s.start) + 1 END"
+    )
+    last_days = f"CASE WHEN {same} THEN day({end}) - day(s.start) + 1 ELSE day({end}) END"
+    first = (
+        f"({ms} + CASE WHEN {first_days} < least({need}, {_days_in_month_sql('s.start')}) "
+        "THEN 1 ELSE 0 END)"
+    )
+    last_month = (
+        f"({me} - CASE WHEN {last_days} < least({need}, {_days_in_month_sql(end)}) "
+        "THEN 1 ELSE 0 END)"
+    )
+    return first, last_month
 
 
 def _ensure_status_type(con: duckdb.DuckDBPyConnection) -> None:
@@ -469,7 +570,7 @@ def _create_unpacking_view(con: duckdb.DuckDBPyConnection, table: str) -> None:
         f"""CREATE VIEW {table} AS
         SELECT person_id, month, month_index, status,
                {flags},
-               pilot, first_pilot_month, months_since_entry, in_pilot
+               pilot, first_pilot_month, months_since_entry, in_pilot, {UNITS_COLUMN}
         FROM {table}_data"""
     )
 
@@ -579,7 +680,8 @@ def store_person_month_panel(
                    CAST(pilot AS VARCHAR) AS pilot,
                    CAST(first_pilot_month AS DATE) AS first_pilot_month,
                    CAST(months_since_entry AS INTEGER) AS months_since_entry,
-                   CAST(in_pilot AS TINYINT) AS in_pilot
+                   CAST(in_pilot AS TINYINT) AS in_pilot,
+                   CAST({UNITS_COLUMN} AS INTEGER) AS {UNITS_COLUMN}
             FROM {src} ORDER BY person_id, month_index"""
         )
     finally:
@@ -611,6 +713,7 @@ def build_person_month_panel(
     source: str = "spells",
     participants_source: str = "participants",
     batch_persons: int | None = None,
+    month_rule: MonthRule = "any_day",
 ) -> PersonMonthPanel:
     """Build the person-month panel from register spells (month expansion in DuckDB SQL).
 
@@ -640,6 +743,9 @@ def build_person_month_panel(
     batch_persons:
         Persons per SQL batch (default: about :data:`BATCH_ROWS` person-months per batch).
         Batches bound DuckDB's working memory; the result does not depend on them.
+    month_rule:
+        When a spell counts in a month: ``"any_day"`` (default), ``"full_month"`` or
+        ``"min_days=N"`` (see the module docstring for the report's rule).
 
     Returns
     -------
@@ -658,6 +764,7 @@ def build_person_month_panel(
     """
     m_start = to_month(start, name="start")
     m_end = to_month(end, name="end")
+    min_days(month_rule, where="build_person_month_panel(month_rule=...)")
     if m_end < m_start:
         raise OptionError(
             f"end month {m_end:%Y-%m} is before start month {m_start:%Y-%m}",
@@ -714,17 +821,21 @@ def build_person_month_panel(
     )
 
     # -- code table with precedence and flag bit masks ------------------------------------
+    # (the flag bits, then the benefit-unit mask from bit UNIT_SHIFT, in one BIGINT)
     codes = unique_name("codes")
     con.register(
         codes,
-        pd.DataFrame(_code_masks(), columns=["code", "prec", "mask"]).astype(
-            {"prec": "int8", "mask": "int32"}
-        ),
+        pd.DataFrame(
+            [
+                (code, prec, mask | (unit_mask(CODE_TABLE[k]) << UNIT_SHIFT))
+                for k, (code, prec, mask) in enumerate(_code_masks())
+            ],
+            columns=["code", "prec", "mask"],
+        ).astype({"prec": "int8", "mask": "int64"}),
     )
 
     # -- spell keys clipped to the window: pid, first/last month offset, status, flag mask ----
-    ms = _mi_sql("s.start")
-    me = f"coalesce({_mi_sql('s.end')}, {open_end})"
+    ms, me = _counted_months_sql(min_days(month_rule), open_end, extract, m_end)
     keys = unique_name("keys")
     con.execute(
         f"""CREATE TEMP TABLE {keys} AS
@@ -780,14 +891,15 @@ def build_person_month_panel(
         )
         SELECT pid, person_id, month, mi::INTEGER AS month_index,
                coalesce(st, {quote_literal(NO_STATUS)}::{STATUS_TYPE}) AS status,
-               CAST(coalesce(mask, 0) AS SMALLINT) AS flags,
+               CAST(coalesce(mask, 0) & {(1 << UNIT_SHIFT) - 1} AS SMALLINT) AS flags,
                pilot,
                CASE WHEN entry_mi IS NOT NULL THEN {_month_sql("entry_mi")} END
                    AS first_pilot_month,
                (mi - entry_mi)::INTEGER AS months_since_entry,
                CASE WHEN entry_mi IS NOT NULL THEN
                    CAST(mi >= entry_mi AND mi <= coalesce(exit_mi, {hi}) AS TINYINT)
-               END AS in_pilot
+               END AS in_pilot,
+               CAST(coalesce(mask, 0) >> {UNIT_SHIFT} AS INTEGER) AS {UNITS_COLUMN}
         FROM person_months"""
 
     # Stored: the flags packed in one SMALLINT (15 int8 columns cost ~5x more to compress)

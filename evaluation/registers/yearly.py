@@ -14,8 +14,15 @@ than 12 at the window edges), ``months_<outcome>`` for each 0/1 outcome of the m
 (``months_employed`` = employment months, ``months_on_unemployment_benefit`` = unemployment
 months, ``months_on_main_benefit`` ...), ``months_benefit_<group>`` for each Liite 4 benefit
 group, ``received_<group>`` (0/1: at least one month of the group in the year),
-``n_benefit_groups`` (number of groups received in the year, 0-8), and for participants
-``pilot``, ``entry_year`` and ``years_since_entry`` (null for others).
+``n_benefit_groups`` (number of groups received in the year, 0-8), ``n_benefits`` (number of
+distinct benefits received for at least one month in the year, the family benefits counted
+as one benefit and the accident compensations as one: the report's measure, ``001_…``
+l.5341-5343 and l.5633-5634, "noin kolmea eri etuutta tai etuuksien kokonaisuutta"), and
+for participants ``pilot``, ``entry_year`` and ``years_since_entry`` (null for others).
+
+``n_benefit_groups`` is kept as a second measure: it counts groups, so a person on labour
+market subsidy and basic unemployment allowance in the same year has one group but two
+benefits. A month counts by the monthly panel's ``month_rule``.
 """
 
 from __future__ import annotations
@@ -34,7 +41,9 @@ from evaluation.registers.panel import (
     BATCH_ROWS,
     GROUP_COLUMNS,
     OUTCOME_COLUMNS,
+    UNITS_COLUMN,
     DateLike,
+    MonthRule,
     PersonMonthPanel,
     _flag_bits,
     build_person_month_panel,
@@ -149,6 +158,7 @@ def build_person_year_panel(
     extract_date: DateLike | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     spells_source: str = "spells",
+    month_rule: MonthRule | None = None,
 ) -> PersonYearPanel:
     """Aggregate a person-month panel (or spells) to person-years.
 
@@ -162,6 +172,9 @@ def build_person_year_panel(
         Passed to :func:`~evaluation.registers.panel.build_person_month_panel` when
         ``source`` is spells; must be left out when it is a panel. Use whole years
         (``start="2016-01"``, ``end="2020-12"``) to get full years.
+    month_rule:
+        When a spell counts in a month (``"any_day"`` by default, ``"full_month"``,
+        ``"min_days=N"``; see :mod:`evaluation.registers.panel`); only with spells.
 
     Returns
     -------
@@ -177,6 +190,7 @@ def build_person_year_panel(
                 ("participants", participants),
                 ("extract_date", extract_date),
                 ("con", con),
+                ("month_rule", month_rule),
             )
             if v is not None
         ]
@@ -202,6 +216,7 @@ def build_person_year_panel(
             extract_date=extract_date,
             con=con,
             source=spells_source,
+            month_rule=month_rule or "any_day",
         )
     con = monthly.con
     # Read the stored table directly: packed flags, batches of persons by pid (bounded memory).
@@ -221,11 +236,13 @@ def build_person_year_panel(
         SELECT person_id, year, months_observed, {month_cols},
                {received},
                CAST({n_groups} AS TINYINT) AS n_benefit_groups,
+               CAST(bit_count(units) AS TINYINT) AS n_benefits,
                pilot, entry_year, (year - entry_year)::INTEGER AS years_since_entry
         FROM (
             SELECT pid, person_id, year(month)::INTEGER AS year,
                    count(*)::SMALLINT AS months_observed,
                    {sums},
+                   bit_or({UNITS_COLUMN}) AS units,
                    any_value(pilot) AS pilot,
                    year(any_value(first_pilot_month))::INTEGER AS entry_year
             FROM {monthly.storage}

@@ -36,3 +36,27 @@ def test_codes_and_validate_commands(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(bad)])
     assert isinstance(result.exception, SpellError)
     assert "spells.csv row 1, column 'code'" in str(result.exception)
+
+
+def test_panel_command_month_rule(basic_spells: pd.DataFrame, tmp_path: Path) -> None:
+    spells = tmp_path / "spells.parquet"
+    basic_spells.to_parquet(spells)
+    months = {}
+    for rule in ("any_day", "full_month"):
+        out = tmp_path / f"{rule}.parquet"
+        result = CliRunner().invoke(
+            app,
+            ["panel", str(spells), "--start", "2020-01", "--end", "2020-06", "--out", str(out),
+             "--month-rule", rule],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        months[rule] = duckdb.sql(
+            f"SELECT sum(status <> 'none') FROM '{out.as_posix()}'"
+        ).fetchall()[0][0]
+    assert months["full_month"] <= months["any_day"]
+    result = CliRunner().invoke(
+        app,
+        ["panel", str(spells), "--start", "2020-01", "--end", "2020-06", "--out",
+         str(tmp_path / "x.parquet"), "--month-rule", "weekly"],
+    )  # fmt: skip
+    assert "unknown month rule 'weekly'" in str(result.exception)

@@ -54,7 +54,9 @@ def test_contract_codes_present_with_groups_and_kinds() -> None:
 
 def test_flags() -> None:
     unemployment = {c.code for c in CODE_TABLE if c.is_unemployment_benefit}
-    assert unemployment == {k for k, g in CONTRACT_GROUPS.items() if g == "unemployment"}
+    # every code of the unemployment group (Liite 4: allowances and training supports)
+    assert unemployment == {c.code for c in CODE_TABLE if c.benefit_group == "unemployment"}
+    assert {k for k, g in CONTRACT_GROUPS.items() if g == "unemployment"} <= unemployment
     health = {c.code for c in CODE_TABLE if c.is_health_benefit}
     assert {"sickness_allowance", "disability_pension", "rehabilitation_allowance"} <= health
     assert "labour_market_subsidy" not in health

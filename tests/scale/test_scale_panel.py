@@ -74,6 +74,7 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.loc[:, list(PANEL_COLUMNS)].reset_index(drop=True).copy()
     for col in ("month", "first_pilot_month"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")
+    out["benefit_units"] = out["benefit_units"].astype("int64")
     for col in ("months_since_entry", "in_pilot"):
         out[col] = out[col].astype("Float64")
     for col in ("person_id", "status", "pilot"):
@@ -186,3 +187,28 @@ def test_spark_without_java_is_a_clear_error(tmp_path: Any) -> None:
     assert "Java 17" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()  # failed before any data were loaded
+
+
+@pytest.mark.parametrize("month_rule", ["full_month", "min_days=15", "min_days=30"])
+def test_month_rules_give_the_same_panel(con: Any, month_rule: str) -> None:
+    for extract in (None, "2016-11-30"):
+        fast, other = _both(
+            con,
+            EDGE_SPELLS,
+            start="2016-01",
+            end="2016-12",
+            participants=PARTICIPANTS,
+            extract_date=extract,
+            month_rule=month_rule,
+        )
+        pd.testing.assert_frame_equal(other, fast)
+    data = generate_registers(persons=2000, seed=3)
+    fast, other = _both(
+        con,
+        data.spells,
+        start=f"{data.months[0]:%Y-%m}",
+        end=f"{data.months[-1]:%Y-%m}",
+        participants=data.participants,
+        month_rule=month_rule,
+    )
+    pd.testing.assert_frame_equal(other, fast)

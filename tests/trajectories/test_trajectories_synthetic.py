@@ -180,3 +180,27 @@ def test_input_errors_say_what_and_how() -> None:
         trajectories(pd.concat([small, small.head(1)]), "months", groups=[1])
     with pytest.raises(InputDataError, match="whole numbers >= 0"):
         trajectories(small.assign(months=-1), "months", groups=[1])
+
+
+def test_person_year_panel_months_received_as_binomial_out_of_twelve() -> None:
+    # The report's use (001_… l.5697-5706): trajectories of benefit months per year.
+    from evaluation.registers import build_person_year_panel
+    from evaluation.synthetic import generate_registers
+
+    data = generate_registers(persons=2000, seed=2)
+    years = build_person_year_panel(data.spells, start="2014-01", end="2018-12")
+    result = trajectories(
+        years,
+        "months_benefit_unemployment",
+        groups=[1, 2],
+        degree=2,
+        family="binomial",
+        time="year",
+        trials=12,
+        seed=1,
+    )
+    assert result.model(2).loglik > result.model(1).loglik
+    tr = result.model(2).trajectories()
+    assert set(tr["time"]) == {2014, 2015, 2016, 2017, 2018}
+    assert tr["estimate"].between(0, 12).all()
+    assert len(result.membership()) == years.n_persons
