@@ -16,6 +16,7 @@ from rich.text import Text
 
 from evaluation.errors import PilotEvalError
 from evaluation.privacy import mask_identity_codes
+from evaluation.reporting.i18n import cli_language, translator
 
 app = typer.Typer(
     name="pilot-eval",
@@ -114,7 +115,8 @@ def main() -> None:
     except PilotEvalError as exc:
         if debug:
             raise
-        _err.print(Text.assemble(("Error: ", "bold red"), mask_identity_codes(exc.message)))
+        label = translator(cli_language(getattr(exc, "lang", None)))("cli.error")
+        _err.print(Text.assemble((f"{label}: ", "bold red"), mask_identity_codes(exc.message)))
         sys.exit(2)
     except KeyboardInterrupt:
         _err.print("Interrupted.")

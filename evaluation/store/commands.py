@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from evaluation.reporting.i18n import LANG_ENV, cli_language, translator
 from evaluation.store.pseudonym import KEY_ENV, KEY_FILE_ENV, generate_key_file
 from evaluation.store.rekey import rekey_store
 from evaluation.store.store import STORE_ENV, SubmissionStore, store_path
@@ -73,56 +74,52 @@ def submit_command(
     )
     console = Console(highlight=False)
     s = result.stored
+    t = translator(cli_language(result.report.lang))
     console.print(result.report.summary(), markup=False)
     if html is not None:
         result.report.write_html(html)
-        console.print(f"HTML report: {html}", markup=False)
+        console.print(t("cli.html_report", path=html), markup=False)
+    fields = {
+        "status": t(f"cli.status.{s.status}"),
+        "pilot": s.pilot,
+        "period": s.period,
+        "version": s.version,
+    }
     if s.duplicate:
-        console.print(
-            f"Already stored: this file is {s.status} version {s.version} of pilot "
-            f"{s.pilot!r}, period {s.period} (submitted {s.submitted_at:%Y-%m-%d %H:%M}); "
-            "nothing new was stored.",
-            markup=False,
-        )
+        when = f"{s.submitted_at:%d.%m.%Y %H:%M}"
+        console.print(t("cli.duplicate", when=when, **fields), markup=False)
     else:
-        console.print(
-            f"Stored {s.status} submission: pilot {s.pilot!r}, period {s.period}, version "
-            f"{s.version}, in {st.path}",
-            markup=False,
-        )
+        console.print(t("cli.stored", store=st.path, **fields), markup=False)
     if s.status != "accepted":
         raise typer.Exit(1)
 
 
 def submissions_command(
     store: Annotated[Path | None, typer.Option("--store", help=_STORE_HELP)] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help=f"fi, sv or en (default: ${LANG_ENV}, else en)."),
+    ] = None,
 ) -> None:
     """List every submission with pilot, period, version, time and status."""
     st = SubmissionStore(store_path(store))
     frame = st.submissions()
+    t = translator(cli_language(lang))
     console = Console(highlight=False, width=160)
     if frame.empty:
-        console.print(f"No submissions in {st.path}.", markup=False)
+        console.print(t("cli.no_submissions", store=st.path), markup=False)
         return
-    table = Table(title=f"Submissions in {st.path}")
-    for col in (
-        "pilot",
-        "period",
-        "version",
-        "submitted_at",
-        "status",
-        "n_failures",
-        "submitter",
-        "sha256",
-    ):
-        table.add_column(col.replace("_", " "))
+    table = Table(title=t("cli.submissions_title", store=st.path))
+    table.add_column(t("col.pilot"))
+    for col in ("period", "version", "submitted_at", "status", "n_failures", "submitter", "sha256"):
+        table.add_column(t(f"cli.col.{col}"))
     for r in frame.itertuples(index=False):
         table.add_row(
             str(r.pilot),
             str(r.period),
             str(r.version),
-            f"{r.submitted_at:%Y-%m-%d %H:%M:%S}",
-            str(r.status),
+            f"{r.submitted_at:%d.%m.%Y %H:%M:%S}",
+            t(f"cli.status.{r.status}"),
             str(r.n_failures),
             str(r.submitter),
             str(r.sha256)[:12],

@@ -41,9 +41,9 @@ def test_acceptance_flow(app: typer.Typer, tmp_path: Path, monkeypatch: pytest.M
     assert (tmp_path / "broken.xlsx.report.html").exists()
     res = runner.invoke(app, ["submit", str(ok), "--key-file", str(key)])
     assert res.exit_code == 1, res.output  # the blank template is stored as rejected
-    assert "Stored rejected submission" in res.output
+    assert "Tallennettu (hylätty): kokeilu KP Ote" in res.output  # the workbook speaks Finnish
     res = runner.invoke(app, ["submit", str(ok), "--key-file", str(key)])
-    assert res.exit_code == 1 and "Already stored" in res.output  # not stored twice
+    assert res.exit_code == 1 and "Jo tallennettu" in res.output  # not stored twice
     res = runner.invoke(app, ["submit", str(ok)])
     assert isinstance(res.exception, OptionError)  # no key: nothing stored
     assert "no pseudonymisation key" in res.exception.message

@@ -62,3 +62,19 @@ def test_range_prompts_show_numbers_as_people_write_them(tmp_path: Path) -> None
     assert prompts and not any("e+" in p for p in prompts)
     assert any("1\u00a0000\u00a0000" in p or "1 000 000" in p for p in prompts)
     assert HEADER_ROW == IDS_ROW + 1  # the header a person sees sits under the id row
+
+
+def test_the_command_line_speaks_the_workbooks_language(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = write_template(tmp_path / "kp.xlsx", pilot="KP Ote", lang="sv")
+    code = "from evaluation.cli import main; main()"
+    run = subprocess.run(
+        [sys.executable, "-c", code, "template", "read", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2 and run.stderr.lstrip().startswith("Fel:"), run.stderr
+    assert "Traceback" not in run.stderr

@@ -145,6 +145,21 @@ class Translator:
         return f"p = {self.num(p, 3)}"
 
 
+#: Environment variable with the command line's language when no workbook sets it.
+LANG_ENV = "PILOT_EVAL_LANG"
+
+
+def cli_language(lang: str | None = None) -> Lang:
+    """The command line's language: ``lang`` (e.g. a workbook's), else ``$PILOT_EVAL_LANG``,
+    else English; an unknown value falls back to English."""
+    import os
+
+    for candidate in (lang, os.environ.get(LANG_ENV)):
+        if candidate in LANGUAGES:
+            return candidate  # type: ignore[return-value]
+    return "en"
+
+
 def translator(lang: str) -> Translator:
     """A :class:`Translator` for ``lang`` (``fi``, ``sv`` or ``en``)."""
     return Translator(check_language(lang))
@@ -153,9 +168,11 @@ def translator(lang: str) -> Translator:
 __all__ = [
     "CATALOGUE_PATH",
     "LANGUAGES",
+    "LANG_ENV",
     "Lang",
     "Translator",
     "check_language",
+    "cli_language",
     "load_catalogue",
     "placeholders",
     "translator",
