@@ -110,7 +110,7 @@ def test_exact_group_without_controls_warns(data: pd.DataFrame) -> None:
         ("ratio", 1.5),
         ("caliper", -0.2),
         ("order", "biggest"),
-        ("distance", "gam"),
+        ("distance", "gams"),
         ("method", "genetic"),
         ("distance", object()),
     ],

@@ -191,28 +191,91 @@ def fit_lasso(x: FloatArray, y: npt.NDArray[np.bool_], *, seed: int | None) -> P
     5-fold cross-validated log loss (scikit-learn ``LogisticRegressionCV``; MatchIt's
     ``distance = "lasso"`` uses glmnet's cross-validated lambda). A penalised GLM barely
     overfits, so its fitted (in-sample) probabilities are used, as MatchIt does."""
+    return fit_penalised(x, y, l1_ratio=1.0, name="lasso", seed=seed)
+
+
+def fit_penalised(
+    x: FloatArray,
+    y: npt.NDArray[np.bool_],
+    *,
+    l1_ratio: float,
+    name: str,
+    seed: int | None,
+) -> PropensityFit:
+    """Penalised logistic regression (``l1_ratio`` 1: lasso, 0.5: elastic net) on
+    standardised covariates, the penalty chosen by cross-validated log loss."""
     from sklearn.linear_model import LogisticRegressionCV
     from sklearn.model_selection import StratifiedKFold
 
     sd = x.std(axis=0)
     xs = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     folds = StratifiedKFold(n_splits=CROSS_FIT_FOLDS, shuffle=True, random_state=seed)
-    if _sklearn_at_least(1, 8):  # `penalty` is deprecated from 1.8: l1_ratios=(1,) is L1
+    solver = "liblinear" if l1_ratio == 1.0 else "saga"
+    if _sklearn_at_least(1, 8):  # `penalty` is deprecated from 1.8: l1_ratios sets it
         model = LogisticRegressionCV(
             Cs=20,
             cv=folds,
-            l1_ratios=(1.0,),
-            solver="liblinear",
+            l1_ratios=(l1_ratio,),
+            solver=solver,
             scoring="neg_log_loss",
             use_legacy_attributes=False,
+            max_iter=5000,
         )
     else:
+        penalty = "l1" if l1_ratio == 1.0 else "elasticnet"
+        ratios = None if l1_ratio == 1.0 else (l1_ratio,)
         model = LogisticRegressionCV(
-            Cs=20, cv=folds, penalty="l1", solver="liblinear", scoring="neg_log_loss"
+            Cs=20,
+            cv=folds,
+            penalty=penalty,
+            l1_ratios=ratios,
+            solver=solver,
+            scoring="neg_log_loss",
+            max_iter=5000,
         )
     model.fit(xs, y.astype(np.int64))
     ps = np.asarray(model.predict_proba(xs)[:, 1], dtype=np.float64)
-    return PropensityFit(ps=ps, logit=_logit(ps), model="lasso", coef=None)
+    return PropensityFit(ps=ps, logit=_logit(ps), model=name, coef=None)
+
+
+#: Distinct values above which a covariate gets a smooth (spline) term in ``distance="gam"``.
+GAM_SMOOTH_MIN_VALUES = 10
+#: Interior knots of each smooth term (cubic regression splines).
+GAM_KNOTS = 5
+
+
+def fit_gam(x: FloatArray, y: npt.NDArray[np.bool_], *, seed: int | None) -> PropensityFit:
+    """A generalised additive logistic model: a cubic spline of every covariate with more
+    than :data:`GAM_SMOOTH_MIN_VALUES` distinct values (linear terms for the others), the
+    smoothing penalty (ridge on the spline coefficients) chosen by cross-validated log
+    loss, as MatchIt's ``distance = "gam"`` (mgcv) chooses it by GCV/REML. Fitted
+    probabilities are used, as MatchIt does."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import SplineTransformer, StandardScaler
+
+    smooth = [j for j in range(x.shape[1]) if np.unique(x[:, j]).size > GAM_SMOOTH_MIN_VALUES]
+    linear = [j for j in range(x.shape[1]) if j not in smooth]
+    splines = SplineTransformer(n_knots=GAM_KNOTS, degree=3, knots="quantile")
+    terms = ColumnTransformer([("smooth", splines, smooth), ("linear", "passthrough", linear)])
+    folds = StratifiedKFold(n_splits=CROSS_FIT_FOLDS, shuffle=True, random_state=seed)
+    if _sklearn_at_least(1, 8):  # l1_ratios=(0,) is the ridge penalty
+        logistic = LogisticRegressionCV(
+            Cs=15,
+            cv=folds,
+            scoring="neg_log_loss",
+            max_iter=5000,
+            l1_ratios=(0.0,),
+            use_legacy_attributes=False,
+        )
+    else:
+        logistic = LogisticRegressionCV(Cs=15, cv=folds, scoring="neg_log_loss", max_iter=5000)
+    model = make_pipeline(terms, StandardScaler(), logistic)
+    model.fit(x, y.astype(np.int64))
+    ps = np.asarray(model.predict_proba(x)[:, 1], dtype=np.float64)
+    return PropensityFit(ps=ps, logit=_logit(ps), model="gam", coef=None)
 
 
 def fit_flexible(

@@ -35,8 +35,10 @@ from evaluation.estimators.matching._propensity import (
     PropensityFit,
     fit_classifier,
     fit_flexible,
+    fit_gam,
     fit_lasso,
     fit_logit,
+    fit_penalised,
     fit_probit,
 )
 from evaluation.estimators.matching._results import MatchResult
@@ -58,6 +60,9 @@ from evaluation.estimators.matching._validate import (
     treatment_vector,
 )
 
+#: The elastic net's mix of L1 and L2 penalties (glmnet's alpha), MatchIt's "elasticnet".
+ELASTICNET_L1_RATIO = 0.5
+
 Method = Literal["nearest", "optimal", "full", "exact", "cem", "subclass", "cardinality", "ipw"]
 Distance = Literal[
     "logit",
@@ -65,6 +70,8 @@ Distance = Literal[
     "linear.logit",
     "probit",
     "lasso",
+    "elasticnet",
+    "gam",
     "randomforest",
     "gbm",
     "mahalanobis",
@@ -84,6 +91,8 @@ _DISTANCES = (
     "linear.logit",
     "probit",
     "lasso",
+    "elasticnet",
+    "gam",
     *FLEXIBLE_MODELS,
     *COVARIATE_DISTANCES,
 )
@@ -271,7 +280,10 @@ def match(
         ``"logit"`` (alias ``"glm"``): logistic regression (unpenalised ML), matching on the
         propensity score; ``"linear.logit"``: the same model, matching on the linear
         predictor; ``"probit"``: probit regression; ``"lasso"``: L1-penalised logistic
-        regression (penalty by 5-fold cross-validated log loss); ``"mahalanobis"``:
+        regression (penalty by 5-fold cross-validated log loss); ``"elasticnet"``: the same
+        with an equal mix of L1 and L2 penalties; ``"gam"``: generalised additive logistic
+        model (cubic splines of continuous covariates, smoothing by cross-validation);
+        ``"mahalanobis"``:
         Mahalanobis distance on the covariates (pooled within-group covariance), the logistic
         score still sets the order and the caliper (MatchIt's ``mahvars``); likewise
         ``"robust_mahalanobis"`` (on ranks), ``"euclidean"`` and ``"scaled_euclidean"``;
@@ -637,6 +649,10 @@ def _fit_score(
         return fit_probit(x, d, names)
     if spec.distance == "lasso":
         return fit_lasso(x, d, seed=spec.seed)
+    if spec.distance == "elasticnet":
+        return fit_penalised(x, d, l1_ratio=ELASTICNET_L1_RATIO, name="elasticnet", seed=spec.seed)
+    if spec.distance == "gam":
+        return fit_gam(x, d, seed=spec.seed)
     if isinstance(spec.distance, str) and spec.distance in FLEXIBLE_MODELS:
         return fit_flexible(spec.distance, x, d, seed=spec.seed)
     if isinstance(spec.distance, str):
