@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from evaluation.demo.page import Page, paragraph
 from evaluation.plans import DESIGNS_DIR, Prebuilt, RunResult, run_designs
 from evaluation.plans.model import SyntheticData
+from evaluation.reporting.ledger import Ledger
 
 if TYPE_CHECKING:
     from evaluation.demo.steps import DemoContext
@@ -31,6 +32,7 @@ PLAN_COLUMNS = (
     "estimate_pp",
     "conf_low_pp",
     "conf_high_pp",
+    "n_treated",
     "sms_level",
     "reasons",
     "n_deviations",
@@ -73,6 +75,7 @@ def plans_table(results: dict[str, RunResult], *, out: Path) -> pd.DataFrame:
                     "estimate_pp": 100 * float(r["estimate"]),
                     "conf_low_pp": 100 * float(r["conf_low"]),
                     "conf_high_pp": 100 * float(r["conf_high"]),
+                    "n_treated": r["n_treated"],
                     "sms_level": rating.level,
                     "reasons": "; ".join(rating.reasons),
                     "n_deviations": len(res.deviations),
@@ -82,12 +85,21 @@ def plans_table(results: dict[str, RunResult], *, out: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
 
 
+def _estimate_cells(r: Any, ledger: Ledger) -> str:
+    """The estimate and interval cells of a plan row, as the ledger decides."""
+    key = f"{r.pilot}|{r.design}"
+    if not ledger.shows(f"plan:{r.plan}", key, float(r.n_treated)):
+        return _cell("–") + _cell(f"n < {ledger.threshold}")
+    return _cell(f"{r.estimate_pp:.1f}") + _cell(f"[{r.conf_low_pp:.1f}, {r.conf_high_pp:.1f}]")
+
+
 def _cell(value: object) -> str:
     return f"<td>{html.escape(str(value))}</td>"
 
 
-def add_plans_section(page: Page, plans: pd.DataFrame) -> None:
-    """The "Evaluation plans and evidence ratings" section of ``index.html``."""
+def add_plans_section(page: Page, plans: pd.DataFrame, ledger: Ledger) -> None:
+    """The "Evaluation plans and evidence ratings" section of ``index.html``; an estimate
+    resting on fewer than the ledger's threshold of treated persons is not shown."""
     if plans.empty:
         return
     head = "".join(
@@ -114,8 +126,7 @@ def add_plans_section(page: Page, plans: pd.DataFrame) -> None:
             "<tr>"
             + _cell(r.pilot)
             + _cell(str(r.design).replace("_", " "))
-            + _cell(f"{r.estimate_pp:.1f}")
-            + _cell(f"[{r.conf_low_pp:.1f}, {r.conf_high_pp:.1f}]")
+            + _estimate_cells(r, ledger)
             + _cell(r.sms_level)
             + f"<td style='text-align:left;font-size:.8rem'>{html.escape(str(r.reasons))}</td>"
             + _cell(r.n_deviations)

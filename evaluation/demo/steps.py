@@ -305,7 +305,18 @@ def _add_did_section(
     )
 
 
-def _add_matching_section(page: Page, m: DemoMatching) -> None:
+def _matching_shown(m: DemoMatching, ledger: Ledger) -> pd.DataFrame:
+    """The matching estimates as the ledger publishes them (hidden: fewer than threshold
+    matched treated persons)."""
+    table = matching_table(m)
+    sizes = m.result.sample_sizes().set_index("group")
+    n = float(sizes["matched"].astype(float)["treated"])
+    if not ledger.shows(f"matching:{m.pilot}:{DEMO_OUTCOME}", "demo", n):
+        table[["estimate", "std_error"]] = float("nan")
+    return table
+
+
+def _add_matching_section(page: Page, m: DemoMatching, ledger: Ledger) -> None:
     """Matching of one pilot against the national register: estimates and balance."""
     balance = m.result.balance()[
         ["covariate", "smd_before", "smd_after", "var_ratio_before", "var_ratio_after"]
@@ -325,7 +336,7 @@ def _add_matching_section(page: Page, m: DemoMatching) -> None:
             "Matching on background only and differencing out stable differences (matched DiD) "
             "avoids this."
         ),
-        table_to_html(matching_table(m)),
+        table_to_html(_matching_shown(m, ledger)),
         figure_to_html(m.result.plot("love"), alt="love plot of covariate balance"),
         table_to_html(balance),
     ]
@@ -490,8 +501,8 @@ def write_index(ctx: DemoContext) -> Path:
     if ctx.did:
         _add_did_section(page, ctx.did, data, ledger)
     if ctx.matching is not None:
-        _add_matching_section(page, ctx.matching)
-    add_plans_section(page, ctx.plans)
+        _add_matching_section(page, ctx.matching, ledger)
+    add_plans_section(page, ctx.plans, ledger)
     if ctx.overview is not None:
         _add_workbooks_section(page, ctx.overview, ledger)
     if ctx.submissions is not None:

@@ -244,6 +244,7 @@ def test_prebuilt_data_give_the_same_results_and_stay_open(
     from evaluation.plans import Prebuilt, run_designs
     from evaluation.plans.model import SyntheticData
     from evaluation.registers import build_person_month_panel
+    from evaluation.reporting.ledger import Ledger
 
     plan, single, _ = did_runs
     data = generate_registers(persons=PERSONS, seed=SEED)
@@ -262,6 +263,6 @@ def test_prebuilt_data_give_the_same_results_and_stay_open(
     table = plans_table(results, out=tmp_path)
     assert table["report"].tolist() == [f"out/{plan.stem}/reports/impact-fi.html"]
     page = Page(title="t")
-    add_plans_section(page, table)
+    add_plans_section(page, table, Ledger(5, (), (), {}, tmp_path))  # an empty ledger
     assert f"href='out/{plan.stem}/reports/impact-fi.html'" in page.sections[0]
     panel.con.close()
