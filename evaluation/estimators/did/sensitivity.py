@@ -180,7 +180,9 @@ def _split(
     ref = times == reference
     if ref.any():
         k = int(np.argmax(ref))
-        if abs(beta[k]) > 0 or sigma[k, k] > 1e-12 * max(float(np.max(np.diag(sigma))), 1e-300):
+        scale = max(float(np.max(np.abs(beta))), 1e-300)
+        big_var = sigma[k, k] > 1e-12 * max(float(np.max(np.diag(sigma))), 1e-300)
+        if abs(beta[k]) > 1e-12 * scale or big_var:
             raise OptionError(
                 f"the reference event time {reference} has a nonzero estimate or variance: the "
                 "pre-period effects are not normalised to one reference period",
