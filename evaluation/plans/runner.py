@@ -723,6 +723,9 @@ def _run_matching(
         return m, eff
 
     m, eff = fit(list(plan.covariates))
+    sizes = {str(r["group"]): r for r in m.sample_sizes().to_dict(orient="records")}
+    n_t, n_c = int(sizes["treated"]["matched"]), int(sizes["control"]["matched"])
+    pw = _pilot_power(plan, panel, inputs, pilot, outcome, ids, n_t, c)
     c.report_items.append(
         (
             "matching",
@@ -732,12 +735,11 @@ def _run_matching(
             {
                 "primary": "did" if design == "matched_did" else "att",
                 "rosenbaum": "rosenbaum_bounds" in plan.sensitivity and not opts.replace,
+                "power": pw,
             },
         )
     )
     base = {"pilot": pilot, "outcome": outcome, "design": design}
-    sizes = {str(r["group"]): r for r in m.sample_sizes().to_dict(orient="records")}
-    n_t, n_c = int(sizes["treated"]["matched"]), int(sizes["control"]["matched"])
     share = n_t / max(int(sizes["treated"]["all"]), 1)
     c.effects.append(
         {
@@ -756,7 +758,6 @@ def _run_matching(
     bal = m.balance()
     c.balance.append(bal.assign(**base).loc[:, _first(base, bal)])
     balance_ok = bool(bal["balanced"].all())
-    pw = _pilot_power(plan, panel, inputs, pilot, outcome, ids, n_t, c)
     c.diagnostics.append(
         {
             **base,
@@ -1300,6 +1301,7 @@ def _render_reports(
                 outcome=outcome,
                 primary=opts["primary"],
                 rosenbaum=opts["rosenbaum"],
+                power=opts.get("power"),
             )
     _write_csv(tables["evidence"], data / "plan_evidence.csv")
     rendered: list[str] = []

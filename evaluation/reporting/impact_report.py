@@ -528,6 +528,10 @@ def _matching_section(
             )
         )
     main = est[est["term"] == "att"].iloc[0]
+    main_text = _main_estimate(main, t, k)
+    mde = _mde_text(rows("matching_power"), t, k)
+    if mde:  # beside the estimate, as for the DiD
+        main_text["estimate_text"] = f"{main_text['estimate_text']} {mde}"
     truth = rows("truth")
     truth = truth[truth["design"] == "matching"]
     figures = [(t("impact.fig_love"), love_figure(bal, t))] if len(bal) else []
@@ -544,7 +548,7 @@ def _matching_section(
             replace=t("yes") if design.get("replace") == "True" else t("no"),
             k=design.get("n_covariates", ""),
         ),
-        **_main_estimate(main, t, k),
+        **main_text,
         flow_table=flow_table,
         tables=tuple(tables),
         figures=tuple(figures),

@@ -41,6 +41,8 @@ Tables (``name.csv``; column names and types)
     ``pilot, outcome, restriction, method, value, conf_low, conf_high, breakdown``: robust
     intervals of the entry-month effect under relative magnitudes (HonestDiD), only when
     computed.
+``matching_power``
+    As ``did_power``, for a matched design (only when computed).
 ``did_bacon``
     ``pilot, outcome, comparison, treated, control, estimate, weight``: Goodman-Bacon
     decomposition of the TWFE estimate (only with ``twfe=``).
@@ -161,6 +163,17 @@ IMPACT_TABLES: dict[str, tuple[str, ...]] = {
         "alpha",
     ),
     "did_honest": ("restriction", "method", "value", "conf_low", "conf_high", "breakdown"),
+    "matching_power": (
+        "mde",
+        "mde_std_error",
+        "placebo_size",
+        "pretrend_size",
+        "n_treated",
+        "cohorts",
+        "rollouts",
+        "target_power",
+        "alpha",
+    ),
     "matching_design": ("key", "value"),
     "matching_balance": (
         "covariate",
@@ -603,23 +616,29 @@ def _robustness_tables(
     key = {"pilot": pilot, "outcome": outcome}
     out = []
     if power is not None:
-        row = {
-            "mde": power.mde,
-            "mde_std_error": power.mde_std_error,
-            "placebo_size": power.placebo_size,
-            "pretrend_size": power.pretrend_size,
-            "n_treated": power.n_treated,
-            "cohorts": power.cohorts,
-            "rollouts": power.rollouts,
-            "target_power": power.target_power,
-            "alpha": power.alpha,
-        }
-        out.append(_upsert(root, "did_power", _with_keys(pd.DataFrame([row]), pilot, outcome), key))
+        out.append(_power_table(root, "did_power", power, pilot, outcome))
     if honest is not None:
         tab = honest.tidy().assign(breakdown=honest.breakdown())
         tab = tab[list(IMPACT_TABLES["did_honest"])]
         out.append(_upsert(root, "did_honest", _with_keys(tab, pilot, outcome), key))
     return out
+
+
+def _power_table(root: Path, name: str, power: PowerResult, pilot: str, outcome: str) -> Path:
+    """One row of :func:`evaluation.power` results (``did_power`` / ``matching_power``)."""
+    row = {
+        "mde": power.mde,
+        "mde_std_error": power.mde_std_error,
+        "placebo_size": power.placebo_size,
+        "pretrend_size": power.pretrend_size,
+        "n_treated": power.n_treated,
+        "cohorts": power.cohorts,
+        "rollouts": power.rollouts,
+        "target_power": power.target_power,
+        "alpha": power.alpha,
+    }
+    frame = _with_keys(pd.DataFrame([row]), pilot, outcome)
+    return _upsert(root, name, frame, {"pilot": pilot, "outcome": outcome})
 
 
 def write_matching_results(
@@ -637,6 +656,7 @@ def write_matching_results(
     truth: float | None = None,
     sample_flow: Mapping[str, int] | None = None,
     inputs: Mapping[str, object] | None = None,
+    power: PowerResult | None = None,
 ) -> list[Path]:
     """Write the tidy tables of a matched comparison (see the module docstring).
 
@@ -764,6 +784,8 @@ def write_matching_results(
         unit,
     )
     written.append(_upsert(root, "effects", eff, fkey))
+    if power is not None:
+        written.append(_power_table(root, "matching_power", power, pilot, outcome))
     written.append(_update_manifest(root, written, inputs, fkey))
     return written
 
