@@ -472,12 +472,21 @@ def smoothness_grid(es: EventStudy, m: float, points: int) -> FloatArray:
 
 
 def conditional_smoothness(
-    es: EventStudy, m: float, alpha: float, hybrid: Hybrid, grid: FloatArray, normals: NormalSource
+    es: EventStudy,
+    m: float,
+    alpha: float,
+    hybrid: Hybrid,
+    grid: FloatArray,
+    normals: NormalSource,
+    post_moments_only: bool = False,
 ) -> Interval:
-    """Conditional / C-LF confidence interval over ``Delta^SD(M)``."""
+    """Conditional / C-LF confidence interval over ``Delta^SD(M)``. The moments that involve
+    post-period coefficients only, as HonestDiD, except with one post period (then all of
+    them, also as HonestDiD, unless ``post_moments_only``)."""
     a = smoothness_matrix(es.n_pre, es.n_post)
     d = np.full(a.shape[0], m)
-    rows = post_rows(a, es.n_pre) if es.n_post > 1 else np.ones(a.shape[0], dtype=bool)
+    only_post = post_moments_only or es.n_post > 1
+    rows = post_rows(a, es.n_pre) if only_post else np.ones(a.shape[0], dtype=bool)
     accept = arp_accept(moments(es, a, d, rows), grid, alpha, hybrid, normals)
     return accepted_interval(grid, accept)
 
