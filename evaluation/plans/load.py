@@ -138,6 +138,16 @@ def _catalogue_problems(source: str, plan: Plan, root: yaml.Node | None) -> list
                 "remove it or use design.kind matching or matched_did",
             )
         )
+    if design != "staggered_did" and "honest_did" in plan.sensitivity:
+        i = plan.sensitivity.index("honest_did")
+        node, _ = _node_at(root, ("sensitivity", i))
+        problems.append(
+            Problem(
+                f"{source}{_line(node)}, sensitivity[{i}]",
+                "honest_did (sensitivity to parallel trends) needs design.kind staggered_did",
+                "remove it or use design.kind staggered_did",
+            )
+        )
     if design != "staggered_did" and not plan.covariates:
         node, _ = _node_at(root, ("design",))
         problems.append(

@@ -24,7 +24,9 @@ PLAN_VERSION = 1
 
 Design = Literal["staggered_did", "matching", "matched_did"]
 ControlGroup = Literal["nevertreated", "notyettreated"]
-Sensitivity = Literal["notyettreated_comparison", "rosenbaum_bounds", "history_covariates"]
+Sensitivity = Literal[
+    "notyettreated_comparison", "rosenbaum_bounds", "history_covariates", "honest_did"
+]
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 

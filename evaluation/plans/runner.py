@@ -439,7 +439,9 @@ def _run_did(
     ids = _comparison_ids(plan, inputs, pilot)
     table = f"plan_did_{len(c.checks)}"
 
-    def estimate(control_group: str) -> tuple[Any, list[str], int, int]:
+    def estimate(
+        control_group: str, base_period: str | None = None
+    ) -> tuple[Any, list[str], int, int]:
         rel = did_input(
             panel,
             pilot=pilot,
@@ -463,7 +465,7 @@ def _run_did(
                 "cohort": "cohort",
                 "control_group": control_group,
                 "method": opts.method,
-                "base_period": opts.base_period,
+                "base_period": base_period or opts.base_period,
                 "anticipation": opts.anticipation,
             }
             if did_fit is None:
@@ -517,9 +519,18 @@ def _run_did(
     c.att_gt.append(cells.assign(**base).loc[:, _first(base, cells)])
     test = res.event_study_pretrend(min_e=lo, max_e=hi)
     cell_test = res.pretrend_test()
+    pw = _pilot_power(plan, panel, inputs, pilot, outcome, ids, n_t, c)
+    honest = None
+    if "honest_did" in plan.sensitivity:
+        universal = (
+            res if opts.base_period == "universal" else estimate(opts.control_group, "universal")[0]
+        )
+        honest = _honest_did(universal, lo, pilot, outcome, c)
     c.diagnostics.append(
         {
             **base,
+            "mde": pw.mde if pw else np.nan,
+            "breakdown_mbar": honest.breakdown() if honest else np.nan,
             "pretrend_statistic": test.statistic if test else np.nan,
             "pretrend_df": test.df if test else 0,
             "pretrend_p_value": test.p_value if test else np.nan,
@@ -555,7 +566,19 @@ def _run_did(
         )
     panel.con.execute(f"DROP TABLE IF EXISTS {table}")
     c.report_items.append(
-        ("did", pilot, outcome, res, {"min_e": lo, "max_e": hi, "sensitivity": alternatives})
+        (
+            "did",
+            pilot,
+            outcome,
+            res,
+            {
+                "min_e": lo,
+                "max_e": hi,
+                "sensitivity": alternatives,
+                "power": pw,
+                "honest": honest,
+            },
+        )
     )
     if plan.covariates:
         c.deviate(
@@ -577,6 +600,62 @@ def _run_did(
             min_treated=plan.evidence.min_treated,
         )
     )
+
+
+#: ``Mbar`` values of the ``honest_did`` sensitivity analysis (relative magnitudes).
+HONEST_MBAR = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+
+
+def _pilot_power(
+    plan: Plan,
+    panel: PersonMonthPanel,
+    inputs: Inputs,
+    pilot: str,
+    outcome: str,
+    ids: pd.Series,
+    n_treated: int,
+    c: _Collect,
+) -> Any:
+    """The pilot's power (MDE) from placebo rollouts before its first entry, when the plan
+    has a ``power:`` section; a problem is recorded as a deviation (``None``)."""
+    if plan.power is None:
+        return None
+    from evaluation.power_analysis.plan import pilot_power  # plans <-> power import cycle
+
+    part = inputs.participants
+    dates = part.loc[part["pilot"].astype("string") == pilot, "entry_date"]
+    entries = pd.to_datetime(dates).dt.to_period("M")
+    try:
+        return pilot_power(plan, panel, ids, entries, outcome=outcome, n_treated=n_treated)
+    except PilotEvalError as exc:
+        c.deviate(pilot, outcome, "power", "not_run", f"power analysis failed: {exc.what}")
+        return None
+
+
+def _honest_did(universal: Any, lo: int, pilot: str, outcome: str, c: _Collect) -> Any:
+    """Relative-magnitude sensitivity (HonestDiD) of the effect in the entry month, on the
+    universal-base event study from ``lo`` to 0; recorded in ``sensitivity.csv``."""
+    try:
+        dyn = universal.aggregate("dynamic", min_e=lo, max_e=0)
+        sens = dyn.sensitivity("relative_magnitude", HONEST_MBAR, e=0)
+    except PilotEvalError as exc:
+        c.deviate(pilot, outcome, "sensitivity", "not_run", f"honest_did failed: {exc.what}")
+        return None
+    bd = sens.breakdown()
+    c.sensitivity.append(
+        {
+            "pilot": pilot,
+            "outcome": outcome,
+            "design": "staggered_did",
+            "analysis": "honest_did",
+            "detail": "relative magnitudes (C-LF), entry-month effect: breakdown Mbar",
+            "estimate": bd,
+            "std_error": np.nan,
+            "main_estimate": sens.estimate,
+            "passed": pd.NA,
+        }
+    )
+    return sens
 
 
 def _first(base: dict[str, Any], frame: pd.DataFrame) -> list[str]:
@@ -644,6 +723,9 @@ def _run_matching(
         return m, eff
 
     m, eff = fit(list(plan.covariates))
+    sizes = {str(r["group"]): r for r in m.sample_sizes().to_dict(orient="records")}
+    n_t, n_c = int(sizes["treated"]["matched"]), int(sizes["control"]["matched"])
+    pw = _pilot_power(plan, panel, inputs, pilot, outcome, ids, n_t, c)
     c.report_items.append(
         (
             "matching",
@@ -653,12 +735,11 @@ def _run_matching(
             {
                 "primary": "did" if design == "matched_did" else "att",
                 "rosenbaum": "rosenbaum_bounds" in plan.sensitivity and not opts.replace,
+                "power": pw,
             },
         )
     )
     base = {"pilot": pilot, "outcome": outcome, "design": design}
-    sizes = {str(r["group"]): r for r in m.sample_sizes().to_dict(orient="records")}
-    n_t, n_c = int(sizes["treated"]["matched"]), int(sizes["control"]["matched"])
     share = n_t / max(int(sizes["treated"]["all"]), 1)
     c.effects.append(
         {
@@ -680,6 +761,8 @@ def _run_matching(
     c.diagnostics.append(
         {
             **base,
+            "mde": pw.mde if pw else np.nan,
+            "breakdown_mbar": np.nan,
             "pretrend_statistic": np.nan,
             "pretrend_df": 0,
             "pretrend_p_value": np.nan,
@@ -1207,6 +1290,8 @@ def _render_reports(
                 min_e=opts["min_e"],
                 max_e=opts["max_e"],
                 sensitivity=opts["sensitivity"],
+                power=opts["power"],
+                honest=opts["honest"],
             )
         else:
             write_matching_results(
@@ -1216,6 +1301,7 @@ def _render_reports(
                 outcome=outcome,
                 primary=opts["primary"],
                 rosenbaum=opts["rosenbaum"],
+                power=opts.get("power"),
             )
     _write_csv(tables["evidence"], data / "plan_evidence.csv")
     rendered: list[str] = []

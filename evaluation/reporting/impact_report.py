@@ -337,6 +337,7 @@ def _did_section(
         diagnostics.append(t("impact.pretrend_none"))
     if len(small):
         diagnostics.append(t("impact.small_cohorts", n=len(small), threshold=threshold))
+    diagnostics.extend(_robustness_text(rows("did_power"), rows("did_honest"), t, k))
     cells = rows("did_att_gt")
     figures: list[tuple[str, Figure]] = []
     if len(dyn):
@@ -354,13 +355,17 @@ def _did_section(
         cells=design.get("n_cells", ""),
         se=design.get("se_kind", ""),
     )
+    main = _main_estimate(simple, t, k)
+    mde = _mde_text(rows("did_power"), t, k)
+    if mde:  # beside the estimate: the smallest effect the pilot could have detected
+        main["estimate_text"] = f"{main['estimate_text']} {mde}"
     section = DesignSection(
         pilot=pilot,
         outcome=outcome,
         design="did",
         heading=f"{pilot}: {_label(t, 'outcome', outcome)} ({t('design.did')})",
         design_text=design_text,
-        **_main_estimate(simple, t, k),
+        **main,
         flow_table=flow_table,
         tables=tuple(tables),
         figures=tuple(figures),
@@ -387,6 +392,41 @@ def _without_estimates(section: DesignSection, t: Translator, threshold: int) ->
         diagnostics=(hidden,),
         truth=None,
     )
+
+
+def _mde_text(power: pd.DataFrame, t: Translator, k: float) -> str:
+    """ "The pilot could only have detected effects >= X" (empty without a power row)."""
+    if not len(power):
+        return ""
+    row = power.iloc[0]
+    return t(
+        "impact.mde",
+        value=t.num(k * float(row["mde"]), 1),
+        unit=t("unit.pp") if k == 100 else "",
+        power=t.num(100 * float(row["target_power"]), 0),
+        n=int(row["n_treated"]),
+    )
+
+
+def _robustness_text(
+    power: pd.DataFrame, honest: pd.DataFrame, t: Translator, k: float
+) -> list[str]:
+    """Diagnostics bullets: the pre-trend test's false-alarm rate in placebo rollouts and
+    the relative-magnitude breakdown value (HonestDiD)."""
+    out = []
+    if len(power) and np.isfinite(float(power["pretrend_size"].iloc[0])):
+        rate = float(power["pretrend_size"].iloc[0])
+        out.append(t("impact.pretrend_size", rate=t.num(100 * rate, 0)))
+    if len(honest):
+        bd = float(honest["breakdown"].iloc[0])
+        top = float(honest["value"].max())
+        if not np.isfinite(bd):
+            out.append(t("impact.honest_none"))
+        elif bd >= top:
+            out.append(t("impact.honest_all", mbar=t.num(bd, 2)))
+        else:
+            out.append(t("impact.honest_breakdown", mbar=t.num(bd, 2)))
+    return out
 
 
 def _main_estimate(row: Any, t: Translator, k: float) -> dict[str, Any]:
@@ -499,6 +539,10 @@ def _matching_section(
             )
         )
     main = est[est["term"] == "att"].iloc[0]
+    main_text = _main_estimate(main, t, k)
+    mde = _mde_text(rows("matching_power"), t, k)
+    if mde:  # beside the estimate, as for the DiD
+        main_text["estimate_text"] = f"{main_text['estimate_text']} {mde}"
     truth = rows("truth")
     truth = truth[truth["design"] == "matching"]
     figures = [(t("impact.fig_love"), love_figure(bal, t))] if len(bal) else []
@@ -515,7 +559,7 @@ def _matching_section(
             replace=t("yes") if design.get("replace") == "True" else t("no"),
             k=design.get("n_covariates", ""),
         ),
-        **_main_estimate(main, t, k),
+        **main_text,
         flow_table=flow_table,
         tables=tuple(tables),
         figures=tuple(figures),

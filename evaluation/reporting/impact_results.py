@@ -33,6 +33,16 @@ Tables (``name.csv``; column names and types)
     ``pilot, outcome, analysis, estimate, std_error, conf_low, conf_high``: the simple
     aggregate of the main analysis (``main``), of each alternative specification given
     to the writer, and the two-way fixed-effects estimate (``twfe``) when given.
+``did_power``
+    ``pilot, outcome, mde, mde_std_error, placebo_size, pretrend_size`` (float), ``n_treated,
+    cohorts, rollouts`` (int), ``target_power, alpha``: power before the pilot
+    (:func:`evaluation.power`), only when computed.
+``did_honest``
+    ``pilot, outcome, restriction, method, value, conf_low, conf_high, breakdown``: robust
+    intervals of the entry-month effect under relative magnitudes (HonestDiD), only when
+    computed.
+``matching_power``
+    As ``did_power``, for a matched design (only when computed).
 ``did_bacon``
     ``pilot, outcome, comparison, treated, control, estimate, weight``: Goodman-Bacon
     decomposition of the TWFE estimate (only with ``twfe=``).
@@ -96,9 +106,15 @@ from evaluation.reporting.tables_io import read_csv, results_folder, write_csv
 from evaluation.safe_io import write_text
 
 if TYPE_CHECKING:
-    from evaluation.estimators.did import AggregateResult, AttGtResult, TwfeComparison
+    from evaluation.estimators.did import (
+        AggregateResult,
+        AttGtResult,
+        SensitivityResult,
+        TwfeComparison,
+    )
     from evaluation.estimators.matching import MatchResult
     from evaluation.estimators.matching._results import RefutationResult
+    from evaluation.power_analysis import PowerResult
 
 OutcomeUnit = Literal["share", "months", "score"]
 MatchingPrimary = Literal["att", "att_adjusted", "did"]
@@ -135,6 +151,29 @@ IMPACT_TABLES: dict[str, tuple[str, ...]] = {
     "did_pretrend": ("statistic", "df", "p_value"),
     "did_sensitivity": ("analysis", "estimate", "std_error", "conf_low", "conf_high"),
     "did_bacon": ("comparison", "treated", "control", "estimate", "weight"),
+    "did_power": (
+        "mde",
+        "mde_std_error",
+        "placebo_size",
+        "pretrend_size",
+        "n_treated",
+        "cohorts",
+        "rollouts",
+        "target_power",
+        "alpha",
+    ),
+    "did_honest": ("restriction", "method", "value", "conf_low", "conf_high", "breakdown"),
+    "matching_power": (
+        "mde",
+        "mde_std_error",
+        "placebo_size",
+        "pretrend_size",
+        "n_treated",
+        "cohorts",
+        "rollouts",
+        "target_power",
+        "alpha",
+    ),
     "matching_design": ("key", "value"),
     "matching_balance": (
         "covariate",
@@ -429,6 +468,8 @@ def write_did_results(
     sensitivity: Mapping[str, AttGtResult] | None = None,
     sample_flow: Mapping[str, int] | None = None,
     inputs: Mapping[str, object] | None = None,
+    power: PowerResult | None = None,
+    honest: SensitivityResult | None = None,
 ) -> list[Path]:
     """Write the tidy tables of a staggered DiD (see the module docstring).
 
@@ -455,6 +496,10 @@ def write_did_results(
         Extra counts of persons by step (e.g. ``{"excluded_short_follow_up": 12}``).
     inputs:
         Input files (paths), bytes or DataFrames by name; their SHA-256 go to the manifest.
+    power:
+        :func:`evaluation.power` of the pilot before it started (``did_power``).
+    honest:
+        HonestDiD sensitivity of the event study (``did_honest``).
 
     Returns
     -------
@@ -523,6 +568,7 @@ def write_did_results(
     sens["conf_low"] = sens["estimate"] - _Z95 * sens["std_error"]
     sens["conf_high"] = sens["estimate"] + _Z95 * sens["std_error"]
     written.append(_upsert(root, "did_sensitivity", _with_keys(sens, pilot, outcome), key))
+    written += _robustness_tables(root, pilot, outcome, power, honest)
     if twfe is not None:
         bacon = twfe.bacon[list(IMPACT_TABLES["did_bacon"])]
         written.append(_upsert(root, "did_bacon", _with_keys(bacon, pilot, outcome), key))
@@ -559,6 +605,42 @@ def write_did_results(
     return written
 
 
+def _robustness_tables(
+    root: Path,
+    pilot: str,
+    outcome: str,
+    power: PowerResult | None,
+    honest: SensitivityResult | None,
+) -> list[Path]:
+    """``did_power`` and ``did_honest`` (written only when given)."""
+    key = {"pilot": pilot, "outcome": outcome}
+    out = []
+    if power is not None:
+        out.append(_power_table(root, "did_power", power, pilot, outcome))
+    if honest is not None:
+        tab = honest.tidy().assign(breakdown=honest.breakdown())
+        tab = tab[list(IMPACT_TABLES["did_honest"])]
+        out.append(_upsert(root, "did_honest", _with_keys(tab, pilot, outcome), key))
+    return out
+
+
+def _power_table(root: Path, name: str, power: PowerResult, pilot: str, outcome: str) -> Path:
+    """One row of :func:`evaluation.power` results (``did_power`` / ``matching_power``)."""
+    row = {
+        "mde": power.mde,
+        "mde_std_error": power.mde_std_error,
+        "placebo_size": power.placebo_size,
+        "pretrend_size": power.pretrend_size,
+        "n_treated": power.n_treated,
+        "cohorts": power.cohorts,
+        "rollouts": power.rollouts,
+        "target_power": power.target_power,
+        "alpha": power.alpha,
+    }
+    frame = _with_keys(pd.DataFrame([row]), pilot, outcome)
+    return _upsert(root, name, frame, {"pilot": pilot, "outcome": outcome})
+
+
 def write_matching_results(
     folder: Path | str,
     result: MatchResult,
@@ -574,6 +656,7 @@ def write_matching_results(
     truth: float | None = None,
     sample_flow: Mapping[str, int] | None = None,
     inputs: Mapping[str, object] | None = None,
+    power: PowerResult | None = None,
 ) -> list[Path]:
     """Write the tidy tables of a matched comparison (see the module docstring).
 
@@ -701,6 +784,8 @@ def write_matching_results(
         unit,
     )
     written.append(_upsert(root, "effects", eff, fkey))
+    if power is not None:
+        written.append(_power_table(root, "matching_power", power, pilot, outcome))
     written.append(_update_manifest(root, written, inputs, fkey))
     return written
 

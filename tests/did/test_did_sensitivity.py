@@ -31,6 +31,7 @@ from evaluation.errors import OptionError
 from evaluation.estimators.did import (
     SensitivityResult,
     att_gt,
+    honest,
     honest_sensitivity,
     simulate_staggered,
 )
@@ -212,3 +213,33 @@ def test_sensitivity_needs_a_universal_base_period() -> None:
     varying = att_gt(df, outcome="y", time="time", unit="unit", cohort="cohort", method="reg")
     with pytest.raises(OptionError, match="universal"):
         varying.aggregate("dynamic", min_e=-3, max_e=2).sensitivity()
+
+
+def test_later_post_periods_do_not_change_the_target_interval() -> None:
+    """Trend differences after the target period are free (each has its own effect), so
+    leaving them out (as the toolkit does when the conditional test would be too large)
+    moves the interval by at most a grid step."""
+    beta, sigma, _ = _bc_inputs()
+    full = honest.EventStudy(beta, sigma, 4, 4, np.eye(4)[0])
+    short = honest.EventStudy(beta[:5], sigma[:5, :5], 4, 1, np.ones(1))
+    grid = honest.relative_magnitude_grid(full, 1000)
+    step = float(grid[1] - grid[0]) * (1 + 1e-9)  # one grid step (rounding allowed)
+
+    def normals(rows: int, cols: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+        return np.random.default_rng(0).standard_normal((rows, cols))
+
+    for mbar in (0.5, 2.0):
+        a = honest.conditional_relative_magnitude(full, mbar, 0.05, "LF", grid, normals)
+        b = honest.conditional_relative_magnitude(short, mbar, 0.05, "LF", grid, normals)
+        assert abs(a.low - b.low) <= step and abs(a.high - b.high) <= step
+    sd_grid = honest.smoothness_grid(full, 0.05, 1000)
+    a = honest.conditional_smoothness(full, 0.05, 0.05, "LF", sd_grid, normals)
+    b = honest.conditional_smoothness(short, 0.05, 0.05, "LF", sd_grid, normals, True)
+    sd_step = float(sd_grid[1] - sd_grid[0]) * (1 + 1e-9)
+    assert abs(a.low - b.low) <= sd_step and abs(a.high - b.high) <= sd_step
+
+
+def test_long_event_windows_use_the_conditional_test_on_the_target(universal: Any) -> None:
+    dyn = universal.aggregate("dynamic")  # every post-period event time
+    res = dyn.sensitivity("relative_magnitude", [0.0, 1.0], grid_points=200)
+    assert np.isfinite(res.conf_low).all()

@@ -29,9 +29,10 @@ outcomes: [employed]
 follow_up: {{event_window: [-6, 6]}}
 design: {{kind: staggered_did}}
 covariates: [age]
-sensitivity: [notyettreated_comparison]
+sensitivity: [notyettreated_comparison, honest_did]
 subgroups: [{{name: women, covariate: female}}]
 reports: [{{kind: impact, language: fi}}, {{kind: compare, language: en}}]
+power: {{rollouts: 40}}
 seed: 3
 """
 
@@ -86,6 +87,20 @@ def test_did_run_writes_every_output(did_runs: tuple[Path, Path, Path]) -> None:
     checks = pd.read_csv(a / "checks.csv")
     assert checks["kind"].tolist() == ["spells", "panel", "did_input"]
     assert checks["ok"].all()
+
+
+def test_did_run_reports_mde_and_honest_did(did_runs: tuple[Path, Path, Path]) -> None:
+    _, a, _ = did_runs
+    diag = pd.read_csv(a / "diagnostics.csv")
+    assert np.isfinite(diag["mde"]).all() and (diag["mde"] > 0).all()
+    sens = pd.read_csv(a / "sensitivity.csv")
+    assert "honest_did" in sens["analysis"].tolist()
+    power = pd.read_csv(a / "reports" / "results" / "did_power.csv")
+    assert power["rollouts"].tolist() == [40]
+    honest = pd.read_csv(a / "reports" / "results" / "did_honest.csv")
+    assert honest["value"].is_monotonic_increasing and len(honest) == 9
+    html = (a / "reports" / "impact-fi.html").read_text(encoding="utf-8")
+    assert "olisi voinut havaita vain" in html
 
 
 def test_did_deviations_recorded(did_runs: tuple[Path, Path, Path]) -> None:

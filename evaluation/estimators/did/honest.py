@@ -37,7 +37,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -191,39 +191,43 @@ def _min_variance_pre_weights(es: EventStudy) -> FloatArray:
     return np.asarray(np.linalg.lstsq(kkt, b, rcond=None)[0][:n_pre], dtype=np.float64)
 
 
-@dataclass(frozen=True)
 class BiasFrontier:
-    """Least worst-case bias (per unit of ``M``) of an affine estimator with sd <= ``h``."""
+    """Least worst-case bias (per unit of ``M``) of an affine estimator with sd <= ``h``.
 
-    es: EventStudy
-    scale: float
+    The worst case of ``c' delta`` over ``Delta^SD(1) = {A delta <= 1}`` is, by LP duality,
+    ``min 1' mu`` over ``mu >= 0`` with ``A' mu = c``; with ``c = (v, l)`` the pre weights
+    ``v`` follow from ``mu``, so one second-order cone programme in ``mu`` gives the least
+    bias under the variance bound. Compiled once (``h`` is a parameter), solved per ``h``.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(self, es: EventStudy, scale: float) -> None:
         import cvxpy as cp  # imported here: only the FLCI needs it
         from cvxpy.atoms.sum_squares import sum_squares
 
-        a = smoothness_matrix(self.es.n_pre, self.es.n_post)
-        sig = self.es.sigma / self.scale**2
+        self.n_pre = es.n_pre
+        self.scale = scale
+        self.a = smoothness_matrix(es.n_pre, es.n_post)
+        sig = es.sigma / scale**2
         vals, vecs = np.linalg.eigh((sig + sig.T) / 2)
         root = vecs * np.sqrt(np.clip(vals, 0, None))
-        mu = cp.Variable(a.shape[0], nonneg=True)
-        h2 = cp.Parameter(nonneg=True)
-        coef = a.T @ mu
-        cons = [coef[self.es.n_pre :] == self.es.l_vec, sum_squares(root.T @ coef) <= h2]
-        prob = cp.Problem(cp.Minimize(np.ones(a.shape[0]) @ mu), cons)
-        object.__setattr__(self, "_parts", (prob, mu, h2, a))
+        self.mu = cp.Variable(self.a.shape[0], nonneg=True)
+        self.h2 = cp.Parameter(nonneg=True)
+        coef = self.a.T @ self.mu
+        cons = [coef[es.n_pre :] == es.l_vec, sum_squares(root.T @ coef) <= self.h2]
+        objective = cp.Minimize(np.ones(self.a.shape[0]) @ self.mu)
+        self.problem: Any = cp.Problem(objective, cons)  # cvxpy is untyped
 
     def solve(self, h: float) -> tuple[float, FloatArray]:
         """Least worst-case bias per unit ``M`` and the pre weights, for sd bound ``h``."""
-        prob, mu, h2, a = self._parts  # type: ignore[attr-defined]
-        h2.value = (h / self.scale) ** 2
+        self.h2.value = (h / self.scale) ** 2
         with warnings.catch_warnings():  # "inaccurate" near the least variance: status checked
             warnings.simplefilter("ignore", UserWarning)
-            prob.solve(solver="CLARABEL")
-        if mu.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
-            return math.inf, np.zeros(self.es.n_pre)
-        weights = np.asarray(a.T @ mu.value, dtype=np.float64)
-        return float(prob.value), weights[: self.es.n_pre]
+            self.problem.solve(solver="CLARABEL")
+        ok = self.problem.status in ("optimal", "optimal_inaccurate")
+        if self.mu.value is None or not ok:
+            return math.inf, np.zeros(self.n_pre)
+        weights = np.asarray(self.a.T @ self.mu.value, dtype=np.float64)
+        return float(self.problem.value), weights[: self.n_pre]
 
 
 def _estimator_sd(es: EventStudy, pre: FloatArray) -> float:
@@ -468,12 +472,21 @@ def smoothness_grid(es: EventStudy, m: float, points: int) -> FloatArray:
 
 
 def conditional_smoothness(
-    es: EventStudy, m: float, alpha: float, hybrid: Hybrid, grid: FloatArray, normals: NormalSource
+    es: EventStudy,
+    m: float,
+    alpha: float,
+    hybrid: Hybrid,
+    grid: FloatArray,
+    normals: NormalSource,
+    post_moments_only: bool = False,
 ) -> Interval:
-    """Conditional / C-LF confidence interval over ``Delta^SD(M)``."""
+    """Conditional / C-LF confidence interval over ``Delta^SD(M)``. The moments that involve
+    post-period coefficients only, as HonestDiD, except with one post period (then all of
+    them, also as HonestDiD, unless ``post_moments_only``)."""
     a = smoothness_matrix(es.n_pre, es.n_post)
     d = np.full(a.shape[0], m)
-    rows = post_rows(a, es.n_pre) if es.n_post > 1 else np.ones(a.shape[0], dtype=bool)
+    only_post = post_moments_only or es.n_post > 1
+    rows = post_rows(a, es.n_pre) if only_post else np.ones(a.shape[0], dtype=bool)
     accept = arp_accept(moments(es, a, d, rows), grid, alpha, hybrid, normals)
     return accepted_interval(grid, accept)
 

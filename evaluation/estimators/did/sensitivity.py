@@ -18,6 +18,7 @@ live in :mod:`evaluation.estimators.did.honest`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -180,7 +181,9 @@ def _split(
     ref = times == reference
     if ref.any():
         k = int(np.argmax(ref))
-        if abs(beta[k]) > 0 or sigma[k, k] > 1e-12 * max(float(np.max(np.diag(sigma))), 1e-300):
+        scale = max(float(np.max(np.abs(beta))), 1e-300)
+        big_var = sigma[k, k] > 1e-12 * max(float(np.max(np.diag(sigma))), 1e-300)
+        if abs(beta[k]) > 1e-12 * scale or big_var:
             raise OptionError(
                 f"the reference event time {reference} has a nonzero estimate or variance: the "
                 "pre-period effects are not normalised to one reference period",
@@ -302,16 +305,18 @@ def _conditional(
     es: EventStudy,
     restriction: Restriction,
     value: float,
-    settings: tuple[float, honest.Hybrid, int, tuple[float, float] | None],
+    settings: tuple[float, honest.Hybrid, int, tuple[float, float] | None, bool],
     normals: NormalSource,
 ) -> Interval:
     """One conditional / C-LF interval; the default grid widens while the interval is open."""
-    alpha, hybrid, points, bounds = settings
+    alpha, hybrid, points, bounds, truncated = settings
     order = 1 if restriction == "relative_magnitude" else 2
     for widen in range(_GRID_WIDENINGS + 1):
         grid = _grid_for(es, restriction, value, points, bounds, widen)
         if restriction == "smoothness":
-            iv = honest.conditional_smoothness(es, value, alpha, hybrid, grid, normals)
+            iv = honest.conditional_smoothness(
+                es, value, alpha, hybrid, grid, normals, post_moments_only=truncated
+            )
         else:
             iv = honest.conditional_relative_magnitude(
                 es, value, alpha, hybrid, grid, normals, order
@@ -321,15 +326,34 @@ def _conditional(
     return iv
 
 
+def _bases(es: EventStudy, restriction: Restriction) -> int:
+    """Candidate bases the conditional test enumerates (one piece of the restriction)."""
+    if restriction == "smoothness":
+        a = honest.smoothness_matrix(es.n_pre, es.n_post)
+    else:
+        order = 1 if restriction == "relative_magnitude" else 2
+        a = honest.relative_magnitude_matrix(es.n_pre, es.n_post, 1.0, 0, True, order)
+    return math.comb(int(honest.post_rows(a, es.n_pre).sum()), es.n_post)
+
+
+def _truncate_post(es: EventStudy) -> EventStudy:
+    """Leave out post-period event times after the last one with a weight. Their trend
+    differences are free (each has its own effect), so they restrict nothing about the
+    target; they only add nuisance parameters to the conditional test."""
+    last = int(np.nonzero(es.l_vec)[0].max()) + 1
+    keep = es.n_pre + last
+    return EventStudy(es.beta[:keep], es.sigma[:keep, :keep], es.n_pre, last, es.l_vec[:last])
+
+
 def _intervals(
     es: EventStudy,
     restriction: Restriction,
     method: SensitivityMethod,
     values: FloatArray,
-    settings: tuple[float, int, tuple[float, float] | None, int],
+    settings: tuple[float, int, tuple[float, float] | None, int, bool],
     normals: NormalSource | None,
 ) -> list[Interval]:
-    alpha, points, bounds, seed = settings
+    alpha, points, bounds, seed, truncated = settings
     if method == "FLCI":
         draws = None if normals is None else normals(_FLCI_SIMS, 1).ravel()
         return honest.flci(es, values, alpha, draws)
@@ -340,7 +364,7 @@ def _intervals(
     source = default_normals if normals is None else normals
     hybrid: honest.Hybrid = "LF" if method == "C-LF" else "ARP"
     return [
-        _conditional(es, restriction, float(m), (alpha, hybrid, points, bounds), source)
+        _conditional(es, restriction, float(m), (alpha, hybrid, points, bounds, truncated), source)
         for m in values
     ]
 
@@ -443,10 +467,19 @@ def honest_sensitivity(
             where=_WHERE,
             fix="pass (lower, upper) with lower < upper, or None",
         )
-    settings = (alpha, grid_points, grid_bounds, seed)
+    notes = []
+    full = es
+    truncated = meth != "FLCI" and _bases(es, restriction) > honest.MAX_BASES
+    if truncated:
+        es = _truncate_post(es)
+        notes.append(
+            f"post-period event times after the target's last one left out of the "
+            f"conditional test ({full.n_post - es.n_post} of {full.n_post}; they do not "
+            "restrict the target)"
+        )
+    settings = (alpha, grid_points, grid_bounds, seed, truncated)
     ivs = _intervals(es, restriction, meth, vals, settings, normals)
     z = float(stats.norm.ppf(1 - alpha / 2))
-    notes = []
     if any(iv.open_end for iv in ivs):
         notes.append(
             "an interval reaches the end of the test grid, so it may be longer than shown "
@@ -459,9 +492,9 @@ def honest_sensitivity(
         values=vals,
         conf_low=np.array([iv.low for iv in ivs]),
         conf_high=np.array([iv.high for iv in ivs]),
-        estimate=es.theta_hat,
-        original_low=es.theta_hat - z * es.sd_theta,
-        original_high=es.theta_hat + z * es.sd_theta,
+        estimate=full.theta_hat,
+        original_low=full.theta_hat - z * full.sd_theta,
+        original_high=full.theta_hat + z * full.sd_theta,
         target=target,
         n_pre=n_pre,
         n_post=n_post,
