@@ -149,6 +149,8 @@ class Portal:
             loader=PackageLoader("evaluation.portal", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
+        # texts that came from a submitted file are masked again (the store masked them)
+        self.env.filters["masked"] = mask_identity_codes
 
     # -- request plumbing ----------------------------------------------------------------
     def context(self, request: Request) -> Ctx:
@@ -176,7 +178,7 @@ class Portal:
             csrf=self.signer.csrf(ctx.session),
             **values,
         )
-        return self.finish(ctx, HTMLResponse(mask_identity_codes(text), status_code=status))
+        return self.finish(ctx, HTMLResponse(text, status_code=status))
 
     def finish(self, ctx: Ctx, response: Response) -> Response:
         response.set_cookie(
