@@ -161,7 +161,8 @@ class Portal:
                 found = self.users.get(session.user_id)
             except OptionError:
                 found = None
-            user = found if found is not None and not found.disabled else None
+            live = found is not None and not found.disabled
+            user = found if live and not self.users.session_ended(session.nonce) else None
             if user is None:
                 session = Session.new()
         query = request.query_params.get("lang", "fi")
@@ -176,6 +177,7 @@ class Portal:
             lang=ctx.lang,
             user=ctx.user,
             csrf=self.signer.csrf(ctx.session),
+            languages=[(code, translator(code)("lang.name")) for code in LANGUAGES],
             **values,
         )
         return self.finish(ctx, HTMLResponse(text, status_code=status))

@@ -24,7 +24,7 @@ from evaluation.portal.app import (
 )
 from evaluation.portal.indicators import pilot_series
 from evaluation.portal.reports import pilot_slug, visible_files
-from evaluation.portal.security import Session
+from evaluation.portal.security import SESSION_SECONDS, Session
 from evaluation.portal.users import MIN_PASSWORD, User
 from evaluation.reporting.i18n import translator
 
@@ -80,7 +80,8 @@ async def login(portal: Portal, ctx: Ctx, request: Request, form: FormData | Non
 
 
 async def logout(portal: Portal, ctx: Ctx, request: Request, form: FormData | None) -> Response:
-    if ctx.user is not None:
+    if ctx.user is not None:  # a copy of the cookie is refused from now on
+        portal.users.end_session(ctx.session.nonce, keep_seconds=SESSION_SECONDS)
         portal.users.audit("logout", user=ctx.user, ip=client_ip(request))
     return _redirect(portal, Ctx(Session.new(), None, ctx.lang), "/login")
 
