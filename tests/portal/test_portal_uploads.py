@@ -3,6 +3,7 @@ markup."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from evaluation.schema import load_schema
 from evaluation.store import SubmissionStore
 from evaluation.synthetic.filled_workbooks import write_filled_workbooks
 
-from .conftest import SEED, PortalEnv, csrf_of
+from .conftest import PILOT_A, SEED, PortalEnv, csrf_of
 
 CODE = "131052-308T"  # a valid identity code (check character T)
 SCRIPT = "<script>alert('x')</script>"
@@ -63,3 +64,37 @@ def test_cell_text_is_shown_as_text_not_markup(
     assert status == 200  # redirected to the submission's page
     assert "<script" not in page.lower()
     assert "&lt;script&gt;" in page
+
+
+def test_a_file_that_is_not_a_workbook_is_rejected_with_its_message(
+    portal_env: PortalEnv, tmp_path: Path
+) -> None:
+    path = tmp_path / "notes.xlsx"
+    path.write_bytes(b"just some text, not a spreadsheet")
+    before = len(SubmissionStore(portal_env.config.store).submissions())
+    status, page = _send(portal_env, path)
+    assert status == 200  # stored as rejected, like `pilot-eval submit` does
+    assert "file &#39;notes.xlsx&#39;" in page and "not a readable Excel workbook" in page
+    stored = SubmissionStore(portal_env.config.store).submissions()
+    assert len(stored) == before + 1
+    assert stored["status"].iloc[-1] == "rejected"
+
+
+def test_parallel_uploads_all_land_with_gapless_versions(
+    portal_env: PortalEnv, tmp_path: Path
+) -> None:
+    books = [
+        next(
+            p for p in write_filled_workbooks(tmp_path / str(k), seed=500 + k) if "savon" in p.name
+        )
+        for k in range(3)
+    ]
+    before = SubmissionStore(portal_env.config.store).submissions()
+    with ThreadPoolExecutor(len(books)) as pool:
+        results = list(pool.map(lambda p: _send(portal_env, p), books))
+    assert [status for status, _ in results] == [200] * len(books)
+    after = SubmissionStore(portal_env.config.store).submissions()
+    new = after[~after["submission_id"].isin(before["submission_id"])]
+    assert len(new) == len(books)
+    mine = after[(after["pilot"] == PILOT_A) & (after["period"] == new["period"].iloc[0])]
+    assert sorted(mine["version"]) == list(range(1, len(mine) + 1))
