@@ -104,6 +104,7 @@ def serve_command(
 ) -> None:
     """Serve the web portal on the submission store (pilot staff, evaluators, funders)."""
     from evaluation.portal import PortalConfig, is_loopback, serve
+    from evaluation.portal.server import check_config
 
     config = PortalConfig(
         store=store_path(store),
@@ -111,6 +112,7 @@ def serve_command(
         reports=reports,
         secure_cookies=not is_loopback(host) if secure_cookies is None else secure_cookies,
     )
+    check_config(config)
     Console(stderr=True).print(f"Portal on http://{host}:{port} (Ctrl+C stops it)")
     serve(config, host=host, port=port)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from evaluation.cli import app
 from evaluation.errors import OptionError
 from evaluation.portal import UserStore, users_path
 from evaluation.portal.demo import demo_accounts, demo_paths
+from evaluation.portal.server import check_config
+from evaluation.store import generate_key_file
 
 from .conftest import PILOT_A, PILOT_B, PortalEnv
 
@@ -44,3 +47,14 @@ def test_demo_and_serve_commands_are_mounted() -> None:
     assert "--serve" in run(app, ["demo", "--help"]).output
     out = run(app, ["serve", "--help"]).output
     assert "--key-file" in out and "--reports" in out
+
+
+def test_serve_refuses_another_key_or_a_missing_store(
+    portal_env: PortalEnv, tmp_path: Path
+) -> None:
+    check_config(portal_env.config)  # the right key passes
+    other = generate_key_file(tmp_path / "keys" / "other.key")
+    with pytest.raises(OptionError, match="key"):
+        check_config(dataclasses.replace(portal_env.config, key_file=other))
+    with pytest.raises(OptionError, match="does not exist"):
+        check_config(dataclasses.replace(portal_env.config, store=tmp_path / "no" / "s.duckdb"))
