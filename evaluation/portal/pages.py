@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from evaluation.errors import IntakeRefusedError, OptionError, PilotEvalError
+from evaluation.errors import OptionError
 from evaluation.portal.app import (
     Ctx,
     Portal,
@@ -188,15 +189,19 @@ async def upload(portal: Portal, ctx: Ctx, request: Request, form: FormData | No
         with path.open("wb") as out:
             while chunk := await file.read(1 << 20):
                 out.write(chunk)
-        try:
-            result = await run_in_threadpool(submit_upload, portal, path, user)
-        except IntakeRefusedError as exc:
-            portal.users.audit("upload refused", user=user, detail=path.name, ip=ip)
-            return portal.render(ctx, "upload_refused.html", 422, problems=exc.problems)
-        except PilotEvalError as exc:
-            portal.users.audit("upload failed", user=user, detail=path.name, ip=ip)
-            return portal.render(ctx, "upload_refused.html", 422, problems=[exc])
-    stored = result.stored
+        job = portal.writer().submit(
+            submit_upload,
+            path,
+            portal.config.store,
+            portal.config.key_file,
+            user.email,
+            str(user.pilot),
+        )
+        outcome = await asyncio.wrap_future(job)
+    stored = outcome.stored
+    if stored is None:
+        portal.users.audit("upload refused", user=user, detail=path.name, ip=ip)
+        return portal.render(ctx, "upload_refused.html", 422, problems=outcome.problems)
     portal.users.audit(
         "upload",
         user=user,
