@@ -54,6 +54,13 @@ def demo(
         typer.Option(help="Persons in the synthetic national register extract.", min=1000),
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data generator.")] = 2024,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="Then serve the web portal on the demo's store (prints demo logins)."
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="Port of the portal (--serve).")] = 8000,
 ) -> None:
     """Run the whole toolkit on built-in synthetic OTE 4 pilots and write DIR/index.html.
 
@@ -67,6 +74,10 @@ def demo(
 
     index = run_demo(out, persons=persons, seed=seed)
     Console().print(f"[green]Demo written.[/green] Open {index}")
+    if serve:
+        from evaluation.portal.commands import serve_demo
+
+        serve_demo(out, port=port)
 
 
 def _mount_subcommands() -> None:

@@ -28,9 +28,12 @@ Every form carries a CSRF token; every response carries the headers of
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +47,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from evaluation.errors import OptionError
+from evaluation.errors import IntakeRefusedError, OptionError, PilotEvalError, Problem
 from evaluation.intake import IntakeLimits
 from evaluation.portal.reports import report_files, visible
 from evaluation.portal.security import (
@@ -59,7 +62,7 @@ from evaluation.portal.security import (
 from evaluation.portal.users import Role, User, UserStore, users_path
 from evaluation.privacy import mask_identity_codes
 from evaluation.reporting.i18n import LANGUAGES, Lang, translator
-from evaluation.store import SubmissionStore, submit_file
+from evaluation.store import StoredSubmission, SubmissionStore, submit_file
 from evaluation.workbook.writer import write_template
 
 #: Bytes of a form without a file (login, logout, password).
@@ -144,11 +147,33 @@ class Portal:
         self.signer = Signer(self.users.secret())
         self.by_email = RateLimiter()
         self.by_ip = RateLimiter(max_failures=50)
-        self.write_lock = threading.Lock()  # one upload writes at a time
+        self._writer: ProcessPoolExecutor | None = None
+        self._writer_lock = threading.Lock()
         self.env = Environment(
             loader=PackageLoader("evaluation.portal", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
+        # texts that came from a submitted file are masked again (the store masked them)
+        self.env.filters["masked"] = mask_identity_codes
+
+    def writer(self) -> ProcessPoolExecutor:
+        """The one worker process that validates and stores uploads, one at a time.
+
+        A process of its own keeps the checks' CPU work off the server's pages (the GIL);
+        a single worker makes uploads write one after the other.
+        """
+        with self._writer_lock:
+            if self._writer is None:
+                ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
+                self._writer = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            return self._writer
+
+    def close(self) -> None:
+        """Stop the upload worker (at server shutdown)."""
+        with self._writer_lock:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True, cancel_futures=True)
+                self._writer = None
 
     # -- request plumbing ----------------------------------------------------------------
     def context(self, request: Request) -> Ctx:
@@ -159,7 +184,8 @@ class Portal:
                 found = self.users.get(session.user_id)
             except OptionError:
                 found = None
-            user = found if found is not None and not found.disabled else None
+            live = found is not None and not found.disabled
+            user = found if live and not self.users.session_ended(session.nonce) else None
             if user is None:
                 session = Session.new()
         query = request.query_params.get("lang", "fi")
@@ -174,9 +200,10 @@ class Portal:
             lang=ctx.lang,
             user=ctx.user,
             csrf=self.signer.csrf(ctx.session),
+            languages=[(code, translator(code)("lang.name")) for code in LANGUAGES],
             **values,
         )
-        return self.finish(ctx, HTMLResponse(mask_identity_codes(text), status_code=status))
+        return self.finish(ctx, HTMLResponse(text, status_code=status))
 
     def finish(self, ctx: Ctx, response: Response) -> Response:
         response.set_cookie(
@@ -283,27 +310,49 @@ def create_app(config: PortalConfig) -> Starlette:
     async def missing(request: Request, exc: Exception) -> Response:
         return portal.not_found(portal.context(request))
 
-    app = Starlette(routes=routes, exception_handlers={404: missing, 405: missing})
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        portal.close()
+
+    app = Starlette(
+        routes=routes, exception_handlers={404: missing, 405: missing}, lifespan=lifespan
+    )
     app.state.portal = portal
     app.add_middleware(SecurityHeaders)
     return app
 
 
 # -- helpers used by the pages -----------------------------------------------------------
-def submit_upload(portal: Portal, path: Path, user: User) -> Any:
-    """Validate and store an uploaded workbook for the user's pilot (one writer at a time).
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What the upload worker did: the stored receipt, or the problems of a refused file."""
+
+    stored: StoredSubmission | None
+    problems: tuple[Problem, ...] = ()
+
+
+def submit_upload(
+    path: Path, store: Path, key_file: Path, submitter: str, pilot: str
+) -> UploadOutcome:
+    """Validate and store an uploaded workbook for the account's pilot (in the worker).
 
     The stored pilot is the account's, whatever the workbook says, so no account can add
-    to another pilot's history.
+    to another pilot's history. A refused file comes back as its located problems.
     """
-    with portal.write_lock:
-        return submit_file(
+    try:
+        result = submit_file(
             path,
-            store=portal.store,
-            key_file=portal.config.key_file,
-            submitter=user.email,
-            pilot=user.pilot,
+            store=SubmissionStore(store),
+            key_file=key_file,
+            submitter=submitter,
+            pilot=pilot,
         )
+    except IntakeRefusedError as exc:
+        return UploadOutcome(None, exc.problems)
+    except PilotEvalError as exc:
+        return UploadOutcome(None, (Problem(exc.where, exc.what, exc.fix),))
+    return UploadOutcome(result.stored)
 
 
 def blank_workbook(pilot: str, lang: Lang) -> bytes:

@@ -104,6 +104,7 @@ def serve_command(
 ) -> None:
     """Serve the web portal on the submission store (pilot staff, evaluators, funders)."""
     from evaluation.portal import PortalConfig, is_loopback, serve
+    from evaluation.portal.server import check_config
 
     config = PortalConfig(
         store=store_path(store),
@@ -111,5 +112,21 @@ def serve_command(
         reports=reports,
         secure_cookies=not is_loopback(host) if secure_cookies is None else secure_cookies,
     )
+    check_config(config)
     Console(stderr=True).print(f"Portal on http://{host}:{port} (Ctrl+C stops it)")
+    serve(config, host=host, port=port)
+
+
+def serve_demo(out: Path, *, port: int = 8000, host: str = "127.0.0.1") -> None:
+    """Serve the portal on the demo under ``out``, printing the demo accounts' links."""
+    from evaluation.portal import PortalConfig, serve
+    from evaluation.portal.demo import demo_accounts, demo_paths
+
+    store, key, reports = demo_paths(out)
+    base = f"http://{host}:{port}"
+    typer.echo("Demo accounts: open a link to set the password, then log in with the e-mail.")
+    for a in demo_accounts(store, base_url=base):
+        typer.echo(f"  {a.role:<9} {a.email:<32} {a.link}")
+    typer.echo(f"Portal on {base} (Ctrl+C stops it)")
+    config = PortalConfig(store=store, key_file=key, reports=reports, secure_cookies=False)
     serve(config, host=host, port=port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from evaluation.errors import IntakeRefusedError, OptionError, PilotEvalError
+from evaluation.errors import OptionError
 from evaluation.portal.app import (
     Ctx,
     Portal,
@@ -24,7 +25,7 @@ from evaluation.portal.app import (
 )
 from evaluation.portal.indicators import pilot_series
 from evaluation.portal.reports import pilot_slug, visible_files
-from evaluation.portal.security import Session
+from evaluation.portal.security import SESSION_SECONDS, Session
 from evaluation.portal.users import MIN_PASSWORD, User
 from evaluation.reporting.i18n import translator
 
@@ -80,7 +81,8 @@ async def login(portal: Portal, ctx: Ctx, request: Request, form: FormData | Non
 
 
 async def logout(portal: Portal, ctx: Ctx, request: Request, form: FormData | None) -> Response:
-    if ctx.user is not None:
+    if ctx.user is not None:  # a copy of the cookie is refused from now on
+        portal.users.end_session(ctx.session.nonce, keep_seconds=SESSION_SECONDS)
         portal.users.audit("logout", user=ctx.user, ip=client_ip(request))
     return _redirect(portal, Ctx(Session.new(), None, ctx.lang), "/login")
 
@@ -187,15 +189,19 @@ async def upload(portal: Portal, ctx: Ctx, request: Request, form: FormData | No
         with path.open("wb") as out:
             while chunk := await file.read(1 << 20):
                 out.write(chunk)
-        try:
-            result = await run_in_threadpool(submit_upload, portal, path, user)
-        except IntakeRefusedError as exc:
-            portal.users.audit("upload refused", user=user, detail=path.name, ip=ip)
-            return portal.render(ctx, "upload_refused.html", 422, problems=exc.problems)
-        except PilotEvalError as exc:
-            portal.users.audit("upload failed", user=user, detail=path.name, ip=ip)
-            return portal.render(ctx, "upload_refused.html", 422, problems=[exc])
-    stored = result.stored
+        job = portal.writer().submit(
+            submit_upload,
+            path,
+            portal.config.store,
+            portal.config.key_file,
+            user.email,
+            str(user.pilot),
+        )
+        outcome = await asyncio.wrap_future(job)
+    stored = outcome.stored
+    if stored is None:
+        portal.users.audit("upload refused", user=user, detail=path.name, ip=ip)
+        return portal.render(ctx, "upload_refused.html", 422, problems=outcome.problems)
     portal.users.audit(
         "upload",
         user=user,

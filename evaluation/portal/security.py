@@ -3,7 +3,8 @@
 * The session is a cookie signed with the portal's secret (itsdangerous): ``HttpOnly``,
   ``SameSite=Strict``, ``Secure`` unless the portal serves plain HTTP on loopback, and
   valid for :data:`SESSION_SECONDS`. It holds a random nonce and, after login, the
-  account id; the account is looked up (and a disabled one refused) on every request.
+  account id; the account is looked up on every request, and a session of a disabled
+  account, or one ended by logging out (a copied cookie), is refused.
 * Every visitor gets a nonce; the CSRF token of every form is an HMAC of it, so a page of
   another site cannot post a form (login included).
 * Failed logins are counted per e-mail and per client address: after

@@ -43,8 +43,14 @@ def _server(config: PortalConfig, host: str, port: int) -> uvicorn.Server:
     )
 
 
-def serve(config: PortalConfig, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the portal until interrupted (the key is checked against the store first)."""
+def check_config(config: PortalConfig) -> None:
+    """Check before serving that the store's folder exists and the key is the store's.
+
+    Raises
+    ------
+    OptionError
+        If the folder is missing, or the key file is unreadable, unsafe or another store's.
+    """
     if not config.store.parent.is_dir():
         raise OptionError(
             f"the store's folder {config.store.parent} does not exist",
@@ -53,6 +59,11 @@ def serve(config: PortalConfig, *, host: str = "127.0.0.1", port: int = 8000) ->
         )
     store = SubmissionStore(config.store)
     store.verify_key(load_pseudonymiser(key_file=config.key_file, store=config.store))
+
+
+def serve(config: PortalConfig, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the portal until interrupted (after :func:`check_config`)."""
+    check_config(config)
     _server(config, host, port).run()
 
 

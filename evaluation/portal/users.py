@@ -8,6 +8,9 @@ so the store itself keeps only submissions. It holds
     ``password_hash`` (argon2id, never the password), ``disabled``, ``created_at``.
 ``set_password``
     One-time links: the SHA-256 of the token (never the token), its user and expiry.
+``ended_sessions``
+    The SHA-256 of the nonce of every session ended by logging out (kept for the session
+    lifetime), so a copy of its cookie is refused.
 ``audit``
     One row per login (and failed or rate-limited attempt), logout, upload and download:
     ``at`` (UTC), ``email, role, event, detail, ip``.
@@ -25,6 +28,7 @@ import hashlib
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -61,6 +65,7 @@ CREATE TABLE IF NOT EXISTS set_password (
     user_id INTEGER NOT NULL,
     expires_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ended_sessions (nonce_sha256 TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
     at TEXT NOT NULL,
     email TEXT,
@@ -226,6 +231,21 @@ class UserStore:
             con.execute("UPDATE users SET disabled = 1 WHERE user_id = ?", (user.user_id,))
             con.execute("DELETE FROM set_password WHERE user_id = ?", (user.user_id,))
         return self.get(user.user_id)
+
+    def end_session(self, nonce: str, *, keep_seconds: float) -> None:
+        """Mark the session ``nonce`` as ended (forgotten after ``keep_seconds``)."""
+        now = time.time()
+        with self._db() as con:
+            con.execute("DELETE FROM ended_sessions WHERE at < ?", (now - keep_seconds,))
+            con.execute("INSERT OR IGNORE INTO ended_sessions VALUES (?, ?)", (_sha(nonce), now))
+
+    def session_ended(self, nonce: str) -> bool:
+        """Whether the session ``nonce`` was ended by logging out."""
+        with self._db() as con:
+            row = con.execute(
+                "SELECT 1 FROM ended_sessions WHERE nonce_sha256 = ?", (_sha(nonce),)
+            ).fetchone()
+        return row is not None
 
     # -- passwords -----------------------------------------------------------------------
     def link_user(self, token: str) -> User | None:

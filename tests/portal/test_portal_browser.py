@@ -41,11 +41,12 @@ def _login(browser: Any, env: PortalEnv, who: str) -> None:
     browser.find_element(By.ID, "email").send_keys(ACCOUNTS[who][0])
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.ID, "login").click()
+    WebDriverWait(browser, 30).until(lambda d: not d.current_url.endswith("/login"))
 
 
 def _logout(browser: Any) -> None:
     browser.find_element(By.ID, "logout").click()
-    assert browser.current_url.endswith("/login")
+    WebDriverWait(browser, 30).until(lambda d: d.current_url.endswith("/login"))
 
 
 def _upload(browser: Any, env: PortalEnv, path: Path) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import requests
 from starlette.routing import Route
 
-from evaluation.portal import UserStore, create_app, users_path
+from evaluation.portal import PortalConfig, UserStore, create_app, running_portal, users_path
 from evaluation.portal.security import MAX_FAILURES, SESSION_COOKIE
 from evaluation.store import SubmissionStore
 
@@ -246,3 +248,36 @@ def test_oversized_upload_is_refused_unread(portal_env: PortalEnv) -> None:
 
 def _stored_ids(env: PortalEnv) -> list[str]:
     return list(SubmissionStore(env.config.store).submissions()["submission_id"])
+
+
+def test_logout_ends_a_copied_cookie_too(portal_env: PortalEnv) -> None:
+    s = portal_env.login("funder")
+    copy = requests.Session()
+    copy.cookies.set(SESSION_COOKIE, s.cookies[SESSION_COOKIE])
+    assert copy.get(f"{portal_env.url}/funder", allow_redirects=False).status_code == 200
+    r = s.post(
+        f"{portal_env.url}/logout",
+        data={"csrf": csrf_of(s, f"{portal_env.url}/funder")},
+        allow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert copy.get(f"{portal_env.url}/funder", allow_redirects=False).status_code == 303
+    # another session of the same account goes on
+    other = portal_env.login("funder")
+    assert other.get(f"{portal_env.url}/funder", allow_redirects=False).status_code == 200
+
+
+def test_cookie_is_secure_off_loopback(portal_env: PortalEnv) -> None:
+    config = dataclasses.replace(portal_env.config, secure_cookies=True)
+    assert PortalConfig(config.store, config.key_file).secure_cookies  # the default
+    with running_portal(config) as url:
+        cookie = requests.get(f"{url}/login").headers["set-cookie"].lower()
+    assert "; secure" in cookie
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"), [("fi", "Kirjaudu"), ("sv", "Logga in"), ("en", "Log in")]
+)
+def test_login_page_in_three_languages(portal_env: PortalEnv, lang: str, word: str) -> None:
+    page = requests.get(f"{portal_env.url}/login?lang={lang}").text
+    assert f'<html lang="{lang}">' in page and word in page
