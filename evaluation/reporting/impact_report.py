@@ -194,7 +194,7 @@ def love_figure(bal: pd.DataFrame, t: Translator) -> Figure:
     ax.plot(bal["smd_before"].abs(), y, "o", color="C7", label=t("impact.before"))
     ax.plot(bal["smd_after"].abs(), y, "o", color="C0", label=t("impact.after"))
     ax.axvline(0.1, color="C3", linestyle="--", linewidth=0.8)
-    ax.set_yticks(y, [figure_text(c) for c in bal["covariate"]])
+    ax.set_yticks(y, [figure_text(t.get(f"covariate.{c}", str(c))) for c in bal["covariate"]])
     ax.set_xlabel(t("impact.abs_smd"))
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
@@ -466,7 +466,7 @@ def _matching_section(
     bal = rows("matching_balance")
     bal_table = pd.DataFrame(
         {
-            t("col.covariate"): bal["covariate"].astype(str).to_numpy(),
+            t("col.covariate"): [t.get(f"covariate.{c}", str(c)) for c in bal["covariate"]],
             t("impact.smd_before"): [t.num(v, 3) for v in bal["smd_before"]],
             t("impact.smd_after"): [t.num(v, 3) for v in bal["smd_after"]],
             t("impact.vr_after"): [

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import EstimatorNote, InputDataError, OptionError
-from evaluation.estimators.did.api import _result, map_cohorts
+from evaluation.estimators.did.api import _result, map_cohorts, small_cohorts_note
 from evaluation.estimators.did.cells import BasePeriod, ControlGroup, plan_cells
 from evaluation.estimators.did.kernels import MomentAccumulator, moment_kernel
 from evaluation.estimators.did.results import AttGtResult
@@ -102,6 +102,10 @@ def gram_from_sums(
         gram[c, :n_t, n_t + 1] = gram[c, n_t + 1, :n_t] = centred
         gram[c, n_t:, n_t:] = n
     return gram, shift
+
+
+#: Cohorts below this many units get one note, as in :func:`evaluation.att_gt`'s default.
+MIN_COHORT_SIZE = 5
 
 
 def att_gt(
@@ -208,7 +212,8 @@ def att_gt(
     kres = moment_kernel(
         acc, cplan, bootstrap=None, rng=None, multiplier="rademacher", second_pass=None
     )
-    for note in cmap.notes:
+    small = small_cohorts_note(cplan, kres.n_treated, MIN_COHORT_SIZE)  # as att_gt notes it
+    for note in (*cmap.notes, *([small] if small else [])):
         warnings.warn(note, EstimatorNote, stacklevel=2)
     opts: dict[str, Any] = {
         "control_group": control_group,

@@ -35,7 +35,7 @@ def test_required(tables: dict[str, pd.DataFrame]) -> None:
     tables["clients"].loc[3, "entry_date"] = pd.NaT
     f = only(validate("submission", {"clients": tables["clients"]}), "required")
     assert f.table == "clients" and f.column == "entry_date" and f.rows == (3,)
-    assert "required column 'entry_date'" in f.what
+    assert "required column 'Entry date'" in f.what  # the header staff see, not the id
 
 
 def test_required_form_answer(tables: dict[str, pd.DataFrame]) -> None:
@@ -85,7 +85,7 @@ def test_date_order(tables: dict[str, pd.DataFrame]) -> None:
     clients.loc[row, "exit_date"] = clients.loc[row, "entry_date"] - pd.Timedelta(days=1)
     f = only(validate("submission", {"clients": tables["clients"]}), "date_order")
     assert f.column == "exit_date" and f.rows == (row,)
-    assert "'exit_date' is before 'entry_date'" in f.what
+    assert "'Exit date' is before 'Entry date'" in f.what
 
 
 def test_personal_identity_code_in_free_text(tables: dict[str, pd.DataFrame]) -> None:
@@ -105,7 +105,7 @@ def test_personal_identity_code_in_form_answer(tables: dict[str, pd.DataFrame]) 
 def test_missing_column(tables: dict[str, pd.DataFrame]) -> None:
     tables["clients"] = tables["clients"].drop(columns=["service_group"])
     f = only(validate("submission", {"clients": tables["clients"]}), "columns")
-    assert f.what == "column 'service_group' is missing"
+    assert f.what == "column 'Main service provider' is missing"
 
 
 def test_workbook_code_refused_at_intake(clean_evaluation: SelfEvaluation, tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ def test_flawed_workbook_report(flawed: Path, tmp_path: Path) -> None:
     assert "solu H6" in html and html.count("<section>") == len(report.failures)
     pilot = report.meta["pilot"]
     assert pilot and report.summary().startswith(f"{flawed.name} (Kokeilu {pilot}")
-    assert f"Pilotti {pilot}" in html  # staff see whose workbook it is, not only the file
+    assert f"Kokeilu {pilot}" in html  # staff see whose workbook it is, not only the file
 
 
 def test_unfilled_template_and_damaged_file(tmp_path: Path) -> None:

@@ -419,7 +419,7 @@ def att_gt(
             map_cohorts=map_cohorts,
             plan=_plan,
         )
-    small = _small_cohorts_note(plan, kres.n_treated, min_cohort_size)
+    small = small_cohorts_note(plan, kres.n_treated, min_cohort_size)
     if small:
         cmap = dataclasses.replace(cmap, notes=(*cmap.notes, small))
     if wild is not None and few is None:
@@ -463,7 +463,7 @@ def _check_count(value: object, name: str, example: str) -> None:
         )
 
 
-def _small_cohorts_note(plan: CellPlan, n_treated: IntArray, min_size: int) -> str:
+def small_cohorts_note(plan: CellPlan, n_treated: IntArray, min_size: int) -> str:
     """One note naming the cohorts with fewer than ``min_size`` units ('' if none)."""
     small = []
     for gi, g in enumerate(plan.cohorts):
