@@ -10,6 +10,7 @@ so every engine gives the in-process estimates up to the summation order (about 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -213,7 +214,9 @@ def att_gt(
         acc, cplan, bootstrap=None, rng=None, multiplier="rademacher", second_pass=None
     )
     small = small_cohorts_note(cplan, kres.n_treated, MIN_COHORT_SIZE)  # as att_gt notes it
-    for note in (*cmap.notes, *([small] if small else [])):
+    if small:
+        cmap = dataclasses.replace(cmap, notes=(*cmap.notes, small))
+    for note in cmap.notes:
         warnings.warn(note, EstimatorNote, stacklevel=2)
     opts: dict[str, Any] = {
         "control_group": control_group,

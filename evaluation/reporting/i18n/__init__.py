@@ -112,10 +112,13 @@ class Translator:
     def file_label(self, name: str) -> str:
         """What a results file holds, in words (``traffic_lights.csv`` -> "Liikennevaloarviot
         (CSV)"); an unknown file keeps its name."""
-        stem, _, ext = name.rpartition(".")
-        if not stem or f"file.{stem}" not in load_catalogue():
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        if f"file.{stem}" not in load_catalogue():
             return name
-        return f"{self(f'file.{stem}')} ({ext.upper()})"
+        label = self(f"file.{stem}")
+        return f"{label} ({ext.upper()})" if ext else label
 
     def num(self, x: float | None, digits: int = 2) -> str:
         """A number with ``digits`` decimals in the language's notation."""
