@@ -187,9 +187,9 @@ def build_pilot(
         "pilot.intro",
         pilot=pilot,
         region=info.get("region", ""),
-        start=info.get("period_start", ""),
-        end=info.get("period_end", ""),
-        date=info.get("report_date", ""),
+        start=t.date(info.get("period_start", "")),
+        end=t.date(info.get("period_end", "")),
+        date=t.date(info.get("report_date", "")),
     )
     tg = _section_frame(cells, "target_groups")
     if len(tg) and "included" in tg.columns:

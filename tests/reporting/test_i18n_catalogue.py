@@ -53,3 +53,10 @@ def test_translation_and_errors() -> None:
         translator("de")
     with pytest.raises(ReportError):
         translator("en")("no.such.key")
+
+
+def test_dates_as_the_reader_writes_them() -> None:
+    assert translator("fi").date("2017-06-01") == "1.6.2017"
+    assert translator("sv").date("2018-12-31 00:00:00") == "31.12.2018"
+    assert translator("en").date("2017-06-01") == "2017-06-01"
+    assert translator("fi").date("") == ""  # missing stays missing

@@ -120,6 +120,17 @@ class Translator:
         label = self(f"file.{stem}")
         return f"{label} ({ext.upper()})" if ext else label
 
+    def date(self, iso: str) -> str:
+        """An ISO date (``2017-06-01``, a time part ignored) as the reader writes dates:
+        ``1.6.2017`` in Finnish and Swedish; ISO in English; other text unchanged."""
+        import datetime as dt
+
+        try:
+            day = dt.date.fromisoformat(str(iso)[:10])
+        except ValueError:
+            return str(iso)
+        return day.isoformat() if self.lang == "en" else f"{day.day}.{day.month}.{day.year}"
+
     def num(self, x: float | None, digits: int = 2) -> str:
         """A number with ``digits`` decimals in the language's notation."""
         if x is None or (isinstance(x, float) and math.isnan(x)):
