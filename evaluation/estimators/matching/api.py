@@ -6,7 +6,7 @@ import difflib
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -84,21 +84,12 @@ Estimand = Literal["ATT", "ATC", "ATE"]
 Discard = Literal["none", "treated", "control", "both"]
 CutPoints = int | Sequence[float] | Literal["sturges"]
 
-_METHODS = ("nearest", "optimal", "full", "exact", "cem", "subclass", "cardinality", "ipw")
-_DISTANCES = (
-    "logit",
-    "glm",
-    "linear.logit",
-    "probit",
-    "lasso",
-    "elasticnet",
-    "gam",
-    *FLEXIBLE_MODELS,
-    *COVARIATE_DISTANCES,
-)
-_ORDERS = ("largest", "smallest", "data", "random", "closest")
-_ESTIMANDS = ("ATT", "ATC", "ATE")
-_DISCARDS = ("none", "treated", "control", "both")
+# The allowed values, read from the option types (each fact declared once).
+_METHODS: tuple[str, ...] = get_args(Method)
+_DISTANCES: tuple[str, ...] = get_args(Distance)
+_ORDERS: tuple[str, ...] = get_args(Order)
+_ESTIMANDS: tuple[str, ...] = get_args(Estimand)
+_DISCARDS: tuple[str, ...] = get_args(Discard)
 #: Methods that pair units (the rest stratify or weight).
 PAIR_METHODS = ("nearest", "optimal")
 #: Methods that need no propensity score (MatchIt's ``distance = NULL``).
