@@ -585,9 +585,10 @@ def _from_pandas(
     plan = _plan(cmap, counts, control_group, base_period, anticipation)
     if missing_note:
         cmap = dataclasses.replace(cmap, notes=(*cmap.notes, missing_note))
-    if not panel and covs:
+    if covs and (not panel or not np.isnan(y).any()):
         x = wide.x[keep][:, cols, :]
-        cells = rc_cells(y, x, code, w / w.mean(), plan, method)
+        fit_cells = dense_cells if panel else rc_cells  # panel vs repeated cross-sections
+        cells = fit_cells(y, x, code, w / w.mean(), plan, method)
         failed = _failed_cells(plan, cells.reason)
         if failed:
             cmap = dataclasses.replace(cmap, notes=(*cmap.notes, failed))
@@ -616,24 +617,6 @@ def _from_pandas(
         kres = dense_kernel(
             a, att, share, code, plan, cl, bootstrap=bootstrap, rng=rng, multiplier=multiplier
         )
-    elif covs:
-        x = wide.x[keep][:, cols, :]
-        cells = dense_cells(y, x, code, w / w.mean(), plan, method)
-        failed = _failed_cells(plan, cells.reason)
-        if failed:
-            cmap = dataclasses.replace(cmap, notes=(*cmap.notes, failed))
-        kres = dense_kernel(
-            cells.influence,
-            cells.att,
-            cells.share,
-            code,
-            plan,
-            cl,
-            bootstrap=bootstrap,
-            rng=rng,
-            multiplier=multiplier,
-        )
-        kres = dataclasses.replace(kres, reason=cells.reason)
     else:
         acc = MomentAccumulator(
             len(cmap.periods), n_g + 1, None if cl is None else int(cl.max()) + 1
