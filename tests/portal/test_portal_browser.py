@@ -1,12 +1,17 @@
 """The portal in headless Chromium: a pilot's submit-and-correct loop, what each role sees.
 
-Screenshots of each role's first page are saved under ``docs/screenshots/`` (the README
-shows the pilot's).
+Screenshots of each role's first page (and a pilot's feedback and indicators, an
+evaluator's plan run and disclosure log) go to a temporary folder; to refresh the ones in
+``docs/screenshots/`` (the README shows the pilot's), name the folder in
+:data:`SCREENSHOTS_ENV`::
+
+    PILOT_EVAL_SCREENSHOTS=docs/screenshots python -m pytest tests/portal/test_portal_browser.py
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,18 @@ from evaluation.workbook.writer import write_workbook
 
 from .conftest import ACCOUNTS, PASSWORD, PILOT_A, PILOT_B, SEED, PortalEnv
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: Environment variable naming the folder the screenshots go to (default: a temporary one).
+SCREENSHOTS_ENV = "PILOT_EVAL_SCREENSHOTS"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: ``$PILOT_EVAL_SCREENSHOTS``, else a temporary folder (so a
+    test run leaves the checkout clean)."""
+    named = os.environ.get(SCREENSHOTS_ENV)
+    folder = Path(named) if named else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _corrected(seed: int, path: Path) -> Path:
@@ -60,7 +76,7 @@ def _upload(browser: Any, env: PortalEnv, path: Path) -> str:
 
 @pytest.mark.slow
 def test_pilot_corrects_a_workbook_and_follows_its_indicators(
-    browser: Any, portal_env: PortalEnv, tmp_path: Path
+    browser: Any, portal_env: PortalEnv, tmp_path: Path, shots: Path
 ) -> None:
     assert PILOT_A == FLAWED_PILOT
     flawed = next(
@@ -77,15 +93,14 @@ def test_pilot_corrects_a_workbook_and_follows_its_indicators(
     )
     _login(browser, portal_env, "pilot")
     assert browser.current_url.endswith("/pilot")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SHOTS / "portal-pilot.png"))
+    browser.save_screenshot(str(shots / "portal-pilot.png"))
 
     text = _upload(browser, portal_env, flawed)
     assert "/submissions/" in browser.current_url
     assert "korjattavaa" in text  # Finnish: "N things to correct"
     assert "välilehti 'Liikennevalot', solu E6" in text  # sheet and cell
     assert "Näin korjaat" in text and "pudotusvalikosta" in text  # how to fix, in Finnish
-    browser.save_screenshot(str(SHOTS / "portal-pilot-feedback.png"))
+    browser.save_screenshot(str(shots / "portal-pilot-feedback.png"))
 
     corrected = _corrected(SEED, tmp_path / "fixed.xlsx")
     text = _upload(browser, portal_env, corrected)
@@ -100,7 +115,7 @@ def test_pilot_corrects_a_workbook_and_follows_its_indicators(
     }
     assert periods == {"2018-12-31", "2019-03-31"}
     assert "korjattavaa" in browser.find_element(By.ID, "history").text
-    browser.save_screenshot(str(SHOTS / "portal-pilot-indicators.png"))
+    browser.save_screenshot(str(shots / "portal-pilot-indicators.png"))
 
     # another pilot's submission and report: not found, as if they did not exist
     for path in (f"/submissions/{portal_env.other_sid}", "/reports/pilot-fokus.html"):
@@ -111,19 +126,21 @@ def test_pilot_corrects_a_workbook_and_follows_its_indicators(
 
 
 @pytest.mark.slow
-def test_evaluator_and_funder_first_pages(browser: Any, portal_env: PortalEnv) -> None:
+def test_evaluator_and_funder_first_pages(
+    browser: Any, portal_env: PortalEnv, shots: Path
+) -> None:
     _login(browser, portal_env, "evaluator")
     assert browser.current_url.endswith("/evaluator")
     history = browser.find_element(By.ID, "history").text
     assert PILOT_A in history and "Fokus" in history
-    browser.save_screenshot(str(SHOTS / "portal-evaluator.png"))
+    browser.save_screenshot(str(shots / "portal-evaluator.png"))
     _logout(browser)
 
     _login(browser, portal_env, "funder")
     assert browser.current_url.endswith("/funder")
     links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#reports a")]
     assert links == ["compare.html", "tables/employment_suppressed.csv", "vertailu.html"]
-    browser.save_screenshot(str(SHOTS / "portal-funder.png"))
+    browser.save_screenshot(str(shots / "portal-funder.png"))
     browser.find_element(By.LINK_TEXT, "compare.html").click()
     assert "compare.html" in browser.find_element(By.TAG_NAME, "body").text
     browser.get(f"{portal_env.url}/submissions/{portal_env.other_sid}")
