@@ -18,8 +18,13 @@ route                           roles                      what
 ``GET /submissions/ID/...xlsx`` evaluator                  the stored (pseudonymised) workbook
 ``GET /evaluator``              evaluator                  every submission, every report
 ``GET /evaluator/audit``        evaluator                  the audit log
-``GET /funder``                 funder                     the comparison reports
-``GET /reports/NAME``           by file (:func:`visible`)  a file of the report folder
+``GET|POST /evaluator/runs``    evaluator                  plans, runs; start a run
+``GET /evaluator/runs/ID``      evaluator                  a run's state and its files
+``GET .../runs/ID/files/F``    evaluator                  a file of a run's output
+``GET /evaluator/disclosure``   evaluator                  the report sets' disclosure logs
+``GET /evaluator/disclosure/S`` evaluator                  what set ``S`` hid and why
+``GET /funder``                 funder                     comparison, published tables
+``GET /reports/NAME``           by role (reports module)   a file of the report folder
 ==============================  =========================  ==================================
 
 Every form carries a CSRF token; every response carries the headers of
@@ -49,7 +54,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evaluation.errors import IntakeRefusedError, OptionError, PilotEvalError, Problem
 from evaluation.intake import IntakeLimits
-from evaluation.portal.reports import report_files, visible
+from evaluation.plans import DESIGNS_DIR
+from evaluation.portal.reports import visible_files
+from evaluation.portal.runs import PlanRunner, RunRecord
 from evaluation.portal.security import (
     REPORT_CSP,
     SESSION_COOKIE,
@@ -84,6 +91,12 @@ class PortalConfig:
         The store's pseudonymisation key file (mode 600, outside the store's folder).
     reports:
         A folder of rendered reports (e.g. the demo's ``reports/``), or ``None``.
+    plans:
+        The folder of the plans evaluators may run (``*.yaml``; default: the shipped
+        ``designs/``).
+    data:
+        The portal's data folder; plan runs go to ``data/runs/`` (default: ``portal/``
+        beside the store).
     secure_cookies:
         Mark the session cookie ``Secure`` (leave on unless serving plain HTTP on loopback).
     max_upload_bytes:
@@ -95,6 +108,16 @@ class PortalConfig:
     reports: Path | None = None
     secure_cookies: bool = True
     max_upload_bytes: int = field(default_factory=lambda: IntakeLimits.from_env().max_file_bytes)
+    plans: Path = DESIGNS_DIR
+    data: Path | None = None
+
+    def data_dir(self) -> Path:
+        """The portal's data folder (``data``, else ``portal/`` beside the store)."""
+        return self.data if self.data is not None else self.store.parent / "portal"
+
+    def runs_dir(self) -> Path:
+        """Where plan runs write their output, one folder per run."""
+        return self.data_dir() / "runs"
 
 
 @dataclass(frozen=True)
@@ -148,6 +171,7 @@ class Portal:
         self.by_email = RateLimiter()
         self.by_ip = RateLimiter(max_failures=50)
         self._writer: ProcessPoolExecutor | None = None
+        self.runner = PlanRunner(config.plans, config.runs_dir(), self.run_finished)
         self._writer_lock = threading.Lock()
         self.env = Environment(
             loader=PackageLoader("evaluation.portal", "templates"),
@@ -169,11 +193,18 @@ class Portal:
             return self._writer
 
     def close(self) -> None:
-        """Stop the upload worker (at server shutdown)."""
+        """Stop the upload worker and a plan run going on (at server shutdown)."""
         with self._writer_lock:
             if self._writer is not None:
                 self._writer.shutdown(wait=True, cancel_futures=True)
                 self._writer = None
+        self.runner.close()
+
+    def run_finished(self, record: RunRecord) -> None:
+        """Audit-log the end of a plan run."""
+        self.users.audit(
+            f"plan run {record.state}", email=record.user, detail=f"{record.run_id} {record.plan}"
+        )
 
     # -- request plumbing ----------------------------------------------------------------
     def context(self, request: Request) -> Ctx:
@@ -283,6 +314,7 @@ def client_ip(request: Request) -> str:
 
 def create_app(config: PortalConfig) -> Starlette:
     """The portal as an ASGI application (serve it with uvicorn, see :func:`serve`)."""
+    from evaluation.portal import evaluator_pages as ev
     from evaluation.portal import pages
 
     portal = Portal(config)
@@ -302,6 +334,12 @@ def create_app(config: PortalConfig) -> Starlette:
         portal.route("/submissions/{sid}/workbook.xlsx", pages.stored_workbook, ("evaluator",)),
         portal.route("/evaluator", pages.evaluator_home, ("evaluator",)),
         portal.route("/evaluator/audit", pages.audit, ("evaluator",)),
+        portal.route("/evaluator/runs", ev.runs_page, ("evaluator",)),
+        portal.route("/evaluator/runs", ev.start_run, ("evaluator",), ("POST",)),
+        portal.route("/evaluator/runs/{run_id}", ev.run_page, ("evaluator",)),
+        portal.route("/evaluator/runs/{run_id}/files/{name:path}", ev.run_file, ("evaluator",)),
+        portal.route("/evaluator/disclosure", ev.disclosure_index, ("evaluator",)),
+        portal.route("/evaluator/disclosure/{name:path}", ev.disclosure_page, ("evaluator",)),
         portal.route("/funder", pages.funder_home, ("funder",)),
         portal.route("/reports/{name:path}", pages.report, ("pilot", "evaluator", "funder")),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -365,9 +403,13 @@ def blank_workbook(pilot: str, lang: Lang) -> bytes:
 def report_response(portal: Portal, user: User, name: str) -> Response | None:
     """A report-folder file the user may see (``None`` if not: the caller answers 404)."""
     folder = portal.config.reports
-    if folder is None or not visible(name, user, report_files(folder)):
+    if folder is None or name not in visible_files(folder, user):
         return None
-    path = folder / name
+    return file_response(folder / name)
+
+
+def file_response(path: Path) -> Response:
+    """A listed file: HTML shown under :data:`REPORT_CSP`, anything else downloaded."""
     headers = {"Content-Security-Policy": REPORT_CSP}
     if not path.name.endswith(".html"):
         headers["Content-Disposition"] = "attachment"

@@ -6,6 +6,7 @@ Mount with ``app.command("serve")(serve_command)`` and
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -92,6 +93,18 @@ def serve_command(
         Path | None,
         typer.Option("--reports", help="Folder of rendered reports to publish by role."),
     ] = None,
+    plans: Annotated[
+        Path | None,
+        typer.Option("--plans", help="Folder of the plans evaluators may run (default: designs/)."),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="The portal's data folder; plan runs go to DATA/runs/ "
+            "(default: portal/ beside the store).",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     secure_cookies: Annotated[
@@ -111,7 +124,10 @@ def serve_command(
         key_file=key_file,
         reports=reports,
         secure_cookies=not is_loopback(host) if secure_cookies is None else secure_cookies,
+        data=data,
     )
+    if plans is not None:
+        config = dataclasses.replace(config, plans=plans)
     check_config(config)
     Console(stderr=True).print(f"Portal on http://{host}:{port} (Ctrl+C stops it)")
     serve(config, host=host, port=port)

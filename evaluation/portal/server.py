@@ -44,18 +44,25 @@ def _server(config: PortalConfig, host: str, port: int) -> uvicorn.Server:
 
 
 def check_config(config: PortalConfig) -> None:
-    """Check before serving that the store's folder exists and the key is the store's.
+    """Check before serving that the store's folder and the plans folder exist and the key
+    is the store's.
 
     Raises
     ------
     OptionError
-        If the folder is missing, or the key file is unreadable, unsafe or another store's.
+        If a folder is missing, or the key file is unreadable, unsafe or another store's.
     """
     if not config.store.parent.is_dir():
         raise OptionError(
             f"the store's folder {config.store.parent} does not exist",
             where="option --store",
             fix="give the store made by `pilot-eval submit` or the demo",
+        )
+    if not config.plans.is_dir():
+        raise OptionError(
+            f"the plans folder {config.plans} does not exist",
+            where="option --plans",
+            fix="give a folder of plan files (*.yaml), e.g. designs/",
         )
     store = SubmissionStore(config.store)
     store.verify_key(load_pseudonymiser(key_file=config.key_file, store=config.store))

@@ -3,12 +3,18 @@
 The store holds a rejected submission of pilot A (its blank workbook) and an accepted one
 of pilot B (a clean synthetic workbook); accounts exist for both pilots, an evaluator, a
 funder and an account kept for the rate-limit test. A report folder holds stand-ins for
-the comparison, impact and pilot reports and a suppressed table.
+the comparison, impact and pilot reports beside a real disclosure log and its published
+tables (the example results' ledger), a suppressed table the log does not record, a table
+added to ``published/`` after the log, and a report set whose log fails the re-audit.
+A plans folder holds a small plan and a broken one; the portal's data folder holds one
+finished plan run (its record and output written here, not run).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +22,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from evaluation.plans import DESIGNS_DIR
 from evaluation.portal import PortalConfig, UserStore, running_portal, users_path
+from evaluation.portal.runs import RunRecord
+from evaluation.reporting.ledger import LEDGER_FILE, PUBLISHED_DIR, build_ledger
+from evaluation.reporting.results import example_results
 from evaluation.store import SubmissionStore, generate_key_file, submit_file
 from evaluation.synthetic.filled_workbooks import filled_evaluation
 from evaluation.workbook.writer import write_template, write_workbook
@@ -39,7 +49,18 @@ REPORT_FILES = (
     "pilot-savon-ote.html",
     "pilot-fokus.html",
     "tables/employment_suppressed.csv",
+    "failing/compare.html",
 )
+#: Tables the report folder's disclosure ledger publishes (``published/``).
+PUBLISHED = ("counts.csv", "effects.csv", "indicators.csv")
+#: A table put into ``published/`` after the log was written.
+LATE_TABLE = f"{PUBLISHED_DIR}/late.csv"
+#: Persons of the small plan the browser test runs (the shipped plan has 20 000).
+PLAN_PERSONS = 3000
+SMALL_PLAN = "fokus-small.yaml"
+BROKEN_PLAN = "broken.yaml"
+#: The finished run the data folder holds.
+DONE_RUN = "20260101T000000Z-abcdef"
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
@@ -52,6 +73,7 @@ class PortalEnv:
     config: PortalConfig
     own_sid: str  # pilot A's submission
     other_sid: str  # pilot B's submission
+    run_id: str = DONE_RUN
 
     def login(self, who: str) -> requests.Session:
         """A session logged in as account ``who`` (a key of :data:`ACCOUNTS`)."""
@@ -76,11 +98,46 @@ def csrf_of(session: requests.Session, url: str) -> str:
     return found.group(1)
 
 
-def _reports(folder: Path) -> None:
+def _reports(folder: Path, results: Path) -> None:
     for name in REPORT_FILES:
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"<!doctype html><title>{name}</title><p>{name}</p>", encoding="utf-8")
+    build_ledger(results).write(folder)
+    late = folder / LATE_TABLE
+    late.write_text("table,row,column,value\nx,a,n,120\n", encoding="utf-8")
+    log_time = (folder / LEDGER_FILE).stat().st_mtime
+    os.utime(late, (log_time + 60, log_time + 60))
+    # a report set whose log shows a cell resting on 2 persons: it fails the re-audit
+    build_ledger(results).write(folder / "failing")
+    log = (folder / "failing" / LEDGER_FILE).read_text(encoding="utf-8").splitlines()
+    head, first = log[0].split(","), log[1].split(",")
+    first[head.index("n")], first[head.index("status")] = "2", "shown"
+    log[1] = ",".join(first)
+    (folder / "failing" / LEDGER_FILE).write_text("\n".join(log) + "\n", encoding="utf-8")
+
+
+def _plans(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    plan = (DESIGNS_DIR / "fokus.yaml").read_text(encoding="utf-8")
+    small = plan.replace("persons: 20000", f"persons: {PLAN_PERSONS}")
+    assert small != plan
+    (folder / SMALL_PLAN).write_text(small, encoding="utf-8")
+    (folder / BROKEN_PLAN).write_text("version: 1\nstudy: {id: broken}\n", encoding="utf-8")
+    return folder
+
+
+def _done_run(runs: Path, reports: Path) -> None:
+    """A finished run's record and output (as a run of the small plan leaves them)."""
+    folder = runs / DONE_RUN
+    (folder / "reports").mkdir(parents=True)
+    shutil.copy(reports / LEDGER_FILE, folder / "reports" / LEDGER_FILE)
+    (folder / "effects.csv").write_text("pilot,estimate\nFokus,0.05\n", encoding="utf-8")
+    (folder / "reports" / "impact-fi.html").write_text("<p>impact</p>", encoding="utf-8")
+    RunRecord(
+        DONE_RUN, SMALL_PLAN, ACCOUNTS["evaluator"][0], "done", "2026-01-01 00:00:00",
+        "2026-01-01 00:00:30", "Plan fokus-employment: done",
+    ).write(folder)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +153,15 @@ def portal_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalEnv]:
     for email, role, pilot in ACCOUNTS.values():
         token = users.add(email, role=role, pilot=pilot).token
         users.set_password(token, PASSWORD)
-    _reports(root / "reports")
-    config = PortalConfig(store.path, key, reports=root / "reports", secure_cookies=False)
+    _reports(root / "reports", example_results(root / "results"))
+    config = PortalConfig(
+        store.path,
+        key,
+        reports=root / "reports",
+        secure_cookies=False,
+        plans=_plans(root / "plans"),
+        data=root / "portal-data",
+    )
+    _done_run(config.runs_dir(), root / "reports")
     with running_portal(config) as url:
         yield PortalEnv(url, root, config, own.stored.submission_id, other.stored.submission_id)

@@ -126,9 +126,7 @@ def test_pilot_corrects_a_workbook_and_follows_its_indicators(
 
 
 @pytest.mark.slow
-def test_evaluator_and_funder_first_pages(
-    browser: Any, portal_env: PortalEnv, shots: Path
-) -> None:
+def test_evaluator_and_funder_first_pages(browser: Any, portal_env: PortalEnv, shots: Path) -> None:
     _login(browser, portal_env, "evaluator")
     assert browser.current_url.endswith("/evaluator")
     history = browser.find_element(By.ID, "history").text

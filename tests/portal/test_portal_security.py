@@ -43,13 +43,84 @@ TABLE: list[tuple[str, str, str, tuple[int, int, int, int]]] = [
     ),
     ("GET", "/evaluator", "/evaluator", (303, 404, 200, 404)),
     ("GET", "/evaluator/audit", "/evaluator/audit", (303, 404, 200, 404)),
+    ("GET", "/evaluator/runs", "/evaluator/runs", (303, 404, 200, 404)),
+    ("GET", "/evaluator/runs/{run_id}", "/evaluator/runs/{run}", (303, 404, 200, 404)),
+    (
+        "GET",
+        "/evaluator/runs/{run_id}",
+        "/evaluator/runs/20260101T000000Z-000000",
+        (303, 404, 404, 404),
+    ),
+    ("GET", "/evaluator/runs/{run_id}", "/evaluator/runs/%2e%2e", (303, 404, 404, 404)),
+    (
+        "GET",
+        "/evaluator/runs/{run_id}/files/{name:path}",
+        "/evaluator/runs/{run}/files/effects.csv",
+        (303, 404, 200, 404),
+    ),
+    (
+        "GET",
+        "/evaluator/runs/{run_id}/files/{name:path}",
+        "/evaluator/runs/{run}/files/reports/impact-fi.html",
+        (303, 404, 200, 404),
+    ),
+    (
+        "GET",
+        "/evaluator/runs/{run_id}/files/{name:path}",
+        "/evaluator/runs/{run}/files/status.json",
+        (303, 404, 404, 404),
+    ),
+    (
+        "GET",
+        "/evaluator/runs/{run_id}/files/{name:path}",
+        "/evaluator/runs/{run}/files/%2e%2e/%2e%2e/keys/pilot-eval.key",
+        (303, 404, 404, 404),
+    ),
+    ("GET", "/evaluator/disclosure", "/evaluator/disclosure", (303, 404, 200, 404)),
+    (
+        "GET",
+        "/evaluator/disclosure/{name:path}",
+        "/evaluator/disclosure/reports",
+        (303, 404, 200, 404),
+    ),
+    (
+        "GET",
+        "/evaluator/disclosure/{name:path}",
+        "/evaluator/disclosure/reports/failing",
+        (303, 404, 200, 404),
+    ),
+    (
+        "GET",
+        "/evaluator/disclosure/{name:path}",
+        "/evaluator/disclosure/runs/{run}/reports",
+        (303, 404, 200, 404),
+    ),
+    (
+        "GET",
+        "/evaluator/disclosure/{name:path}",
+        "/evaluator/disclosure/reports/tables",
+        (303, 404, 404, 404),
+    ),
     ("GET", "/funder", "/funder", (303, 404, 404, 200)),
     ("GET", "/reports/{name:path}", "/reports/compare.html", (303, 404, 200, 200)),
+    # funders get tables from the disclosure ledger only, never by file name
     (
         "GET",
         "/reports/{name:path}",
         "/reports/tables/employment_suppressed.csv",
-        (303, 404, 200, 200),
+        (303, 404, 200, 404),
+    ),
+    ("GET", "/reports/{name:path}", "/reports/published/counts.csv", (303, 404, 200, 200)),
+    ("GET", "/reports/{name:path}", "/reports/published/effects.csv", (303, 404, 200, 200)),
+    ("GET", "/reports/{name:path}", "/reports/published/late.csv", (303, 404, 200, 404)),
+    ("GET", "/reports/{name:path}", "/reports/disclosure.csv", (303, 404, 200, 404)),
+    # a report set whose log fails the re-audit: nothing of it for funders
+    ("GET", "/reports/{name:path}", "/reports/failing/compare.html", (303, 404, 200, 404)),
+    (
+        "GET",
+        "/reports/{name:path}",
+        "/reports/failing/published/counts.csv",
+        (303, 404, 200, 404),
     ),
     ("GET", "/reports/{name:path}", "/reports/impact.html", (303, 404, 200, 404)),
     ("GET", "/reports/{name:path}", "/reports/pilot-savon-ote.html", (303, 200, 200, 404)),
@@ -59,6 +130,8 @@ TABLE: list[tuple[str, str, str, tuple[int, int, int, int]]] = [
     ("GET", "/reports/{name:path}", "/reports/%2e%2e/keys/pilot-eval.key", (303, 404, 404, 404)),
     ("GET", "", "/no-such-page", (404, 404, 404, 404)),
     ("POST", "/pilot/upload", "/pilot/upload", (303, 400, 404, 404)),
+    # no plan chosen: refused (400) before anything runs
+    ("POST", "/evaluator/runs", "/evaluator/runs", (303, 404, 400, 404)),
     ("POST", "/logout", "/logout", (303, 303, 303, 303)),
     ("POST", "/login", "/login", (401, 401, 401, 401)),
     ("POST", "/set-password/{token}", "/set-password/not-a-token", (400, 400, 400, 400)),
@@ -99,7 +172,9 @@ def test_authorisation(
         session = portal_env.login(role) if role != "anon" else requests.Session()
     else:
         session = sessions[role]
-    url = portal_env.url + path.format(own=portal_env.own_sid, other=portal_env.other_sid)
+    url = portal_env.url + path.format(
+        own=portal_env.own_sid, other=portal_env.other_sid, run=portal_env.run_id
+    )
     data = {"csrf": csrf_of(session, f"{portal_env.url}/login")} if method == "POST" else None
     if path == "/login":
         data = {**(data or {}), "email": "nobody@example.fi", "password": "wrong"}

@@ -1,0 +1,229 @@
+"""Disclosure logs of rendered report sets (evaluators) and the tables funders get.
+
+A report set is a folder holding ``disclosure.csv``, the output-checking log every
+rendering writes beside its reports, and ``published/``, the tidy tables as the reports
+publish them (:mod:`evaluation.reporting.ledger`). The portal re-audits each log
+(:func:`evaluation.reporting.ledger.audit_log`, the check of ``pilot-eval disclosure
+audit``) and
+
+* shows evaluators what was hidden and why (:func:`log_view`). **It never shows the true
+  count behind a hidden cell or number**: the log holds them (the evaluator's re-audit
+  needs them), but a page is easily printed, pasted or photographed, and nothing on it
+  needs them. A hidden cell shows its published marker (``<5``, ``*``), the rule that hid
+  it, and the range an attacker can narrow it to from everything published; shown cells
+  show their published count. The log file itself stays downloadable by evaluators from
+  the report folder (audit-logged);
+* offers funders only what a report set whose log passes the re-audit publishes
+  (:func:`funder_files`): its comparison reports and its ``published/`` tables, each
+  table written with the log (not after it) and with no count under the threshold.
+  Nothing else of the folder, whatever its name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.errors import PilotEvalError, Problem
+from evaluation.portal.files import report_files
+from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
+from evaluation.reporting.ledger import LEDGER_FILE, PUBLISHED_DIR, audit_log, small
+from evaluation.reporting.tables_io import read_csv
+
+#: Comparison reports, by name, in a report set's folder (the demo's and the CLI's names).
+COMPARISON_PATTERNS = ("compare*", "vertailu*", "jamforelse*")
+#: File types of comparison reports funders may open.
+REPORT_SUFFIXES = (".html", ".pdf")
+#: Columns of published tables that hold counts of persons.
+COUNT_COLUMNS = ("value", "n", "n_treated", "n_control")
+#: Rules of hidden count cells whose marker is ``*`` (the others show ``<threshold``).
+STAR_RULES = ("secondary", "linked")
+
+
+@dataclass(frozen=True)
+class HiddenEntry:
+    """A hidden cell or number as the evaluator's page shows it (no true count)."""
+
+    table: str
+    cell: str
+    marker: str
+    rule: str
+    audited: str
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """How many cells or numbers of one table of the log are shown and hidden, by rule."""
+
+    table: str
+    entries: int
+    shown: int
+    primary: int
+    secondary: int
+    other_hidden: int
+
+
+@dataclass(frozen=True)
+class LogView:
+    """One report set's disclosure log as the evaluator's page shows it."""
+
+    name: str
+    threshold: int
+    problems: tuple[Problem, ...]
+    tables: tuple[TableSummary, ...]
+    hidden: tuple[HiddenEntry, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Whether the log passes the re-audit."""
+        return not self.problems
+
+
+def log_sets(folder: Path | None) -> tuple[str, ...]:
+    """Report sets under ``folder``: the relative folders holding ``disclosure.csv``
+    (``"."`` for ``folder`` itself), sorted."""
+    if folder is None:
+        return ()
+    logs = [n for n in report_files(folder, (".csv",)) if n.rsplit("/", 1)[-1] == LEDGER_FILE]
+    return tuple(sorted(n.rpartition("/")[0] or "." for n in logs))
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _audit(path: str, mtime_ns: int, size: int) -> tuple[Problem, ...]:
+    try:
+        return tuple(audit_log(path))
+    except PilotEvalError as exc:
+        return (Problem(path, exc.what, exc.fix),)
+
+
+def audit(folder: Path) -> tuple[Problem, ...]:
+    """The re-audit of ``folder/disclosure.csv`` (no problems: passed); cached per file
+    version."""
+    return _audit(*_stamp(folder / LEDGER_FILE))
+
+
+def _marker(rule: str, threshold: int) -> str:
+    return "*" if rule in STAR_RULES else f"<{threshold}"
+
+
+def _number(value: object) -> float:
+    """A log field as a number (``nan`` when empty)."""
+    try:
+        return float(str(value))
+    except ValueError:
+        return math.nan
+
+
+def _range(low: object, high: object) -> str:
+    lo, hi = _number(low), _number(high)
+    if math.isnan(lo):
+        return ""
+    return f"{lo:g}–{hi:g}" if not math.isnan(hi) else f"≥ {lo:g}"
+
+
+def _summary(table: str, rows: pd.DataFrame) -> TableSummary:
+    hidden = rows["status"] == "hidden"
+    primary = int((hidden & (rows["rule"] == "primary")).sum())
+    secondary = int((hidden & rows["rule"].isin(STAR_RULES)).sum())
+    return TableSummary(
+        table,
+        len(rows),
+        int((~hidden).sum()),
+        primary,
+        secondary,
+        int(hidden.sum()) - primary - secondary,
+    )
+
+
+def _threshold(log: pd.DataFrame) -> int:
+    return int(log["threshold"].iloc[0]) if len(log) else DEFAULT_THRESHOLD
+
+
+def _hidden(log: pd.DataFrame, threshold: int) -> tuple[HiddenEntry, ...]:
+    rows = log[log["status"] == "hidden"]
+    return tuple(
+        HiddenEntry(str(r.table), str(r.cell), _marker(str(r.rule), threshold), str(r.rule),
+                    _range(r.audited_low, r.audited_high))
+        for r in rows.itertuples(index=False)
+    )  # fmt: skip
+
+
+def log_view(folder: Path, name: str) -> LogView:
+    """``folder``'s disclosure log for the evaluator's page (see the module docstring)."""
+    log = read_csv(folder / LEDGER_FILE)
+    log["rule"] = log["rule"].astype(str)
+    threshold = _threshold(log)
+    tables = tuple(
+        _summary(str(t), rows) for t, rows in log.groupby("table", sort=False, dropna=False)
+    )
+    return LogView(name, threshold, audit(folder), tables, _hidden(log, threshold))
+
+
+def _no_small_count(table: Path, threshold: int) -> bool:
+    """Whether no count column of a published table holds ``0 < n < threshold``."""
+    frame = read_csv(table)
+    for column in (c for c in COUNT_COLUMNS if c in frame.columns):
+        values = pd.to_numeric(frame[column], errors="coerce").dropna()
+        if any(small(float(v), threshold) for v in values if math.isfinite(v)):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _table_ok(path: str, mtime_ns: int, size: int, log_mtime_ns: int, threshold: int) -> bool:
+    return mtime_ns <= log_mtime_ns and _no_small_count(Path(path), threshold)
+
+
+def _comparison(local: str) -> bool:
+    """Whether ``local`` (relative to a report set) is one of its comparison reports."""
+    return (
+        "/" not in local
+        and local.endswith(REPORT_SUFFIXES)
+        and any(fnmatch.fnmatch(local, p) for p in COMPARISON_PATTERNS)
+    )
+
+
+def _published(local: str) -> bool:
+    """Whether ``local`` (relative to a report set) is a table of its ``published/``."""
+    folder, _, base = local.partition("/")
+    return folder == PUBLISHED_DIR and "/" not in base and base.endswith(".csv")
+
+
+def _set_files(root: Path, rel: str, files: tuple[str, ...]) -> list[str]:
+    """What funders get of one report set whose log passed the re-audit."""
+    folder = root / rel
+    prefix = "" if rel == "." else f"{rel}/"
+    log_mtime = (folder / LEDGER_FILE).stat().st_mtime_ns
+    threshold = _threshold(read_csv(folder / LEDGER_FILE))
+    out = []
+    for name in files:
+        if not name.startswith(prefix):
+            continue
+        local = name[len(prefix) :]
+        if _comparison(local) or (
+            _published(local) and _table_ok(*_stamp(root / name), log_mtime, threshold)
+        ):
+            out.append(name)
+    return out
+
+
+def funder_files(folder: Path | None) -> tuple[str, ...]:
+    """The files of the report folder funders may open (see the module docstring)."""
+    if folder is None:
+        return ()
+    files = report_files(folder)
+    out: list[str] = []
+    for rel in log_sets(folder):
+        if not audit(folder / rel):
+            out.extend(_set_files(folder, rel, files))
+    return tuple(sorted(set(out)))
