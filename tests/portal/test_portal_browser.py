@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from evaluation.store import SubmissionStore, submit_file
@@ -28,10 +30,21 @@ from evaluation.synthetic.filled_workbooks import (
 )
 from evaluation.workbook.writer import write_workbook
 
-from .conftest import ACCOUNTS, PASSWORD, PILOT_A, PILOT_B, SEED, PortalEnv
+from .conftest import (
+    ACCOUNTS,
+    PASSWORD,
+    PILOT_A,
+    PILOT_B,
+    PUBLISHED,
+    SEED,
+    SMALL_PLAN,
+    PortalEnv,
+)
 
 #: Environment variable naming the folder the screenshots go to (default: a temporary one).
 SCREENSHOTS_ENV = "PILOT_EVAL_SCREENSHOTS"
+#: Longest wait for the small plan's run (about half a minute on a busy 2-core machine).
+RUN_WAIT_SECONDS = 300
 
 
 @pytest.fixture(scope="module")
@@ -137,11 +150,49 @@ def test_evaluator_and_funder_first_pages(browser: Any, portal_env: PortalEnv, s
     _login(browser, portal_env, "funder")
     assert browser.current_url.endswith("/funder")
     links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#reports a")]
-    assert links == ["compare.html", "tables/employment_suppressed.csv", "vertailu.html"]
+    published = [f"published/{name}" for name in PUBLISHED]
+    assert links == ["compare.html", *published, "vertailu.html"]  # from the ledger only
     browser.save_screenshot(str(shots / "portal-funder.png"))
     browser.find_element(By.LINK_TEXT, "compare.html").click()
     assert "compare.html" in browser.find_element(By.TAG_NAME, "body").text
     browser.get(f"{portal_env.url}/submissions/{portal_env.other_sid}")
     assert "Sivua ei löydy" in browser.page_source
     browser.get(f"{portal_env.url}/")
+    _logout(browser)
+
+
+def _state(browser: Any) -> str:
+    """The run's state on its status page (which reloads itself while the run goes on)."""
+    return str(browser.find_element(By.ID, "state").text)
+
+
+@pytest.mark.slow
+def test_evaluator_runs_a_plan_and_reads_its_disclosure_log(
+    browser: Any, portal_env: PortalEnv, shots: Path
+) -> None:
+    _login(browser, portal_env, "evaluator")
+    browser.find_element(By.ID, "runs-link").click()
+    Select(browser.find_element(By.ID, "plan")).select_by_visible_text(SMALL_PLAN)
+    browser.find_element(By.ID, "run").click()
+    WebDriverWait(browser, 30).until(lambda d: "/evaluator/runs/" in d.current_url)
+    assert _state(browser) == "käynnissä"
+    assert "Sivu päivittyy itsestään" in browser.find_element(By.ID, "progress").text
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    WebDriverWait(browser, RUN_WAIT_SECONDS, ignored_exceptions=ignored).until(
+        lambda d: _state(d) != "käynnissä"
+    )
+    assert _state(browser) == "valmis", browser.find_element(By.TAG_NAME, "main").text
+    files = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#files a")]
+    for name in ("effects.csv", "evidence.csv", "reports/impact-fi.html", "manifest.json"):
+        assert name in files
+    assert "Fokus / employed" in browser.find_element(By.ID, "message").text
+    browser.save_screenshot(str(shots / "portal-evaluator-run.png"))
+
+    browser.find_element(By.CSS_SELECTOR, "#logs a").click()
+    assert browser.find_element(By.ID, "audit-outcome").text == "Tarkastus läpäisty"
+    tables = browser.find_element(By.ID, "log-tables").text
+    assert "cohorts:employed" in tables
+    browser.save_screenshot(str(shots / "portal-evaluator-disclosure.png"))
+    browser.get(f"{portal_env.url}/evaluator/disclosure")
+    assert "runs/" in browser.find_element(By.ID, "report-sets").text
     _logout(browser)
