@@ -47,6 +47,7 @@ def test_demo_and_serve_commands_are_mounted() -> None:
     assert "--serve" in run(app, ["demo", "--help"]).output
     out = run(app, ["serve", "--help"]).output
     assert "--key-file" in out and "--reports" in out
+    assert "--plans" in out and "--data" in out
 
 
 def test_serve_refuses_another_key_or_a_missing_store(
@@ -58,3 +59,5 @@ def test_serve_refuses_another_key_or_a_missing_store(
         check_config(dataclasses.replace(portal_env.config, key_file=other))
     with pytest.raises(OptionError, match="does not exist"):
         check_config(dataclasses.replace(portal_env.config, store=tmp_path / "no" / "s.duckdb"))
+    with pytest.raises(OptionError, match="option --plans"):
+        check_config(dataclasses.replace(portal_env.config, plans=tmp_path / "no-plans"))
