@@ -24,6 +24,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,13 @@ import pandas as pd
 from evaluation.errors import PilotEvalError, Problem
 from evaluation.portal.files import report_files
 from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
-from evaluation.reporting.ledger import LEDGER_FILE, PUBLISHED_DIR, audit_log, small
+from evaluation.reporting.ledger import (
+    LEDGER_FILE,
+    PUBLISHED_DIR,
+    audit_log,
+    period_label,
+    small,
+)
 from evaluation.reporting.tables_io import read_csv
 
 #: Comparison reports, by name, in a report set's folder (the demo's and the CLI's names).
@@ -47,7 +54,8 @@ STAR_RULES = ("secondary", "linked")
 
 @dataclass(frozen=True)
 class HiddenEntry:
-    """A hidden cell or number as the evaluator's page shows it (no true count)."""
+    """A hidden cell or number as the evaluator's page shows it (no true count); ``cell``
+    is the log's cell id, an entry month as ``YYYY-MM``."""
 
     table: str
     cell: str
@@ -149,11 +157,16 @@ def _threshold(log: pd.DataFrame) -> int:
     return int(log["threshold"].iloc[0]) if len(log) else DEFAULT_THRESHOLD
 
 
+def _cell_label(cell: str) -> str:
+    """A cell as the page shows it: an entry month (a month index) as ``YYYY-MM``."""
+    return period_label(int(cell)) if re.fullmatch(r"-?[0-9]+", cell) else cell
+
+
 def _hidden(log: pd.DataFrame, threshold: int) -> tuple[HiddenEntry, ...]:
     rows = log[log["status"] == "hidden"]
     return tuple(
-        HiddenEntry(str(r.table), str(r.cell), _marker(str(r.rule), threshold), str(r.rule),
-                    _range(r.audited_low, r.audited_high))
+        HiddenEntry(str(r.table), _cell_label(str(r.cell)), _marker(str(r.rule), threshold),
+                    str(r.rule), _range(r.audited_low, r.audited_high))
         for r in rows.itertuples(index=False)
     )  # fmt: skip
 

@@ -61,7 +61,11 @@ async def start_run(portal: Portal, ctx: Ctx, request: Request, form: FormData |
 
 
 def _seconds_since(stamp: str) -> int:
-    started = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+    """Seconds since a record's UTC time stamp (0 for an unreadable one)."""
+    try:
+        started = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return 0
     return max(0, int((dt.datetime.now(dt.UTC) - started).total_seconds()))
 
 

@@ -12,7 +12,7 @@ from evaluation.portal import PortalConfig, UserStore, create_app, running_porta
 from evaluation.portal.security import MAX_FAILURES, SESSION_COOKIE
 from evaluation.store import SubmissionStore
 
-from .conftest import ACCOUNTS, PASSWORD, PortalEnv, csrf_of
+from .conftest import ACCOUNTS, PASSWORD, SMALL_PLAN, PortalEnv, csrf_of
 
 ZERO = "00000000-0000-0000-0000-000000000000"
 ROLES = ("anon", "pilot", "evaluator", "funder")
@@ -219,6 +219,13 @@ def test_post_without_csrf_token_is_refused(
     r = s.post(f"{portal_env.url}/logout", data={"csrf": other}, allow_redirects=False)
     assert r.status_code == 403
     assert s.get(f"{portal_env.url}/pilot", allow_redirects=False).status_code == 200
+    # an evaluator's plan run: refused without the token, and nothing starts
+    ev = sessions["evaluator"]
+    runs = list(portal_env.config.runs_dir().iterdir())
+    for data in ({"plan": SMALL_PLAN}, {"plan": SMALL_PLAN, "csrf": "0" * 64}):
+        r = ev.post(f"{portal_env.url}/evaluator/runs", data=data, allow_redirects=False)
+        assert r.status_code == 403
+    assert list(portal_env.config.runs_dir().iterdir()) == runs
 
 
 def test_session_cookie_flags(portal_env: PortalEnv) -> None:
