@@ -177,9 +177,11 @@ class PlanRunner:
     def _watch(self, record: RunRecord, process: BaseProcess) -> None:
         process.join()
         final = self._final(record, process.exitcode)
-        final.write(self.runs / record.run_id)
-        with self._lock:
-            self._active = None
+        try:
+            final.write(self.runs / record.run_id)
+        finally:  # the next run may start whatever happens to this one's record
+            with self._lock:
+                self._active = None
         self.on_finish(final)
 
     def _final(self, record: RunRecord, exitcode: int | None) -> RunRecord:
