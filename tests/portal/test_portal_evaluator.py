@@ -19,7 +19,7 @@ from evaluation.reporting.i18n import translator
 from evaluation.reporting.ledger import LEDGER_FILE, PUBLISHED_DIR
 from evaluation.reporting.tables_io import read_csv
 
-from .conftest import ACCOUNTS, BROKEN_PLAN, PASSWORD, PUBLISHED, PortalEnv, csrf_of
+from .conftest import ACCOUNTS, BROKEN_PLAN, PASSWORD, PUBLISHED, SMALL_PLAN, PortalEnv, csrf_of
 
 #: Longest wait for a run of the broken plan to fail (a new Python process imports the
 #: toolkit first); the test fails, never hangs, beyond it.
@@ -170,3 +170,15 @@ def test_a_run_without_its_process_is_interrupted(tmp_path: Path) -> None:
     found = runner.record(record.run_id)
     assert found is not None and found.state == "interrupted"
     assert runner.record("../x") is None and runner.record("20260102T000000Z-00000") is None
+
+
+def test_stopping_the_portal_interrupts_a_run(portal_env: PortalEnv, tmp_path: Path) -> None:
+    ended: list[RunRecord] = []
+    runner = PlanRunner(portal_env.config.plans, tmp_path / "runs", ended.append)
+    record = runner.start(SMALL_PLAN, ACCOUNTS["evaluator"][0])
+    assert runner.active() == record.run_id
+    runner.close()  # what the portal does when it stops
+    assert runner.active() is None
+    assert [r.state for r in ended] == ["interrupted"]
+    found = runner.record(record.run_id)
+    assert found is not None and found.state == "interrupted" and found.finished_at
