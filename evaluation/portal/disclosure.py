@@ -15,7 +15,8 @@ audit``) and
   the report folder (audit-logged);
 * offers funders only what a report set whose log passes the re-audit publishes
   (:func:`funder_files`): its comparison reports and its ``published/`` tables, each
-  table written with the log (not after it) and with no count under the threshold.
+  table written with the log (not after it), with no count under the threshold and, for
+  the count table, every cell exactly as the log says it is published.
   Nothing else of the folder, whatever its name.
 """
 
@@ -34,6 +35,7 @@ from evaluation.errors import PilotEvalError, Problem
 from evaluation.portal.files import report_files
 from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
 from evaluation.reporting.ledger import (
+    COUNT_RULES,
     LEDGER_FILE,
     PUBLISHED_DIR,
     audit_log,
@@ -182,9 +184,8 @@ def log_view(folder: Path, name: str) -> LogView:
     return LogView(name, threshold, audit(folder), tables, _hidden(log, threshold))
 
 
-def _no_small_count(table: Path, threshold: int) -> bool:
+def _no_small_count(frame: pd.DataFrame, threshold: int) -> bool:
     """Whether no count column of a published table holds ``0 < n < threshold``."""
-    frame = read_csv(table)
     for column in (c for c in COUNT_COLUMNS if c in frame.columns):
         values = pd.to_numeric(frame[column], errors="coerce").dropna()
         if any(small(float(v), threshold) for v in values if math.isfinite(v)):
@@ -192,9 +193,39 @@ def _no_small_count(table: Path, threshold: int) -> bool:
     return True
 
 
+def _key(value: object) -> str:
+    """A CSV field as text (``3.0`` read as a number and ``3`` as text agree)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _agrees_with_log(frame: pd.DataFrame, log: pd.DataFrame, threshold: int) -> bool:
+    """Whether every cell of a published count table (``table, row, column, value``) is
+    what the log says is published: the count if shown, its marker if hidden."""
+    keys = ["table", "row", "column"]
+    if not {*keys, "value"} <= set(frame.columns):
+        return True  # not a count table
+    counts = log[log["rule"].isin(COUNT_RULES)]
+    published = {
+        (_key(r.table), _key(r.row), _key(r.column)): (
+            _key(float(str(r.n))) if r.status == "shown" else _marker(str(r.rule), threshold)
+        )
+        for r in counts.itertuples(index=False)
+    }
+    rows = zip(frame["table"], frame["row"], frame["column"], frame["value"], strict=True)
+    return all(published.get((_key(t), _key(r), _key(c))) == _key(v) for t, r, c, v in rows)
+
+
 @functools.lru_cache(maxsize=256)
-def _table_ok(path: str, mtime_ns: int, size: int, log_mtime_ns: int, threshold: int) -> bool:
-    return mtime_ns <= log_mtime_ns and _no_small_count(Path(path), threshold)
+def _table_ok(table: tuple[str, int, int], log_file: tuple[str, int, int]) -> bool:
+    """Whether a published table (path, mtime, size) goes with its log: written with it or
+    before it, no count under the threshold, every count cell as the log publishes it."""
+    if table[1] > log_file[1]:
+        return False
+    frame, log = read_csv(Path(table[0])), read_csv(Path(log_file[0]))
+    threshold = _threshold(log)
+    return _no_small_count(frame, threshold) and _agrees_with_log(frame, log, threshold)
 
 
 def _comparison(local: str) -> bool:
@@ -216,16 +247,13 @@ def _set_files(root: Path, rel: str, files: tuple[str, ...]) -> list[str]:
     """What funders get of one report set whose log passed the re-audit."""
     folder = root / rel
     prefix = "" if rel == "." else f"{rel}/"
-    log_mtime = (folder / LEDGER_FILE).stat().st_mtime_ns
-    threshold = _threshold(read_csv(folder / LEDGER_FILE))
+    log_file = _stamp(folder / LEDGER_FILE)
     out = []
     for name in files:
         if not name.startswith(prefix):
             continue
         local = name[len(prefix) :]
-        if _comparison(local) or (
-            _published(local) and _table_ok(*_stamp(root / name), log_mtime, threshold)
-        ):
+        if _comparison(local) or (_published(local) and _table_ok(_stamp(root / name), log_file)):
             out.append(name)
     return out
 

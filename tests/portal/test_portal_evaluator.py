@@ -88,17 +88,24 @@ def test_funders_get_what_a_passing_ledger_publishes(portal_env: PortalEnv) -> N
     assert re.findall(r'<a href="/reports/([^"]+)"', page) == list(expected)
 
 
-def test_published_table_with_a_small_count_is_not_offered(
-    portal_env: PortalEnv, tmp_path: Path
+@pytest.mark.parametrize("change", ["small", "other"])
+def test_published_count_table_must_be_what_the_log_publishes(
+    portal_env: PortalEnv, tmp_path: Path, change: str
 ) -> None:
-    folder = Path(shutil.copytree(portal_env.config.reports, tmp_path / "reports"))  # type: ignore[arg-type]
+    reports = portal_env.config.reports
+    assert reports is not None
+    folder = Path(shutil.copytree(reports, tmp_path / "reports"))
     assert f"{PUBLISHED_DIR}/counts.csv" in funder_files(folder)
     table = folder / PUBLISHED_DIR / "counts.csv"
     log_time = (folder / LEDGER_FILE).stat().st_mtime_ns
-    frame = read_csv(table)
-    frame.loc[0, "value"] = "3"
+    frame = read_csv(table).astype({"value": str})
+    shown = frame.index[frame["value"].str.isdigit()][0]
+    # a count under the threshold, or a count the log does not publish for that cell
+    frame.loc[shown, "value"] = (
+        "3" if change == "small" else str(int(frame.loc[shown, "value"]) + 7)
+    )
     frame.to_csv(table, index=False)
-    os.utime(table, ns=(log_time, log_time))  # not newer than the log: only the count refuses
+    os.utime(table, ns=(log_time, log_time))  # not newer than the log: only the content refuses
     assert f"{PUBLISHED_DIR}/counts.csv" not in funder_files(folder)
     assert f"{PUBLISHED_DIR}/effects.csv" in funder_files(folder)
 
