@@ -252,6 +252,13 @@ def _ci(est: FloatArray, se: FloatArray, crit: float) -> tuple[FloatArray, Float
     return est - crit * se, est + crit * se
 
 
+def _test_columns(est: FloatArray, se: FloatArray) -> dict[str, FloatArray]:
+    """``statistic`` (z = estimate / std_error) and its two-sided normal ``p_value``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.asarray(est / se, dtype=np.float64)
+    return {"statistic": z, "p_value": p_values(est, se)}
+
+
 @dataclass(frozen=True)
 class EventStudyPretrend:
     """Joint test that the pre-entry event-study effects in a window are all zero.
@@ -324,7 +331,9 @@ def event_study_pretrend(
     sizes = {float(g): int(n) for g, n in zip(cohort[used], n_treated[used], strict=True)}
     n = int(sum(sizes.values()))
     wald = wald_test(
-        dynamic.element_estimate[pre], w @ dynamic.vcov @ w.T, dynamic.element_std_error[pre]
+        dynamic.element_estimate[pre],
+        w @ dynamic.cell_vcov @ w.T,
+        dynamic.element_std_error[pre],
     )
     q = wald.df
     if not wald.available:
@@ -378,7 +387,7 @@ class AggregateResult:
     bootstrap: bool
     options: dict[str, Any] = field(default_factory=dict)
     coefs: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
-    vcov: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    cell_vcov: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     draws: FloatArray | None = field(default=None, repr=False)
     seed: int | None = field(default=None, repr=False)
     left_out: tuple[str, ...] = ()
@@ -393,25 +402,36 @@ class AggregateResult:
             return self.crit_pointwise
         rng = np.random.default_rng(self.seed if self.seed is not None else 0)
         return uniform_crit(
-            self.coefs, self.vcov, self.draws, self.element_std_error, self.alpha, rng
+            self.coefs, self.cell_vcov, self.draws, self.element_std_error, self.alpha, rng
         )
 
-    def element_vcov(self) -> pd.DataFrame:
+    def vcov(self) -> pd.DataFrame:
         """Covariance of the element estimates (event times for ``dynamic``), indexed by label.
 
         The analytic influence-function covariance (also with a bootstrap), including the
-        uncertainty of the estimated cohort shares: pass it with ``element_estimate`` to other
-        software (e.g. R ``HonestDiD``). Elements without weights get ``nan``.
+        uncertainty of the estimated cohort shares: pass it with ``element_estimate`` (or
+        ``tidy()["estimate"]``) to other software (e.g. R ``HonestDiD``). Its diagonal is
+        ``element_std_error ** 2`` when the standard errors are analytic. Elements without
+        weights get ``nan``. The ``simple`` aggregation gives a 1 x 1 frame labelled ``ATT``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Square, indexed and labelled by ``event_time`` / ``cohort`` / ``time``.
         """
         if self.kind == "simple":
             return pd.DataFrame([[self.std_error**2]], index=["ATT"], columns=["ATT"])
         finite: npt.NDArray[np.bool_] = np.asarray(np.isfinite(self.coefs).all(axis=1))
         c = np.where(finite[:, None], self.coefs, 0.0)
-        cov = c @ self.vcov @ c.T
+        cov = c @ self.cell_vcov @ c.T
         cov[~finite, :] = np.nan
         cov[:, ~finite] = np.nan
         labels = pd.Index(self.labels.astype(np.int64), name=self.label_name)
         return pd.DataFrame(cov, index=labels, columns=labels)
+
+    def element_vcov(self) -> pd.DataFrame:
+        """Alias of :meth:`vcov` (its name before ``vcov()`` became the public one)."""
+        return self.vcov()
 
     def sensitivity(
         self,
@@ -440,7 +460,7 @@ class AggregateResult:
             )
         return honest_sensitivity(
             self.element_estimate,
-            self.element_vcov().to_numpy(),
+            self.vcov().to_numpy(),
             self.labels,
             restriction=restriction,
             values=values,
@@ -473,6 +493,7 @@ class AggregateResult:
                     "term": ["ATT"],
                     "estimate": [self.estimate],
                     "std_error": [self.std_error],
+                    **_test_columns(np.array([self.estimate]), np.array([self.std_error])),
                     "conf_low": [self.conf_low],
                     "conf_high": [self.conf_high],
                 }
@@ -487,6 +508,7 @@ class AggregateResult:
                 self.label_name: labels,
                 "estimate": est,
                 "std_error": se,
+                **_test_columns(est, se),
                 "conf_low": lo_u if self.bootstrap else lo_p,
                 "conf_high": hi_u if self.bootstrap else hi_p,
                 "conf_low_pointwise": lo_p,
@@ -536,7 +558,8 @@ class AggregateResult:
             band = "simultaneous" if self.bootstrap else "pointwise"
             lines.append(f"  by {self.label_name} ({band} {pct}% intervals):")
             tab = self.tidy()
-            tab = tab[[*tab.columns[:5], "n_treated"]].assign(
+            shown = [self.label_name, "estimate", "std_error", "conf_low", "conf_high"]
+            tab = tab[[*shown, "n_treated"]].assign(
                 signif=marks(p_values(self.element_estimate, self.element_std_error))
             )
             lines.append(tab.to_string(index=False, float_format="%.4f"))
@@ -700,6 +723,7 @@ class AttGtResult:
                 "time": self.time,
                 "estimate": self.estimate,
                 "std_error": self.std_error,
+                **_test_columns(self.estimate, self.std_error),
                 "conf_low": lo_u if boot else lo_p,
                 "conf_high": hi_u if boot else hi_p,
                 "event_time": (self.time - self.cohort).astype(np.int64),
@@ -781,7 +805,7 @@ class AttGtResult:
             bootstrap=self.draws is not None,
             options={"min_e": min_e, "max_e": max_e, "balance_e": balance_e},
             coefs=aw.elements,
-            vcov=self.vcov,
+            cell_vcov=self.vcov,
             draws=self.draws,
             seed=self.seed,
             left_out=self._left_out(kind, min_e, max_e),
@@ -839,7 +863,8 @@ class AttGtResult:
         pct = round(100 * (1 - self.alpha))
         band = "simultaneous" if self.draws is not None else "pointwise"
         tab = self.tidy()
-        tab = tab[[*tab.columns[:6], "n_treated"]].assign(
+        shown = ["cohort", "time", "estimate", "std_error", "conf_low", "conf_high"]
+        tab = tab[[*shown, "n_treated"]].assign(
             signif=marks(p_values(self.estimate, self.std_error))
         )
         lines = [

@@ -10,6 +10,7 @@ models), ``_kernels`` (matching), ``_balance`` and ``_effects`` (statistics), ``
 
 from __future__ import annotations
 
+from evaluation.errors import MissingValueError
 from evaluation.estimators.matching._results import (
     ATTResult,
     MatchResult,
@@ -18,7 +19,7 @@ from evaluation.estimators.matching._results import (
     SubgroupResult,
 )
 from evaluation.estimators.matching._riskset import RiskSetResult, risk_set_match
-from evaluation.estimators.matching._validate import MatchWarning, MissingValueError
+from evaluation.estimators.matching._validate import MatchWarning
 from evaluation.estimators.matching.api import MatchSpec, balance_table, match
 
 __all__ = [
