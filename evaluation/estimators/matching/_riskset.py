@@ -48,8 +48,8 @@ from evaluation.estimators.matching._balance import (
 from evaluation.estimators.matching._effects import wls_att
 from evaluation.estimators.matching._kernels import nearest_mahalanobis
 from evaluation.estimators.matching._metric import covariate_points
-from evaluation.estimators.matching._results import ATTResult
 from evaluation.estimators.matching._validate import check_columns, check_no_missing
+from evaluation.estimators.matching.effects import ATTResult
 
 WHERE = "risk_set_match()"
 RiskSetDistance = Literal["mahalanobis", "scaled_euclidean"]
