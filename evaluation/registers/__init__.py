@@ -61,12 +61,12 @@ from evaluation.registers.spells import SPELL_COLUMNS, Spells, validate_spells
 from evaluation.registers.yearly import RECEIVED_COLUMNS, PersonYearPanel, build_person_year_panel
 
 __all__ = [
-    "DEFAULT_MEMORY_LIMIT",
     "BENEFIT_GROUPS",
     "BENEFIT_GROUP_LABELS",
     "BENEFIT_UNITS",
     "CODES",
     "CODE_TABLE",
+    "DEFAULT_MEMORY_LIMIT",
     "GROUP_COLUMNS",
     "KINDS",
     "MONTH_RULES",

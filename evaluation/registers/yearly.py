@@ -45,8 +45,8 @@ from evaluation.registers.panel import (
     DateLike,
     MonthRule,
     PersonMonthPanel,
-    flag_bits,
     build_person_month_panel,
+    flag_bits,
 )
 from evaluation.registers.spells import Spells
 

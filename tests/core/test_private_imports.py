@@ -66,7 +66,7 @@ def _crossings(path: Path, modules: set[tuple[str, ...]]) -> list[Crossing]:
             targets = [alias.name.split(".") for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             source = _absolute(node, package)
-            targets = [source + [alias.name] for alias in node.names]
+            targets = [[*source, alias.name] for alias in node.names]
         for dotted in targets:
             owner = _owner(dotted, modules)
             if owner is None or owner == package or owner == ["evaluation"]:
