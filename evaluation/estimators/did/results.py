@@ -15,6 +15,7 @@ from scipy import linalg, stats
 from scipy.linalg import lapack
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from evaluation.contract import ResultMixin
 from evaluation.estimators.did.aggregate import Kind, aggregation_weights
 from evaluation.estimators.did.display import (
     MARKS_LEGEND,
@@ -125,8 +126,8 @@ _FAST_RCOND = 1e-4
 _MIN_TREATED = 2
 
 
-@dataclass(frozen=True)
-class WaldTest:
+@dataclass(frozen=True, repr=False)
+class WaldTest(ResultMixin):
     """Wald test that all pre-treatment ATT(g, t) are zero (parallel pre-trends).
 
     The covariance of the pre-treatment cells can be singular, e.g. when a tiny cohort has
@@ -162,6 +163,26 @@ class WaldTest:
     def available(self) -> bool:
         """True if a statistic could be computed."""
         return self.df > 0 and bool(np.isfinite(self.statistic))
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: term, statistic (chi-squared), df, p_value, n_cells, n_excluded, reason."""
+        return pd.DataFrame(
+            [
+                {
+                    "term": "pre-trend Wald test",
+                    "statistic": self.statistic,
+                    "df": self.df,
+                    "p_value": self.p_value,
+                    "n_cells": self.n_cells,
+                    "n_excluded": self.n_excluded,
+                    "reason": self.reason,
+                }
+            ]
+        )
+
+    def plot(self) -> Figure:
+        """The statistic on its chi-squared reference distribution."""
+        return _test_plot(self.statistic, self.df, stats.chi2(max(self.df, 1)), "Pre-trend Wald")
 
     def summary(self) -> str:
         """One line of text."""
@@ -248,6 +269,21 @@ def wald_test(
     return WaldTest(stat, rank, float(stats.chi2.sf(stat, rank)), n_cells, n_excl, rank, why)
 
 
+def _test_plot(statistic: float, df: int, reference: Any, name: str) -> Figure:
+    """A test statistic as a vertical line on the density of its reference distribution."""
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.add_subplot()
+    top = max(float(reference.ppf(0.999)), statistic if np.isfinite(statistic) else 0.0)
+    x = np.linspace(0.0, 1.05 * top, 400)
+    ax.plot(x, reference.pdf(x), color="C7", label=f"chi-squared({max(df, 1)})")
+    if np.isfinite(statistic):
+        ax.axvline(statistic, color="C3", label=f"statistic {statistic:.3f}")
+    ax.set_xlabel("statistic")
+    ax.set_title(f"{name} test")
+    ax.legend(fontsize="small")
+    return fig
+
+
 def _ci(est: FloatArray, se: FloatArray, crit: float) -> tuple[FloatArray, FloatArray]:
     return est - crit * se, est + crit * se
 
@@ -259,8 +295,8 @@ def _test_columns(est: FloatArray, se: FloatArray) -> dict[str, FloatArray]:
     return {"statistic": z, "p_value": p_values(est, se)}
 
 
-@dataclass(frozen=True)
-class EventStudyPretrend:
+@dataclass(frozen=True, repr=False)
+class EventStudyPretrend(ResultMixin):
     """Joint test that the pre-entry event-study effects in a window are all zero.
 
     The Wald statistic of the pre-entry effects (generalised to a singular covariance as
@@ -303,6 +339,30 @@ class EventStudyPretrend:
     def available(self) -> bool:
         """True if a p-value could be computed."""
         return self.df > 0 and bool(np.isfinite(self.p_value))
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: term, statistic (Wald chi-squared), df, p_value (small-sample F),
+        p_value_asymptotic, n_treated, event_times, reason."""
+        return pd.DataFrame(
+            [
+                {
+                    "term": "event-study pre-trend test",
+                    "statistic": self.statistic,
+                    "df": self.df,
+                    "p_value": self.p_value,
+                    "p_value_asymptotic": self.p_value_asymptotic,
+                    "n_treated": self.n_treated,
+                    "event_times": " ".join(map(str, self.event_times)),
+                    "reason": self.reason,
+                }
+            ]
+        )
+
+    def plot(self) -> Figure:
+        """The statistic on its chi-squared reference (the p-value uses the F scaling)."""
+        return _test_plot(
+            self.statistic, self.df, stats.chi2(max(self.df, 1)), "Event-study pre-trend"
+        )
 
     def summary(self) -> str:
         """One line of text."""
@@ -347,8 +407,8 @@ def event_study_pretrend(
     return EventStudyPretrend(wald.statistic, q, p_f, p_chi2, n, times, wald.reason)
 
 
-@dataclass(frozen=True)
-class AggregateResult:
+@dataclass(frozen=True, repr=False)
+class AggregateResult(ResultMixin):
     """An aggregation of group-time effects (R ``did::aggte``).
 
     Attributes
@@ -626,8 +686,8 @@ class AggregateResult:
         ax.legend(loc="best", fontsize="small")
 
 
-@dataclass(frozen=True)
-class AttGtResult:
+@dataclass(frozen=True, repr=False)
+class AttGtResult(ResultMixin):
     """Group-time average treatment effects ATT(g, t) (R ``did::att_gt``).
 
     Attributes

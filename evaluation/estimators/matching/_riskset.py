@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.contract import ResultMixin
 from evaluation.errors import (
     InputDataError,
     NoComparisonUnitsError,
@@ -65,8 +66,8 @@ class RiskSets:
     features: npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True, eq=False)
-class RiskSetResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskSetResult(ResultMixin):
     """Risk-set matches of entrants to not-yet-treated units. Build with
     :func:`risk_set_match`.
 
