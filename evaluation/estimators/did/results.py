@@ -544,8 +544,9 @@ class AggregateResult(ResultMixin):
 
         Columns: ``event_time`` / ``cohort`` / ``time`` (by kind; ``term`` for ``simple``,
         which has the overall row only), ``estimate``, ``std_error``, ``conf_low``,
-        ``conf_high`` (uniform band with bootstrap, else pointwise), ``conf_low_pointwise``,
-        ``conf_high_pointwise``, ``conf_low_uniform``, ``conf_high_uniform``.
+        ``conf_high`` (uniform band with bootstrap, else pointwise), ``statistic`` (z) and
+        ``p_value`` (two-sided, pointwise), ``conf_low_pointwise``, ``conf_high_pointwise``,
+        ``conf_low_uniform``, ``conf_high_uniform``, ``n_treated``.
         """
         if self.kind == "simple":
             overall = pd.DataFrame(
@@ -553,9 +554,9 @@ class AggregateResult(ResultMixin):
                     "term": ["ATT"],
                     "estimate": [self.estimate],
                     "std_error": [self.std_error],
-                    **_test_columns(np.array([self.estimate]), np.array([self.std_error])),
                     "conf_low": [self.conf_low],
                     "conf_high": [self.conf_high],
+                    **_test_columns(np.array([self.estimate]), np.array([self.std_error])),
                 }
             )
             return self._with_wild(overall, slice(-1, None))
@@ -568,9 +569,9 @@ class AggregateResult(ResultMixin):
                 self.label_name: labels,
                 "estimate": est,
                 "std_error": se,
-                **_test_columns(est, se),
                 "conf_low": lo_u if self.bootstrap else lo_p,
                 "conf_high": hi_u if self.bootstrap else hi_p,
+                **_test_columns(est, se),
                 "conf_low_pointwise": lo_p,
                 "conf_high_pointwise": hi_p,
                 "conf_low_uniform": lo_u,
@@ -770,7 +771,8 @@ class AttGtResult(ResultMixin):
         """One row per cell.
 
         Columns: ``cohort``, ``time``, ``estimate``, ``std_error``, ``conf_low``, ``conf_high``
-        (simultaneous band with bootstrap, else pointwise), ``event_time``, ``base_period``,
+        (simultaneous band with bootstrap, else pointwise), ``statistic`` (z), ``p_value``
+        (two-sided, pointwise), ``event_time``, ``base_period``,
         ``post``, ``n_treated``, ``n_control``, ``conf_low_pointwise``, ``conf_high_pointwise``,
         ``conf_low_uniform``, ``conf_high_uniform``, ``na_reason`` (why a cell is NA).
         """
@@ -783,9 +785,9 @@ class AttGtResult(ResultMixin):
                 "time": self.time,
                 "estimate": self.estimate,
                 "std_error": self.std_error,
-                **_test_columns(self.estimate, self.std_error),
                 "conf_low": lo_u if boot else lo_p,
                 "conf_high": hi_u if boot else hi_p,
+                **_test_columns(self.estimate, self.std_error),
                 "event_time": (self.time - self.cohort).astype(np.int64),
                 "base_period": self.base_period,
                 "post": self.cohort <= self.time,
