@@ -125,6 +125,11 @@ class MissingColumnError(InputDataError):
         )
 
 
+class MissingValueError(InputDataError):
+    """A value the estimator needs is missing (outcome, treatment, covariate, unit, time,
+    weight or cluster); the message names the column and the first rows."""
+
+
 class OptionError(PilotEvalError):
     """An option has a value outside its allowed set or range."""
 

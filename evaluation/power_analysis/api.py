@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from evaluation.contract import ResultMixin
 from evaluation.errors import OptionError
 from evaluation.power_analysis.kernel import Estimator, Placebo, Schedule, placebo_rollouts
 
@@ -55,8 +56,8 @@ def _mde(est: FloatArray, se: FloatArray, z: float, target: float) -> float:
     return float(cands[hit[0]]) if len(hit) else float("inf")
 
 
-@dataclass(frozen=True)
-class PowerResult:
+@dataclass(frozen=True, repr=False)
+class PowerResult(ResultMixin):
     """Power of a planned rollout, from placebo rollouts on historic data.
 
     Attributes
@@ -105,7 +106,8 @@ class PowerResult:
 
     def tidy(self) -> pd.DataFrame:
         """Rows ``mde``, ``mde_analytic``, ``placebo_size``, ``pretrend_size``; columns
-        ``term, estimate, std_error, conf_low, conf_high`` (Monte Carlo uncertainty)."""
+        ``term, estimate, std_error, statistic, p_value, conf_low, conf_high`` (Monte Carlo
+        uncertainty; no hypothesis is tested, so ``statistic`` and ``p_value`` are NaN)."""
         r = self.rollouts
         rows: list[tuple[str, float, float]] = [
             ("mde", self.mde, self.mde_std_error),
@@ -114,6 +116,7 @@ class PowerResult:
             ("pretrend_size", self.pretrend_size, _binom_se(self.pretrend_size, r)),
         ]
         tab = pd.DataFrame(rows, columns=["term", "estimate", "std_error"])
+        tab["statistic"] = tab["p_value"] = float("nan")
         tab["conf_low"] = tab["estimate"] - 1.96 * tab["std_error"]
         tab["conf_high"] = tab["estimate"] + 1.96 * tab["std_error"]
         return tab

@@ -24,7 +24,12 @@ Rules (month coverage, open spells, precedence) are documented in
 
 from __future__ import annotations
 
-from evaluation.registers._duck import DuckTable, connect
+from evaluation.registers._duck import (
+    DEFAULT_MEMORY_LIMIT,
+    DuckTable,
+    connect,
+    default_temp_directory,
+)
 from evaluation.registers.codes import (
     BENEFIT_GROUP_LABELS,
     BENEFIT_GROUPS,
@@ -61,6 +66,7 @@ __all__ = [
     "BENEFIT_UNITS",
     "CODES",
     "CODE_TABLE",
+    "DEFAULT_MEMORY_LIMIT",
     "GROUP_COLUMNS",
     "KINDS",
     "MONTH_RULES",
@@ -80,6 +86,7 @@ __all__ = [
     "closest_code",
     "code_table",
     "connect",
+    "default_temp_directory",
     "get_code",
     "months_employed_in_window",
     "months_in_window",

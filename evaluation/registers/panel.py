@@ -170,7 +170,14 @@ class ParticipantError(ProblemsFound):
     """Participant rows with problems (missing id or pilot, bad dates, duplicate persons)."""
 
 
-def _flag_bits() -> list[tuple[str, str]]:
+def flag_bits() -> list[tuple[str, str]]:
+    """The status flags packed into ``flag_bits``, in bit order.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(panel column, StatusCode attribute or benefit group)``; bit ``k`` is the k-th entry.
+    """
     # (column, StatusCode attribute or benefit group) in bit order
     attrs = [
         ("employed", "is_employment"),
@@ -187,7 +194,7 @@ def _flag_bits() -> list[tuple[str, str]]:
 def _code_masks() -> list[tuple[str, int, int]]:
     """(code, precedence, bit mask of the outcome and group columns) per code."""
     out = []
-    bits = _flag_bits()
+    bits = flag_bits()
     for c in CODE_TABLE:
         mask = 0
         for k, (_col, attr) in enumerate(bits):
@@ -234,7 +241,7 @@ def code_flag_table() -> pd.DataFrame:
     ``benefit_units`` mask of the code's counting unit. Engines that build the panel without
     DuckDB's list functions (:mod:`evaluation.scale`) join on it.
     """
-    bits = _flag_bits()
+    bits = flag_bits()
     table = pd.DataFrame(
         {
             "code": pd.array([c.code for c in CODE_TABLE], dtype="string"),
@@ -564,7 +571,7 @@ def _create_unpacking_view(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """The panel view ``table`` over its stored ``{table}_data`` (flags unpacked)."""
     flags = ",\n".join(
         f"CAST((flags >> {k}) & 1 AS TINYINT) AS {quote_ident(col)}"
-        for k, (col, _a) in enumerate(_flag_bits())
+        for k, (col, _a) in enumerate(flag_bits())
     )
     con.execute(
         f"""CREATE VIEW {table} AS
@@ -666,7 +673,7 @@ def store_person_month_panel(
     src = unique_name("panel_in")
     con.register(src, frame)
     packed = " | ".join(
-        f"(CAST({quote_ident(col)} AS SMALLINT) << {k})" for k, (col, _a) in enumerate(_flag_bits())
+        f"(CAST({quote_ident(col)} AS SMALLINT) << {k})" for k, (col, _a) in enumerate(flag_bits())
     )
     table = unique_name("person_month")
     try:

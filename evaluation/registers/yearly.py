@@ -45,8 +45,8 @@ from evaluation.registers.panel import (
     DateLike,
     MonthRule,
     PersonMonthPanel,
-    _flag_bits,
     build_person_month_panel,
+    flag_bits,
 )
 from evaluation.registers.spells import Spells
 
@@ -220,7 +220,7 @@ def build_person_year_panel(
         )
     con = monthly.con
     # Read the stored table directly: packed flags, batches of persons by pid (bounded memory).
-    bits = {col: k for k, (col, _a) in enumerate(_flag_bits())}
+    bits = {col: k for k, (col, _a) in enumerate(flag_bits())}
     sums = ",\n".join(
         f"sum(CAST((flags >> {bits[c]}) & 1 AS INTEGER))::SMALLINT AS {quote_ident('months_' + c)}"
         for c in (*OUTCOME_COLUMNS, *GROUP_COLUMNS)

@@ -112,8 +112,7 @@ if TYPE_CHECKING:
         SensitivityResult,
         TwfeComparison,
     )
-    from evaluation.estimators.matching import MatchResult
-    from evaluation.estimators.matching._results import RefutationResult
+    from evaluation.estimators.matching import MatchResult, RefutationResult
     from evaluation.power_analysis import PowerResult
 
 OutcomeUnit = Literal["share", "months", "score"]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import EstimatorNote, InputDataError, OptionError
-from evaluation.estimators.did.api import _result, map_cohorts, small_cohorts_note
+from evaluation.estimators.did.api import att_gt_result, map_cohorts, small_cohorts_note
 from evaluation.estimators.did.cells import BasePeriod, ControlGroup, plan_cells
 from evaluation.estimators.did.kernels import MomentAccumulator, moment_kernel
 from evaluation.estimators.did.results import AttGtResult
@@ -230,4 +230,4 @@ def att_gt(
         "multiplier": "rademacher",
         "allow_unbalanced_panel": False,
     }
-    return _result(kres, cplan, cmap, alpha, None, opts, None, None)
+    return att_gt_result(kres, cplan, cmap, alpha, None, opts, None, None)

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evaluation.errors import MissingColumnError, OptionError
-from evaluation.registers._duck import DEFAULT_MEMORY_LIMIT, default_temp_directory
+from evaluation.registers import DEFAULT_MEMORY_LIMIT, default_temp_directory
 
 #: Engines the toolkit tests.
 Engine: TypeAlias = Literal["duckdb", "pyspark"]

@@ -46,3 +46,13 @@ def test_problems_are_all_listed_and_tabulated() -> None:
 def test_missing_column_names_what_is_there() -> None:
     err = MissingColumnError(["person_id"], where="spells.csv", available=["id", "code"])
     assert "'person_id'" in err.message and "'id', 'code'" in err.message
+
+
+def test_one_missing_value_error_for_every_estimator() -> None:
+    """Issue 18: the DiD and matching packages export the same ``MissingValueError``."""
+    import evaluation.errors
+    from evaluation.estimators import did, matching
+
+    assert did.MissingValueError is matching.MissingValueError
+    assert did.MissingValueError is evaluation.errors.MissingValueError
+    assert issubclass(evaluation.errors.MissingValueError, evaluation.errors.InputDataError)

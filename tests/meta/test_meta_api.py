@@ -30,6 +30,8 @@ def test_result_is_frozen_and_tidy_has_documented_columns() -> None:
         "kind",
         "estimate",
         "std_error",
+        "statistic",
+        "p_value",
         "conf_low",
         "conf_high",
         "weight",

@@ -34,5 +34,5 @@ def test_standard_errors_match_the_aggregation() -> None:
     data = simulate_staggered(500, seed=3)
     dyn = att_gt(data, outcome="y", time="time", unit="unit", cohort="cohort").aggregate("dynamic")
     w = np.where(np.isfinite(dyn.coefs), dyn.coefs, 0.0)
-    se = np.sqrt(np.diag(w @ dyn.vcov @ w.T))
+    se = np.sqrt(np.diag(w @ dyn.cell_vcov @ w.T))
     np.testing.assert_allclose(se, dyn.element_std_error, rtol=1e-10, atol=1e-12)

@@ -434,7 +434,7 @@ def att_gt(
         few = dataclasses.replace(few, spec=wild, seed=seed_int)
     for note in cmap.notes:
         warnings.warn(note, EstimatorNote, stacklevel=2)
-    return _result(kres, plan, cmap, alpha, seed_int, opts, draws, cluster, few)
+    return att_gt_result(kres, plan, cmap, alpha, seed_int, opts, draws, cluster, few)
 
 
 #: The row-number column that makes every row of repeated cross-sections its own unit.
@@ -707,10 +707,10 @@ def slow_path(
     kres = dense_kernel(
         a, att, share, code, plan, cl, bootstrap=None, rng=None, multiplier="rademacher"
     )
-    return _result(kres, plan, cmap, 0.05, 0, {"method": "reg"}, None, cluster)
+    return att_gt_result(kres, plan, cmap, 0.05, 0, {"method": "reg"}, None, cluster)
 
 
-def _result(
+def att_gt_result(
     kres: KernelResult,
     plan: CellPlan,
     cmap: CohortMap,
@@ -721,6 +721,34 @@ def _result(
     cluster: str | None,
     few: FewClusterData | None = None,
 ) -> AttGtResult:
+    """Build the :class:`AttGtResult` of a fitted kernel (shared by every DiD engine).
+
+    Parameters
+    ----------
+    kres:
+        The kernel's estimates, influence functions and variance.
+    plan:
+        The cohort x period cells that were estimated.
+    cmap:
+        Cohort coding of the data (periods, cohorts, unit counts).
+    alpha:
+        Significance level of the pointwise intervals.
+    seed:
+        Seed of the bootstrap draws, recorded in the options (None: no draws).
+    opts:
+        The call's options, recorded in the result.
+    bootstrap:
+        Number of multiplier bootstrap draws, or None for analytic standard errors.
+    cluster:
+        Cluster column, or None.
+    few:
+        Data for few-cluster inference, if kept.
+
+    Returns
+    -------
+    AttGtResult
+        Cell estimates with standard errors and the options that produced them.
+    """
     eye = np.eye(plan.n_cells, plan.n_cells + len(plan.cohorts))
     se = np.where(plan.reference, np.nan, linear_se(eye, kres.vcov, kres.draws))
     kind = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from evaluation.errors import (
     EstimationError,
     InputDataError,
+    MissingValueError,
     NoComparisonUnitsError,
     OptionError,
     OverlapError,
@@ -31,10 +32,6 @@ __all__ = [
 
 class NonIntegerTimeError(InputDataError):
     """The time column is not integer-valued (dates, strings or fractional periods)."""
-
-
-class MissingValueError(InputDataError):
-    """An outcome, unit, time, weight, cluster or covariate value is missing."""
 
 
 class DuplicateObservationError(InputDataError):

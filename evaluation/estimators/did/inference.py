@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.contract import ResultMixin
 from evaluation.estimators.did.aggregate import Kind, aggregation_weights
 from evaluation.estimators.did.errors import OptionError
 from evaluation.estimators.did.results import AttGtResult
@@ -22,8 +23,8 @@ from evaluation.estimators.did.wild import permutation_estimates
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True)
-class RandomizationResult:
+@dataclass(frozen=True, repr=False)
+class RandomizationResult(ResultMixin):
     """Randomisation (permutation) test of an aggregated effect.
 
     Attributes

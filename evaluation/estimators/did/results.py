@@ -15,6 +15,7 @@ from scipy import linalg, stats
 from scipy.linalg import lapack
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from evaluation.contract import ResultMixin
 from evaluation.estimators.did.aggregate import Kind, aggregation_weights
 from evaluation.estimators.did.display import (
     MARKS_LEGEND,
@@ -125,8 +126,8 @@ _FAST_RCOND = 1e-4
 _MIN_TREATED = 2
 
 
-@dataclass(frozen=True)
-class WaldTest:
+@dataclass(frozen=True, repr=False)
+class WaldTest(ResultMixin):
     """Wald test that all pre-treatment ATT(g, t) are zero (parallel pre-trends).
 
     The covariance of the pre-treatment cells can be singular, e.g. when a tiny cohort has
@@ -162,6 +163,26 @@ class WaldTest:
     def available(self) -> bool:
         """True if a statistic could be computed."""
         return self.df > 0 and bool(np.isfinite(self.statistic))
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: term, statistic (chi-squared), df, p_value, n_cells, n_excluded, reason."""
+        return pd.DataFrame(
+            [
+                {
+                    "term": "pre-trend Wald test",
+                    "statistic": self.statistic,
+                    "df": self.df,
+                    "p_value": self.p_value,
+                    "n_cells": self.n_cells,
+                    "n_excluded": self.n_excluded,
+                    "reason": self.reason,
+                }
+            ]
+        )
+
+    def plot(self) -> Figure:
+        """The statistic on its chi-squared reference distribution."""
+        return _test_plot(self.statistic, self.df, stats.chi2(max(self.df, 1)), "Pre-trend Wald")
 
     def summary(self) -> str:
         """One line of text."""
@@ -248,12 +269,34 @@ def wald_test(
     return WaldTest(stat, rank, float(stats.chi2.sf(stat, rank)), n_cells, n_excl, rank, why)
 
 
+def _test_plot(statistic: float, df: int, reference: Any, name: str) -> Figure:
+    """A test statistic as a vertical line on the density of its reference distribution."""
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.add_subplot()
+    top = max(float(reference.ppf(0.999)), statistic if np.isfinite(statistic) else 0.0)
+    x = np.linspace(0.0, 1.05 * top, 400)
+    ax.plot(x, reference.pdf(x), color="C7", label=f"chi-squared({max(df, 1)})")
+    if np.isfinite(statistic):
+        ax.axvline(statistic, color="C3", label=f"statistic {statistic:.3f}")
+    ax.set_xlabel("statistic")
+    ax.set_title(f"{name} test")
+    ax.legend(fontsize="small")
+    return fig
+
+
 def _ci(est: FloatArray, se: FloatArray, crit: float) -> tuple[FloatArray, FloatArray]:
     return est - crit * se, est + crit * se
 
 
-@dataclass(frozen=True)
-class EventStudyPretrend:
+def _test_columns(est: FloatArray, se: FloatArray) -> dict[str, FloatArray]:
+    """``statistic`` (z = estimate / std_error) and its two-sided normal ``p_value``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.asarray(est / se, dtype=np.float64)
+    return {"statistic": z, "p_value": p_values(est, se)}
+
+
+@dataclass(frozen=True, repr=False)
+class EventStudyPretrend(ResultMixin):
     """Joint test that the pre-entry event-study effects in a window are all zero.
 
     The Wald statistic of the pre-entry effects (generalised to a singular covariance as
@@ -297,6 +340,30 @@ class EventStudyPretrend:
         """True if a p-value could be computed."""
         return self.df > 0 and bool(np.isfinite(self.p_value))
 
+    def tidy(self) -> pd.DataFrame:
+        """One row: term, statistic (Wald chi-squared), df, p_value (small-sample F),
+        p_value_asymptotic, n_treated, event_times, reason."""
+        return pd.DataFrame(
+            [
+                {
+                    "term": "event-study pre-trend test",
+                    "statistic": self.statistic,
+                    "df": self.df,
+                    "p_value": self.p_value,
+                    "p_value_asymptotic": self.p_value_asymptotic,
+                    "n_treated": self.n_treated,
+                    "event_times": " ".join(map(str, self.event_times)),
+                    "reason": self.reason,
+                }
+            ]
+        )
+
+    def plot(self) -> Figure:
+        """The statistic on its chi-squared reference (the p-value uses the F scaling)."""
+        return _test_plot(
+            self.statistic, self.df, stats.chi2(max(self.df, 1)), "Event-study pre-trend"
+        )
+
     def summary(self) -> str:
         """One line of text."""
         if not self.available:
@@ -324,7 +391,9 @@ def event_study_pretrend(
     sizes = {float(g): int(n) for g, n in zip(cohort[used], n_treated[used], strict=True)}
     n = int(sum(sizes.values()))
     wald = wald_test(
-        dynamic.element_estimate[pre], w @ dynamic.vcov @ w.T, dynamic.element_std_error[pre]
+        dynamic.element_estimate[pre],
+        w @ dynamic.cell_vcov @ w.T,
+        dynamic.element_std_error[pre],
     )
     q = wald.df
     if not wald.available:
@@ -338,8 +407,8 @@ def event_study_pretrend(
     return EventStudyPretrend(wald.statistic, q, p_f, p_chi2, n, times, wald.reason)
 
 
-@dataclass(frozen=True)
-class AggregateResult:
+@dataclass(frozen=True, repr=False)
+class AggregateResult(ResultMixin):
     """An aggregation of group-time effects (R ``did::aggte``).
 
     Attributes
@@ -378,7 +447,7 @@ class AggregateResult:
     bootstrap: bool
     options: dict[str, Any] = field(default_factory=dict)
     coefs: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
-    vcov: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    cell_vcov: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     draws: FloatArray | None = field(default=None, repr=False)
     seed: int | None = field(default=None, repr=False)
     left_out: tuple[str, ...] = ()
@@ -393,25 +462,36 @@ class AggregateResult:
             return self.crit_pointwise
         rng = np.random.default_rng(self.seed if self.seed is not None else 0)
         return uniform_crit(
-            self.coefs, self.vcov, self.draws, self.element_std_error, self.alpha, rng
+            self.coefs, self.cell_vcov, self.draws, self.element_std_error, self.alpha, rng
         )
 
-    def element_vcov(self) -> pd.DataFrame:
+    def vcov(self) -> pd.DataFrame:
         """Covariance of the element estimates (event times for ``dynamic``), indexed by label.
 
         The analytic influence-function covariance (also with a bootstrap), including the
-        uncertainty of the estimated cohort shares: pass it with ``element_estimate`` to other
-        software (e.g. R ``HonestDiD``). Elements without weights get ``nan``.
+        uncertainty of the estimated cohort shares: pass it with ``element_estimate`` (or
+        ``tidy()["estimate"]``) to other software (e.g. R ``HonestDiD``). Its diagonal is
+        ``element_std_error ** 2`` when the standard errors are analytic. Elements without
+        weights get ``nan``. The ``simple`` aggregation gives a 1 x 1 frame labelled ``ATT``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Square, indexed and labelled by ``event_time`` / ``cohort`` / ``time``.
         """
         if self.kind == "simple":
             return pd.DataFrame([[self.std_error**2]], index=["ATT"], columns=["ATT"])
         finite: npt.NDArray[np.bool_] = np.asarray(np.isfinite(self.coefs).all(axis=1))
         c = np.where(finite[:, None], self.coefs, 0.0)
-        cov = c @ self.vcov @ c.T
+        cov = c @ self.cell_vcov @ c.T
         cov[~finite, :] = np.nan
         cov[:, ~finite] = np.nan
         labels = pd.Index(self.labels.astype(np.int64), name=self.label_name)
         return pd.DataFrame(cov, index=labels, columns=labels)
+
+    def element_vcov(self) -> pd.DataFrame:
+        """Alias of :meth:`vcov` (its name before ``vcov()`` became the public one)."""
+        return self.vcov()
 
     def sensitivity(
         self,
@@ -440,7 +520,7 @@ class AggregateResult:
             )
         return honest_sensitivity(
             self.element_estimate,
-            self.element_vcov().to_numpy(),
+            self.vcov().to_numpy(),
             self.labels,
             restriction=restriction,
             values=values,
@@ -464,8 +544,9 @@ class AggregateResult:
 
         Columns: ``event_time`` / ``cohort`` / ``time`` (by kind; ``term`` for ``simple``,
         which has the overall row only), ``estimate``, ``std_error``, ``conf_low``,
-        ``conf_high`` (uniform band with bootstrap, else pointwise), ``conf_low_pointwise``,
-        ``conf_high_pointwise``, ``conf_low_uniform``, ``conf_high_uniform``.
+        ``conf_high`` (uniform band with bootstrap, else pointwise), ``statistic`` (z) and
+        ``p_value`` (two-sided, pointwise), ``conf_low_pointwise``, ``conf_high_pointwise``,
+        ``conf_low_uniform``, ``conf_high_uniform``, ``n_treated``.
         """
         if self.kind == "simple":
             overall = pd.DataFrame(
@@ -475,6 +556,7 @@ class AggregateResult:
                     "std_error": [self.std_error],
                     "conf_low": [self.conf_low],
                     "conf_high": [self.conf_high],
+                    **_test_columns(np.array([self.estimate]), np.array([self.std_error])),
                 }
             )
             return self._with_wild(overall, slice(-1, None))
@@ -489,6 +571,7 @@ class AggregateResult:
                 "std_error": se,
                 "conf_low": lo_u if self.bootstrap else lo_p,
                 "conf_high": hi_u if self.bootstrap else hi_p,
+                **_test_columns(est, se),
                 "conf_low_pointwise": lo_p,
                 "conf_high_pointwise": hi_p,
                 "conf_low_uniform": lo_u,
@@ -536,7 +619,8 @@ class AggregateResult:
             band = "simultaneous" if self.bootstrap else "pointwise"
             lines.append(f"  by {self.label_name} ({band} {pct}% intervals):")
             tab = self.tidy()
-            tab = tab[[*tab.columns[:5], "n_treated"]].assign(
+            shown = [self.label_name, "estimate", "std_error", "conf_low", "conf_high"]
+            tab = tab[[*shown, "n_treated"]].assign(
                 signif=marks(p_values(self.element_estimate, self.element_std_error))
             )
             lines.append(tab.to_string(index=False, float_format="%.4f"))
@@ -603,8 +687,8 @@ class AggregateResult:
         ax.legend(loc="best", fontsize="small")
 
 
-@dataclass(frozen=True)
-class AttGtResult:
+@dataclass(frozen=True, repr=False)
+class AttGtResult(ResultMixin):
     """Group-time average treatment effects ATT(g, t) (R ``did::att_gt``).
 
     Attributes
@@ -687,7 +771,8 @@ class AttGtResult:
         """One row per cell.
 
         Columns: ``cohort``, ``time``, ``estimate``, ``std_error``, ``conf_low``, ``conf_high``
-        (simultaneous band with bootstrap, else pointwise), ``event_time``, ``base_period``,
+        (simultaneous band with bootstrap, else pointwise), ``statistic`` (z), ``p_value``
+        (two-sided, pointwise), ``event_time``, ``base_period``,
         ``post``, ``n_treated``, ``n_control``, ``conf_low_pointwise``, ``conf_high_pointwise``,
         ``conf_low_uniform``, ``conf_high_uniform``, ``na_reason`` (why a cell is NA).
         """
@@ -702,6 +787,7 @@ class AttGtResult:
                 "std_error": self.std_error,
                 "conf_low": lo_u if boot else lo_p,
                 "conf_high": hi_u if boot else hi_p,
+                **_test_columns(self.estimate, self.std_error),
                 "event_time": (self.time - self.cohort).astype(np.int64),
                 "base_period": self.base_period,
                 "post": self.cohort <= self.time,
@@ -781,7 +867,7 @@ class AttGtResult:
             bootstrap=self.draws is not None,
             options={"min_e": min_e, "max_e": max_e, "balance_e": balance_e},
             coefs=aw.elements,
-            vcov=self.vcov,
+            cell_vcov=self.vcov,
             draws=self.draws,
             seed=self.seed,
             left_out=self._left_out(kind, min_e, max_e),
@@ -839,7 +925,8 @@ class AttGtResult:
         pct = round(100 * (1 - self.alpha))
         band = "simultaneous" if self.draws is not None else "pointwise"
         tab = self.tidy()
-        tab = tab[[*tab.columns[:6], "n_treated"]].assign(
+        shown = ["cohort", "time", "estimate", "std_error", "conf_low", "conf_high"]
+        tab = tab[[*shown, "n_treated"]].assign(
             signif=marks(p_values(self.estimate, self.std_error))
         )
         lines = [

@@ -29,6 +29,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from evaluation.contract import ResultMixin
 from evaluation.errors import OptionError
 from evaluation.estimators.did import honest
 from evaluation.estimators.did.honest import EventStudy, Interval, NormalSource
@@ -44,8 +45,8 @@ _FLCI_SIMS = 1_000_000
 _WHERE = "sensitivity()"
 
 
-@dataclass(frozen=True)
-class SensitivityResult:
+@dataclass(frozen=True, repr=False)
+class SensitivityResult(ResultMixin):
     """Robust confidence intervals for one effect over values of a restriction.
 
     Attributes

@@ -17,15 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from scipy import stats
 
+from evaluation.contract import ResultMixin
 from evaluation.errors import EstimatorNote
 from evaluation.estimators.did.api import att_gt, map_cohorts
 from evaluation.estimators.did.panel import build_wide_panel
 from evaluation.estimators.did.results import AttGtResult
 
 
-@dataclass(frozen=True)
-class TwfeComparison:
+@dataclass(frozen=True, repr=False)
+class TwfeComparison(ResultMixin):
     """TWFE estimate, its Goodman-Bacon decomposition and the CS simple aggregate.
 
     Attributes
@@ -48,15 +50,19 @@ class TwfeComparison:
     bacon: pd.DataFrame
 
     def tidy(self) -> pd.DataFrame:
-        """Two rows (``term``: ``TWFE``, ``CS simple``) with estimate and standard error."""
+        """Two rows (``term``: ``TWFE``, ``CS simple``): estimate, std_error, statistic (z),
+        p_value (two-sided normal), conf_low, conf_high (95%)."""
         z = 1.959963984540054
         est = [self.twfe_estimate, self.cs_estimate]
         se = [self.twfe_std_error, self.cs_std_error]
+        stat = [e / s for e, s in zip(est, se, strict=True)]
         return pd.DataFrame(
             {
                 "term": ["TWFE", "CS simple"],
                 "estimate": est,
                 "std_error": se,
+                "statistic": stat,
+                "p_value": [2 * stats.norm.sf(abs(v)) for v in stat],
                 "conf_low": [e - z * s for e, s in zip(est, se, strict=True)],
                 "conf_high": [e + z * s for e, s in zip(est, se, strict=True)],
             }

@@ -1,10 +1,20 @@
-"""Result objects of matching: the matched design and the effects estimated on it."""
+"""The matched design: :class:`MatchResult` (matching, weights, balance, diagnostics).
+
+Effects and what is built on them take the design, as MatchIt leaves effects to
+``marginaleffects``: :func:`~evaluation.estimators.matching.effects.effect` and
+:func:`~evaluation.estimators.matching.effects.matched_did` (``effects``),
+:func:`~evaluation.estimators.matching.rosenbaum.rosenbaum` (``rosenbaum``),
+:func:`~evaluation.estimators.matching.refutation.refute` (``refutation``),
+:func:`~evaluation.estimators.matching.heterogeneity.by_subgroup` and
+:func:`~evaluation.estimators.matching.heterogeneity.cate` (``heterogeneity``). The methods
+of the same names on :class:`MatchResult` delegate to them.
+"""
 
 from __future__ import annotations
 
-import warnings
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -13,7 +23,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from evaluation.errors import EstimationError, OptionError
+from evaluation.contract import ESTIMATE_COLUMNS, ResultMixin
+from evaluation.errors import EstimationError, MissingValueError, OptionError
 from evaluation.estimators.matching import _plots
 from evaluation.estimators.matching._balance import (
     SMD_THRESHOLD,
@@ -23,332 +34,90 @@ from evaluation.estimators.matching._balance import (
     table_one,
 )
 from evaluation.estimators.matching._design import Design
-from evaluation.estimators.matching._effects import (
-    EffectFit,
-    abadie_imbens_att,
-    rosenbaum_bounds,
-    wls_att,
-)
 from evaluation.estimators.matching._kernels import Pairs, matchit_weights
 from evaluation.estimators.matching._propensity import PropensityFit
 from evaluation.estimators.matching._strata import common_strata, subclass_weights
-from evaluation.estimators.matching._validate import (
-    MatchWarning,
-    MissingValueError,
-    as_names,
-    check_columns,
+from evaluation.estimators.matching._validate import as_names, check_columns
+from evaluation.estimators.matching.effects import Adjust, ATTResult, effect, matched_did
+from evaluation.estimators.matching.heterogeneity import (
+    CateModel,
+    SubgroupResult,
+    by_subgroup,
+    cate,
 )
+from evaluation.estimators.matching.refutation import (
+    NO_DOWHY_NOTE,
+    RefutationResult,
+    RefuteEngine,
+    Refuter,
+    refute,
+)
+from evaluation.estimators.matching.rosenbaum import DEFAULT_GAMMAS, RosenbaumResult, rosenbaum
 
 if TYPE_CHECKING:
     from evaluation.estimators.matching.api import DesignOutput, MatchSpec
 
+__all__ = [
+    "NO_DOWHY_NOTE",
+    "ATTResult",
+    "Adjust",
+    "MatchResult",
+    "RefutationResult",
+    "RefuteEngine",
+    "Refuter",
+    "RosenbaumResult",
+    "SubgroupResult",
+]
+
 FloatArray = npt.NDArray[np.float64]
 
-Refuter = Literal["placebo_treatment", "random_common_cause", "data_subset"]
-Adjust = bool | Literal["gcomp"]
-RefuteEngine = Literal["dowhy", "native"]
 
-#: Shown (``RefutationResult.note``) when the default engine falls back to the native one.
-NO_DOWHY_NOTE = (
-    "DoWhy is not installed: the refuter was run natively (rerunning the whole design); "
-    "pip install dowhy to run DoWhy's refuter on the matched sample"
-)
-
-
-@dataclass(frozen=True, eq=False)
-class ATTResult:
-    """An average treatment effect on the treated with its standard error.
-
-    Attributes
-    ----------
-    outcome, estimate, std_error:
-        Outcome name, point estimate and standard error.
-    df:
-        Degrees of freedom of the t reference distribution (``inf``: normal).
-    level:
-        Confidence level of ``conf_low`` / ``conf_high``.
-    n_treated, n_control:
-        Units used (distinct controls).
-    method, se_type:
-        How the estimate and the standard error were computed.
-    naive:
-        Unadjusted difference in means over all units (for comparison).
-    """
-
-    outcome: str
-    estimate: float
-    std_error: float
-    df: float
-    level: float
-    n_treated: int
-    n_control: int
-    method: str
-    se_type: str
-    naive: float
-    term: str = "ATT"
-
-    @property
-    def statistic(self) -> float:
-        """``estimate / std_error``."""
-        return self.estimate / self.std_error
-
-    @property
-    def p_value(self) -> float:
-        """Two-sided p-value (t with ``df`` degrees of freedom, normal if infinite)."""
-        return float(2 * stats.t.sf(abs(self.statistic), self.df))
-
-    @property
-    def conf_low(self) -> float:
-        """Lower confidence limit."""
-        return self.estimate - self._crit() * self.std_error
-
-    @property
-    def conf_high(self) -> float:
-        """Upper confidence limit."""
-        return self.estimate + self._crit() * self.std_error
-
-    def _crit(self) -> float:
-        return float(stats.t.ppf(0.5 + self.level / 2, self.df))
-
-    def tidy(self) -> pd.DataFrame:
-        """One row: term, outcome, estimate, std_error, statistic, p_value, conf_low,
-        conf_high, n_treated, n_control, method, se_type, naive."""
-        return pd.DataFrame(
-            [
-                {
-                    "term": self.term,
-                    "outcome": self.outcome,
-                    "estimate": self.estimate,
-                    "std_error": self.std_error,
-                    "statistic": self.statistic,
-                    "p_value": self.p_value,
-                    "conf_low": self.conf_low,
-                    "conf_high": self.conf_high,
-                    "n_treated": self.n_treated,
-                    "n_control": self.n_control,
-                    "method": self.method,
-                    "se_type": self.se_type,
-                    "naive": self.naive,
-                }
-            ]
-        )
-
-    def summary(self) -> str:
-        """Text summary."""
-        pct = round(100 * self.level)
-        return (
-            f"{self.term} on {self.outcome!r} ({self.method})\n"
-            f"  estimate {self.estimate:.4g}, std. error {self.std_error:.4g} ({self.se_type})\n"
-            f"  {pct}% CI [{self.conf_low:.4g}, {self.conf_high:.4g}], p = {self.p_value:.3g}\n"
-            f"  {self.n_treated} treated, {self.n_control} controls; "
-            f"naive difference {self.naive:.4g}"
-        )
-
-    def plot(self) -> Figure:
-        """The matched estimate with its interval beside the naive difference."""
-        table = pd.DataFrame(
-            {
-                "label": ["matched ATT", "naive difference"],
-                "estimate": [self.estimate, self.naive],
-                "conf_low": [self.conf_low, self.naive],
-                "conf_high": [self.conf_high, self.naive],
-            }
-        )
-        return _plots.estimate_plot(table, "label", f"Effect on {self.outcome}")
-
-
-@dataclass(frozen=True, eq=False)
-class RosenbaumResult:
-    """Rosenbaum bounds: how strong hidden bias must be to explain the effect away."""
-
-    outcome: str
-    n_pairs: int
-    table: pd.DataFrame
-    alpha: float
-
-    @property
-    def critical_gamma(self) -> float:
-        """Smallest Gamma in the grid whose upper p-value bound exceeds ``alpha`` (NaN: none)."""
-        over = self.table.loc[self.table["p_upper"] > self.alpha, "gamma"]
-        return float(over.iloc[0]) if len(over) else float("nan")
-
-    def tidy(self) -> pd.DataFrame:
-        """Columns gamma, p_lower, p_upper."""
-        return self.table.copy()
-
-    def summary(self) -> str:
-        """Text summary."""
-        lines = [
-            f"Rosenbaum bounds (Wilcoxon signed rank) for {self.outcome!r}, "
-            f"{self.n_pairs} matched sets",
-            self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
-            f"Effect no longer significant at {self.alpha} from Gamma = {self.critical_gamma}",
-        ]
-        return "\n".join(lines)
-
-    def plot(self) -> Figure:
-        """p-value bounds against Gamma."""
-        return _plots.rosenbaum_plot(self.table, self.alpha)
-
-
-@dataclass(frozen=True, eq=False)
-class RefutationResult:
-    """A refutation test: DoWhy's refuters run by DoWhy or natively.
-
-    ``engine="dowhy"``: DoWhy's refuter on the matched sample (``estimate`` is the weighted
-    regression-adjusted ATT DoWhy refutes; ``engine_p_value`` is DoWhy's own test).
-    ``engine="native"``: the whole design (score model, matching, ATT) is rerun.
-
-    ``passed``: for ``placebo_treatment``, zero lies in the 95% interval of the mean placebo
-    effect; for the other refuters, the original estimate lies within 1.96 standard
-    deviations of the new effects (DoWhy's normal test, p >= 0.05). The same rule for both
-    engines.
-    """
-
-    refuter: str
-    outcome: str
-    estimate: float
-    new_effects: FloatArray
-    engine: str = "native"
-    note: str = ""
-    engine_p_value: float = float("nan")
-
-    @property
-    def new_effect(self) -> float:
-        """Mean of the re-estimated effects."""
-        return float(np.mean(self.new_effects))
-
-    @property
-    def p_value(self) -> float:
-        """Two-sided p-value of the original estimate in the normal fit to the new effects."""
-        sd = float(np.std(self.new_effects, ddof=1))
-        return float(2 * stats.norm.sf(abs(self.estimate - self.new_effect) / sd))
-
-    @property
-    def passed(self) -> bool:
-        """Whether the design survives this refutation (see class docstring)."""
-        sd = float(np.std(self.new_effects, ddof=1))
-        if self.refuter == "placebo_treatment":
-            return bool(abs(self.new_effect) <= 1.96 * sd / np.sqrt(self.new_effects.size))
-        return self.p_value >= 0.05
-
-    def tidy(self) -> pd.DataFrame:
-        """One row: refuter, outcome, estimate, new_effect, new_effect_sd, p_value, passed,
-        n_simulations, engine, engine_p_value, note."""
-        return pd.DataFrame(
-            [
-                {
-                    "refuter": self.refuter,
-                    "outcome": self.outcome,
-                    "estimate": self.estimate,
-                    "new_effect": self.new_effect,
-                    "new_effect_sd": float(np.std(self.new_effects, ddof=1)),
-                    "p_value": self.p_value,
-                    "passed": self.passed,
-                    "n_simulations": int(self.new_effects.size),
-                    "engine": self.engine,
-                    "engine_p_value": self.engine_p_value,
-                    "note": self.note,
-                }
-            ]
-        )
-
-    def summary(self) -> str:
-        """Text summary."""
-        row = self.tidy().iloc[0]
-        verdict = "passed" if self.passed else "FAILED"
-        text = (
-            f"Refuter {self.refuter} ({self.engine}) on {self.outcome!r}: estimate "
-            f"{self.estimate:.4g}, new effect {row['new_effect']:.4g} "
-            f"(sd {row['new_effect_sd']:.4g}, {row['n_simulations']} runs), "
-            f"p = {row['p_value']:.3g}: {verdict}"
-        )
-        return f"{text}\nNote: {self.note}" if self.note else text
-
-    def plot(self) -> Figure:
-        """Histogram of the new effects with the original estimate."""
-        fig = Figure(figsize=(6.0, 3.5))
-        ax = fig.add_subplot(1, 1, 1)
-        ax.hist(self.new_effects, bins=20, color="C0", alpha=0.7)
-        ax.axvline(self.estimate, color="C3", label="estimate")
-        ax.set_xlabel("re-estimated effect")
-        ax.set_title(f"Refuter: {self.refuter}")
-        ax.legend()
-        fig.tight_layout()
-        return fig
-
-
-@dataclass(frozen=True, eq=False)
-class SubgroupResult:
-    """ATTs by subgroup of the treated units, with a test of equal effects."""
-
-    outcome: str
-    subgroup: str
-    table: pd.DataFrame
-
-    @property
-    def heterogeneity_p_value(self) -> float:
-        """Chi-square test that all subgroup ATTs are equal (subgroups are independent)."""
-        t = self.table.dropna(subset=["std_error"])
-        if len(t) < 2:
-            return float("nan")
-        w = 1.0 / t["std_error"].to_numpy() ** 2
-        est = t["estimate"].to_numpy()
-        pooled = float(np.sum(w * est) / np.sum(w))
-        q = float(np.sum(w * (est - pooled) ** 2))
-        return float(stats.chi2.sf(q, len(t) - 1))
-
-    def tidy(self) -> pd.DataFrame:
-        """Columns subgroup, level, estimate, std_error, conf_low, conf_high, n_treated,
-        n_control, method."""
-        return self.table.copy()
-
-    def summary(self) -> str:
-        """Text summary."""
-        return "\n".join(
-            [
-                f"ATT on {self.outcome!r} by {self.subgroup!r}",
-                self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
-                f"Test of equal effects: p = {self.heterogeneity_p_value:.3g}",
-            ]
-        )
-
-    def plot(self) -> Figure:
-        """Subgroup estimates with intervals."""
-        return _plots.estimate_plot(
-            self.table, "level", f"Effect on {self.outcome} by {self.subgroup}"
-        )
-
-
-@dataclass(frozen=True, eq=False)
-class MatchResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class MatchResult(ResultMixin):
     """A matched (or weighted) design. Build with :func:`evaluation.match`.
 
+    The design only: which units are matched, with which weights, and how balanced they
+    are. Effects are functions that take it (``effect(matched, outcome)``,
+    ``rosenbaum(matched, outcome)``, ...); the methods ``att``, ``did``, ``rosenbaum``,
+    ``refute``, ``by_subgroup`` and ``cate`` delegate to them.
+
     Attributes
     ----------
-    matched:
-        The matched rows of the data (original index and order) plus ``subclass`` (matched
-        set number; nullable, empty for IPW) and ``weight`` (MatchIt's ATT weights).
     spec:
         The options used.
     propensity:
         Propensity score of every row of the data.
     diagnostics:
         Messages of warnings raised while matching (also emitted as :class:`MatchWarning`).
+    data:
+        The validated data given to :func:`evaluation.match` (a reference, not a copy).
+    treated:
+        Treatment indicator of every row.
+    design:
+        Model and balance matrices of the covariates.
+    score_fit:
+        The fitted score model (probabilities, linear predictor, coefficients).
+    links:
+        The links of the matching (positions of treated and control rows, rank, distance).
+    unit_weights:
+        Matching weight of every row (0: not in the matched sample).
+    subclass:
+        Matched set of every row (0 or negative: none).
+    discarded_mask:
+        Rows dropped by ``discard`` (outside common support).
     """
 
-    matched: pd.DataFrame
     spec: MatchSpec
     propensity: pd.Series
     diagnostics: tuple[str, ...]
-    _data: pd.DataFrame = field(repr=False)
-    _treat: npt.NDArray[np.bool_] = field(repr=False)
-    _design: Design = field(repr=False)
-    _fit: PropensityFit = field(repr=False)
-    _pairs: Pairs = field(repr=False)
-    _weights: FloatArray = field(repr=False)
-    _subclass: npt.NDArray[np.int64] = field(repr=False)
-    _discarded: npt.NDArray[np.bool_] = field(repr=False)
+    data: pd.DataFrame = field(repr=False)
+    treated: npt.NDArray[np.bool_] = field(repr=False)
+    design: Design = field(repr=False)
+    score_fit: PropensityFit = field(repr=False)
+    links: Pairs = field(repr=False)
+    unit_weights: FloatArray = field(repr=False)
+    subclass: npt.NDArray[np.int64] = field(repr=False)
+    discarded_mask: npt.NDArray[np.bool_] = field(repr=False)
 
     @classmethod
     def build(
@@ -362,44 +131,51 @@ class MatchResult:
         diagnostics: tuple[str, ...],
     ) -> MatchResult:
         """Assemble the result (internal)."""
-        weights, subclass = out.weights, out.subclass
-        keep = weights > 0
-        matched = data.loc[keep].copy()
-        sub = pd.array(np.where(subclass[keep] > 0, subclass[keep], 0), dtype="Int64")
-        sub[subclass[keep] <= 0] = pd.NA
-        matched["subclass"] = sub
-        matched["weight"] = weights[keep]
         return cls(
-            matched=matched,
             spec=spec,
             propensity=pd.Series(fit.ps, index=data.index, name="propensity"),
             diagnostics=diagnostics,
-            _data=data,
-            _treat=treat,
-            _design=design,
-            _fit=fit,
-            _pairs=out.pairs,
-            _weights=weights,
-            _subclass=subclass,
-            _discarded=out.discarded,
+            data=data,
+            treated=treat,
+            design=design,
+            score_fit=fit,
+            links=out.pairs,
+            unit_weights=out.weights,
+            subclass=out.subclass,
+            discarded_mask=out.discarded,
         )
 
-    @property
-    def _x(self) -> FloatArray:
-        """The model matrix (reference levels dropped), for regression adjustment."""
-        return self._design.x
+    @functools.cached_property
+    def matched(self) -> pd.DataFrame:
+        """The matched rows of the data (original index and order) plus ``subclass`` (matched
+        set number; nullable, empty for IPW) and ``weight`` (MatchIt's ATT weights).
+
+        Built from the data on first use (the design keeps no second copy of the rows).
+        """
+        keep = self.unit_weights > 0
+        matched = self.data.loc[keep].copy()
+        sub = pd.array(np.where(self.subclass[keep] > 0, self.subclass[keep], 0), dtype="Int64")
+        sub[self.subclass[keep] <= 0] = pd.NA
+        matched["subclass"] = sub
+        matched["weight"] = self.unit_weights[keep]
+        return matched
 
     @property
-    def _focal(self) -> npt.NDArray[np.bool_]:
+    def model_matrix(self) -> FloatArray:
+        """The model matrix (reference levels dropped), for regression adjustment."""
+        return self.design.x
+
+    @property
+    def focal(self) -> npt.NDArray[np.bool_]:
         """The focal group: treated (ATT, ATE) or controls (ATC)."""
-        return ~self._treat if self.spec.estimand == "ATC" else self._treat
+        return ~self.treated if self.spec.estimand == "ATC" else self.treated
 
     @property
     def distance(self) -> pd.Series:
         """The distance measure matched on (MatchIt's ``distance``) for every row (for
         exact and CEM, which use none, the constant share of treated units)."""
-        score = self._fit.logit if self.spec.distance == "linear.logit" else self._fit.ps
-        return pd.Series(score, index=self._data.index, name="distance")
+        score = self.score_fit.logit if self.spec.distance == "linear.logit" else self.score_fit.ps
+        return pd.Series(score, index=self.data.index, name="distance")
 
     # ----------------------------------------------------------------- the design
     @property
@@ -412,42 +188,42 @@ class MatchResult:
         ``control`` its matched treated unit. Full matching lists the edges of its matched
         sets; stratified designs (exact, CEM, subclass, cardinality) have no links.
         """
-        idx = self._data.index
+        idx = self.data.index
         return pd.DataFrame(
             {
-                "subclass": self._subclass[self._pairs.treated],
-                "treated": idx[self._pairs.treated],
-                "control": idx[self._pairs.control],
-                "treated_row": self._pairs.treated,
-                "control_row": self._pairs.control,
-                "rank": self._pairs.rank,
-                "distance": self._pairs.distance,
+                "subclass": self.subclass[self.links.treated],
+                "treated": idx[self.links.treated],
+                "control": idx[self.links.control],
+                "treated_row": self.links.treated,
+                "control_row": self.links.control,
+                "rank": self.links.rank,
+                "distance": self.links.distance,
             }
         )
 
     @property
     def unmatched(self) -> pd.Index:
         """Index labels of focal units (treated; controls for the ATC) left unmatched."""
-        labels: pd.Index = self._data.index[self._focal & (self._weights == 0)]
+        labels: pd.Index = self.data.index[self.focal & (self.unit_weights == 0)]
         return labels
 
     @property
     def discarded(self) -> pd.Index:
         """Index labels of units dropped by ``discard`` (outside common support)."""
-        labels: pd.Index = self._data.index[self._discarded]
+        labels: pd.Index = self.data.index[self.discarded_mask]
         return labels
 
     @property
     def weights(self) -> pd.Series:
         """Weight of every row of the data (0 = not in the matched sample)."""
-        return pd.Series(self._weights, index=self._data.index, name="weight")
+        return pd.Series(self.unit_weights, index=self.data.index, name="weight")
 
     def mean_pair_distance(self) -> float:
         """Mean absolute propensity score difference over all links (match quality)."""
-        ps = self._fit.ps
-        if self._pairs.treated.size == 0:
+        ps = self.score_fit.ps
+        if self.links.treated.size == 0:
             return float("nan")
-        return float(np.mean(np.abs(ps[self._pairs.treated] - ps[self._pairs.control])))
+        return float(np.mean(np.abs(ps[self.links.treated] - ps[self.links.control])))
 
     # ----------------------------------------------------------------- balance
     def balance(
@@ -469,14 +245,14 @@ class MatchResult:
         continuous terms, 1/threshold <= var_ratio_after <= threshold). SMDs use the
         estimand's SD (ATT treated, ATC control, ATE pooled).
         """
-        dz = self._design
+        dz = self.design
         cols = list(zip(dz.bnames, dz.bbinary, dz.bx.T, strict=True))
-        if include_distance and self._fit.model != "none":
+        if include_distance and self.score_fit.model != "none":
             cols.insert(0, ("distance", False, self.distance.to_numpy()))
         return balance_frame(
             cols,
-            self._treat,
-            self._weights,
+            self.treated,
+            self.unit_weights,
             estimand=self.spec.estimand,
             threshold_smd=threshold_smd,
             threshold_var_ratio=threshold_var_ratio,
@@ -509,7 +285,7 @@ class MatchResult:
         point. Columns: time, then :meth:`balance`'s columns.
         """
         check_columns(panel, [unit, time, *variables], where="balance_over_time()")
-        pos = self._data.index.get_indexer(pd.Index(panel[unit]))
+        pos = self.data.index.get_indexer(pd.Index(panel[unit]))
         if np.any(pos < 0):
             missing = list(pd.Index(panel[unit])[pos < 0].unique()[:5])
             raise OptionError(
@@ -520,14 +296,14 @@ class MatchResult:
         frames = []
         for t, rows in panel.assign(_pos=pos).groupby(time, sort=True):
             p = rows["_pos"].to_numpy()
-            d = self._treat[p]
+            d = self.treated[p]
             if d.all() or not d.any():
                 continue
             cols = []
             for v in variables:
                 x = rows[v].to_numpy(dtype=np.float64)
                 cols.append((v, bool(np.all(np.isin(x, (0.0, 1.0)))), x))
-            table = balance_frame(cols, d, self._weights[p], estimand=self.spec.estimand)
+            table = balance_frame(cols, d, self.unit_weights[p], estimand=self.spec.estimand)
             frames.append(table.assign(time=t))
         out = pd.concat(frames, ignore_index=True)
         return out[["time", *[c for c in out.columns if c != "time"]]]
@@ -536,9 +312,9 @@ class MatchResult:
         """A weighted "Table 1" of the balance terms (see ``_balance.table_one``): mean and
         SD (binary: share) per group before and after matching, and a first row ``n`` with
         group sizes before and effective sample sizes after."""
-        dz = self._design
+        dz = self.design
         cols = list(zip(dz.bnames, dz.bbinary, dz.bx.T, strict=True))
-        return table_one(cols, self._treat, self._weights)
+        return table_one(cols, self.treated, self.unit_weights)
 
     def love_data(self) -> pd.DataFrame:
         """The balance table sorted by |SMD| before matching (largest first), as plotted."""
@@ -553,7 +329,7 @@ class MatchResult:
         discarded), discarded, ess_before (= all), ess_matched (Kish's effective sample size
         of the matching weights, MatchIt's "Matched (ESS)").
         """
-        d, w, disc = self._treat, self._weights, self._discarded
+        d, w, disc = self.treated, self.unit_weights, self.discarded_mask
         rows = [
             {
                 "group": label,
@@ -568,17 +344,36 @@ class MatchResult:
         ]
         return pd.DataFrame(rows)
 
-    # ----------------------------------------------------------------- effects
-    def _outcome(self, columns: str | Sequence[str]) -> FloatArray:
+    # ----------------------------------------------------------------- outcomes
+    def outcome_values(self, columns: str | Sequence[str]) -> FloatArray:
+        """The outcome of every row of the data (several columns: their row mean).
+
+        Parameters
+        ----------
+        columns:
+            Outcome column, or columns to average (e.g. one per month).
+
+        Returns
+        -------
+        numpy.ndarray
+            One float per row of :attr:`data`.
+
+        Raises
+        ------
+        MissingValueError
+            If a unit the estimators use has no outcome.
+        OptionError
+            If a column is not numeric.
+        """
         names = as_names(columns, "outcome")
-        check_columns(self._data, names, where="MatchResult outcome")
-        frame = self._data[names]
-        used = self._weights > 0
+        check_columns(self.data, names, where="MatchResult outcome")
+        frame = self.data[names]
+        used = self.unit_weights > 0
         if self.spec.replace:
-            used = used | ~self._treat  # the variance estimator uses every control
+            used = used | ~self.treated  # the variance estimator uses every control
         na = frame.isna().any(axis=1).to_numpy() & used
         if na.any():
-            rows = list(self._data.index[na][:5])
+            rows = list(self.data.index[na][:5])
             raise MissingValueError(
                 f"outcome column(s) {names} missing for {int(na.sum())} units the estimator "
                 f"uses (first rows: {rows})",
@@ -597,100 +392,17 @@ class MatchResult:
         values = frame.astype(np.float64).to_numpy().mean(axis=1)
         return np.asarray(values, dtype=np.float64)
 
-    def _effect(self, y: FloatArray, adjust: Adjust) -> EffectFit:
-        d = self._treat
-        x = self._x if adjust else None
-        gcomp = adjust == "gcomp"
-        centre = self._focal if self.spec.estimand != "ATE" else np.ones_like(d)
-        if self.spec.method == "ipw":
-            return wls_att(y, d.astype(np.float64), self._weights, x, None, centre=centre,
-                           interact=gcomp)  # fmt: skip
-        if not self.spec.replace or gcomp:
-            k = self._weights > 0
-            return wls_att(
-                y[k],
-                d[k].astype(np.float64),
-                self._weights[k],
-                None if x is None else x[k],
-                None
-                if self.spec.replace or self.spec.method == "cardinality"
-                else self._subclass[k],
-                centre=centre[k],
-                interact=gcomp,
-            )
-        score = self._fit.logit if self.spec.distance == "linear.logit" else self._fit.ps
-        pool = np.flatnonzero(~self._focal)
-        fit = abadie_imbens_att(
-            y, self._pairs.treated, self._pairs.control, score[pool], y[pool], pool, x
-        )
-        if self.spec.estimand == "ATC":  # focal controls: the estimator gave E[Y0 - Y1 | D=0]
-            return EffectFit(-fit.estimate, fit.std_error, fit.df, fit.se_type)
-        return fit
-
-    def _att(
-        self, y: FloatArray, label: str, adjust: Adjust, method: str, level: float
+    # ------------------------------------------- effects: delegates to the effect modules
+    def att(
+        self,
+        outcome: str,
+        adjust: Adjust = False,
+        *,
+        alpha: float = 0.05,
+        level: float | None = None,
     ) -> ATTResult:
-        if not 0 < level < 1:
-            raise OptionError(
-                f"`level` must be in (0, 1), got {level}", where="att()", fix="use e.g. level=0.95"
-            )
-        if adjust not in (False, True, "gcomp"):
-            raise OptionError(
-                f"`adjust` must be False, True or 'gcomp', got {adjust!r}",
-                where="MatchResult.att()",
-                fix="use adjust='gcomp' for MatchIt's treat * covariates g-computation",
-            )
-        fit = self._effect(y, adjust)
-        d = self._treat
-        ok = ~np.isnan(y)
-        naive = float(np.mean(y[d & ok]) - np.mean(y[~d & ok]))
-        w = self._weights
-        if self.spec.method == "ipw":
-            what = "inverse probability weighting"
-        elif adjust == "gcomp":
-            what = "g-computation (treatment x covariates) on the matched sample"
-        elif adjust and self.spec.replace:
-            what = "bias-corrected matching (Abadie-Imbens)"
-        elif adjust:
-            what = "regression adjustment on the matched sample"
-        else:
-            what = "difference in means on the matched sample"
-        return ATTResult(
-            outcome=label,
-            estimate=fit.estimate,
-            std_error=fit.std_error,
-            df=fit.df,
-            level=level,
-            n_treated=int(np.sum(d & (w > 0))),
-            n_control=int(np.sum(~d & (w > 0))),
-            method=f"{method}{what}",
-            se_type=fit.se_type,
-            naive=naive,
-            term=self.spec.estimand,
-        )
-
-    def att(self, outcome: str, adjust: Adjust = False, *, level: float = 0.95) -> ATTResult:
-        """The effect for the design's estimand (ATT, ATC or ATE; ``term`` says which).
-
-        Parameters
-        ----------
-        outcome:
-            Outcome column.
-        adjust:
-            False: (weighted) difference in means. True: additive regression adjustment for
-            the covariates (WLS on the matched sample; bias-corrected matching estimator of
-            Abadie and Imbens 2011 with replacement). ``"gcomp"``: MatchIt's vignette,
-            ``lm(y ~ treat * X, weights)`` on the matched sample with covariates centred at
-            the focal group's weighted means, so the treatment coefficient is the average
-            comparison over the focal group (ATE: all units).
-        level:
-            Confidence level.
-
-        Standard errors: cluster-robust (CR1, ``sandwich::vcovCL``) by subclass / matched
-        set without replacement and for stratified designs; Abadie-Imbens with replacement
-        (``"gcomp"`` with replacement: HC1); HC1 for IPW (see ``_effects``).
-        """
-        return self._att(self._outcome(outcome), outcome, adjust, "", level)
+        """Same as :func:`~evaluation.estimators.matching.effects.effect` on this design."""
+        return effect(self, outcome, adjust, alpha=alpha, level=level)
 
     def did(
         self,
@@ -698,47 +410,17 @@ class MatchResult:
         pre: str | Sequence[str],
         adjust: Adjust = False,
         *,
-        level: float = 0.95,
-    ) -> ATTResult:
-        """Matched difference-in-differences: the ATT on ``mean(post) - mean(pre)``.
-
-        ``post`` and ``pre`` are outcome columns (e.g. months employed in the 12 months
-        after and before entry, or one column per month, averaged).
-        """
-        y = self._outcome(post) - self._outcome(pre)
-        label = f"{'+'.join(as_names(post, 'post'))} - {'+'.join(as_names(pre, 'pre'))}"
-        return self._att(y, label, adjust, "matched difference-in-differences: ", level)
-
-    # ----------------------------------------------------------------- sensitivity
-    def rosenbaum(
-        self,
-        outcome: str,
-        *,
-        gammas: Sequence[float] = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0),
         alpha: float = 0.05,
-    ) -> RosenbaumResult:
-        """Rosenbaum bounds for the matched sets (nearest neighbour without replacement).
+        level: float | None = None,
+    ) -> ATTResult:
+        """Same as :func:`~evaluation.estimators.matching.effects.matched_did`."""
+        return matched_did(self, post, pre, adjust, alpha=alpha, level=level)
 
-        Each matched set contributes ``y_treated - mean(y_controls)`` (for 1:1 matching,
-        the pair difference); see :func:`_effects.rosenbaum_bounds`.
-        """
-        if self.spec.method not in ("nearest", "optimal") or self.spec.replace:
-            raise OptionError(
-                "Rosenbaum bounds need matched sets without replacement",
-                where="MatchResult.rosenbaum()",
-                fix="match with method='nearest', replace=False",
-            )
-        y = self._outcome(outcome)
-        p = self._pairs
-        sub = self._subclass[p.treated]
-        codes, inv = np.unique(sub, return_inverse=True)
-        mean_c = np.bincount(inv, weights=y[p.control]) / np.bincount(inv)
-        t_of = np.zeros(codes.size, dtype=np.int64)
-        t_of[inv] = p.treated
-        diff = y[t_of] - mean_c
-        rows = rosenbaum_bounds(diff, np.asarray(gammas, dtype=np.float64))
-        table = pd.DataFrame([r.__dict__ for r in rows])[["gamma", "p_lower", "p_upper"]]
-        return RosenbaumResult(outcome, int(codes.size), table, alpha)
+    def rosenbaum(
+        self, outcome: str, *, gammas: Sequence[float] = DEFAULT_GAMMAS, alpha: float = 0.05
+    ) -> RosenbaumResult:
+        """Same as :func:`~evaluation.estimators.matching.rosenbaum.rosenbaum`."""
+        return rosenbaum(self, outcome, gammas=gammas, alpha=alpha)
 
     def refute(
         self,
@@ -750,290 +432,48 @@ class MatchResult:
         subset_fraction: float = 0.8,
         seed: int | None = None,
     ) -> RefutationResult:
-        """DoWhy's placebo-treatment, random-common-cause and data-subset refuters.
+        """Same as :func:`~evaluation.estimators.matching.refutation.refute`."""
+        return refute(
+            self, outcome, refuter=refuter, engine=engine, n_simulations=n_simulations,
+            subset_fraction=subset_fraction, seed=seed,
+        )  # fmt: skip
 
-        ``placebo_treatment``: the treatment is randomly permuted; effects should vanish.
-        ``random_common_cause``: an independent N(0, 1) covariate is added; the estimate
-        should not move. ``data_subset``: a random ``subset_fraction`` of rows is kept; the
-        estimate should not move.
-
-        Parameters
-        ----------
-        outcome:
-            Outcome column.
-        refuter:
-            Which refuter.
-        engine:
-            ``"dowhy"``: a ``dowhy.CausalModel`` on the matched sample (treatment, outcome,
-            the matching covariates as common causes) estimated by weighted least squares
-            with the matching weights (= ``att(outcome, adjust=True)`` without replacement
-            and for IPW), refuted by DoWhy's ``refute_estimate``; the score model and the
-            matching are held fixed. ``"native"``: our implementation, rerunning the whole
-            design (score model, matching, unadjusted ATT) in every simulation. ``None``
-            (default): DoWhy when it is installed, else native with a ``note`` saying so.
-        n_simulations:
-            Number of re-estimates (DoWhy's ``num_simulations``).
-        subset_fraction:
-            Share of rows kept by ``data_subset``.
-        seed:
-            Seed of the random draws (DoWhy's ``random_state``).
-        """
-        from evaluation.estimators.matching._dowhy import dowhy_available
-
-        if refuter not in ("placebo_treatment", "random_common_cause", "data_subset"):
-            raise OptionError(
-                f"unknown refuter {refuter!r}",
-                where="MatchResult.refute()",
-                fix="use placebo_treatment, random_common_cause or data_subset",
-            )
-        if engine not in (None, "dowhy", "native"):
-            raise OptionError(
-                f"unknown engine {engine!r}",
-                where="MatchResult.refute()",
-                fix="use engine='dowhy', engine='native' or leave it out",
-            )
-        if n_simulations < 2:
-            raise OptionError(
-                "`n_simulations` must be at least 2",
-                where="refute()",
-                fix="use e.g. n_simulations=20",
-            )
-        if not 0 < subset_fraction < 1:
-            raise OptionError(
-                f"`subset_fraction` must be in (0, 1), got {subset_fraction}",
-                where="MatchResult.refute()",
-                fix="use e.g. subset_fraction=0.8",
-            )
-        note = ""
-        if engine is None:
-            engine = "dowhy" if dowhy_available() else "native"
-            note = "" if engine == "dowhy" else NO_DOWHY_NOTE
-        elif engine == "dowhy" and not dowhy_available():
-            raise EstimationError(
-                "DoWhy is not installed",
-                where="MatchResult.refute(engine='dowhy')",
-                fix="pip install dowhy, or use engine='native'",
-            )
-        if engine == "dowhy":
-            return self._refute_dowhy(outcome, refuter, n_simulations, subset_fraction, seed)
-        effects = self._refute_native(outcome, refuter, n_simulations, subset_fraction, seed)
-        base = self.att(outcome).estimate
-        return RefutationResult(refuter, outcome, base, effects, engine="native", note=note)
-
-    def _refute_dowhy(
-        self,
-        outcome: str,
-        refuter: Refuter,
-        n_simulations: int,
-        subset_fraction: float,
-        seed: int | None,
-    ) -> RefutationResult:
-        """DoWhy's refuter on the matched sample (see ``_dowhy``)."""
-        from evaluation.estimators.matching._dowhy import refute_matched_sample
-
-        y = self._outcome(outcome)
-        keep = self._weights > 0
-        out = refute_matched_sample(
-            y[keep],
-            self._treat[keep].astype(np.float64),
-            self._x[keep],
-            self._weights[keep],
-            refuter=refuter,
-            n_simulations=n_simulations,
-            subset_fraction=subset_fraction,
-            seed=seed,
-        )
-        return RefutationResult(
-            refuter,
-            outcome,
-            out.estimate,
-            out.new_effects,
-            engine="dowhy",
-            engine_p_value=out.p_value,
-        )
-
-    def _refute_native(
-        self,
-        outcome: str,
-        refuter: Refuter,
-        n_simulations: int,
-        subset_fraction: float,
-        seed: int | None,
-    ) -> FloatArray:
-        """Re-estimates of the whole design under the refuter (the native engine)."""
-        from evaluation.estimators.matching.api import match
-
-        rng = np.random.default_rng(seed)
-        s = self.spec
-        effects = []
-        for _ in range(n_simulations):
-            data = self._data
-            covs = list(s.covariates)
-            if refuter == "placebo_treatment":
-                data = data.copy()
-                data[s.treatment] = rng.permutation(data[s.treatment].to_numpy())
-            elif refuter == "random_common_cause":
-                data = data.copy()
-                name = "_random_common_cause"
-                data[name] = rng.standard_normal(len(data))
-                covs.append(name)
-            else:
-                n_keep = round(subset_fraction * len(data))
-                keep = np.sort(rng.choice(len(data), size=n_keep, replace=False))
-                data = data.iloc[keep]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", MatchWarning)
-                options = s.options()
-                if refuter == "random_common_cause":
-                    options["covariates"] = (
-                        f"{s.formula} + {name}" if s.formula is not None else covs
-                    )
-                res = match(data, **options)  # type: ignore[arg-type]
-            effects.append(res.att(outcome).estimate)
-        return np.asarray(effects, dtype=np.float64)
-
-    def by_subgroup(self, outcome: str, subgroup: str, *, level: float = 0.95) -> SubgroupResult:
-        """ATT within subgroups of the treated units (a matched set follows its treated unit).
-
-        Standard errors as in :meth:`att`, computed within each subgroup.
-        """
-        check_columns(self._data, [subgroup], where="MatchResult.by_subgroup()")
-        y = self._outcome(outcome)
-        g = self._data[subgroup].to_numpy()
-        rows = []
-        for level_value in pd.unique(self._data.loc[self._treat, subgroup]):
-            sel_t = self._treat & (g == level_value)
-            sub = self._restrict(sel_t)
-            if sub is None:
-                continue
-            fit = sub._effect(y, adjust=False)
-            res = ATTResult(
-                outcome,
-                fit.estimate,
-                fit.std_error,
-                fit.df,
-                level,
-                int(np.sum(sub._treat & (sub._weights > 0))),
-                int(np.sum(~sub._treat & (sub._weights > 0))),
-                "",
-                fit.se_type,
-                float("nan"),
-            )
-            rows.append(
-                {
-                    "subgroup": subgroup,
-                    "level": level_value,
-                    "estimate": res.estimate,
-                    "std_error": res.std_error,
-                    "conf_low": res.conf_low,
-                    "conf_high": res.conf_high,
-                    "n_treated": res.n_treated,
-                    "n_control": res.n_control,
-                    "method": "matching",
-                }
-            )
-        if not rows:
-            raise EstimationError(
-                f"no matched treated units in any level of {subgroup!r}",
-                where="MatchResult.by_subgroup()",
-                fix="check the column",
-            )
-        return SubgroupResult(outcome, subgroup, pd.DataFrame(rows))
+    def by_subgroup(
+        self, outcome: str, subgroup: str, *, alpha: float = 0.05, level: float | None = None
+    ) -> SubgroupResult:
+        """Same as :func:`~evaluation.estimators.matching.heterogeneity.by_subgroup`."""
+        return by_subgroup(self, outcome, subgroup, alpha=alpha, level=level)
 
     def cate(
         self,
         outcome: str,
         subgroup: str,
         *,
-        model: Literal["linear_dml", "causal_forest"] = "linear_dml",
-        level: float = 0.95,
+        model: CateModel = "linear_dml",
+        alpha: float = 0.05,
+        level: float | None = None,
         seed: int = 0,
     ) -> SubgroupResult:
-        """Effects by subgroup with EconML's double machine learning on the matched sample.
+        """Same as :func:`~evaluation.estimators.matching.heterogeneity.cate`."""
+        return cate(self, outcome, subgroup, model=model, alpha=alpha, level=level, seed=seed)
 
-        The outcome and treatment are modelled on the matched (or weighted) sample with the
-        matching weights as sample weights; the covariates are controls ``W`` and the
-        subgroup's dummies are the effect modifiers ``X``. ``model="linear_dml"`` uses
-        ``LinearDML`` (analytic intervals), ``"causal_forest"`` ``CausalForestDML``
-        (bootstrap-of-little-bags intervals). Needs ``pip install econml``. The chi-square
-        heterogeneity test of the result treats subgroup estimates as independent, which
-        is only approximate here (the nuisance models are shared).
+    # ----------------------------------------------------------------- sub-designs
+    def restricted(self, sel_t: npt.NDArray[np.bool_]) -> MatchResult | None:
+        """The design restricted to the treated units ``sel_t`` and their matches.
+
+        Parameters
+        ----------
+        sel_t:
+            Boolean mask over the rows of :attr:`data`; treated rows outside it leave the design.
+
+        Returns
+        -------
+        MatchResult or None
+            The sub-design, or None if no selected treated unit is matched.
         """
-        try:
-            from econml.dml import CausalForestDML, LinearDML
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise EstimationError(
-                "EconML is not installed",
-                where="MatchResult.cate()",
-                fix="pip install econml, or use MatchResult.by_subgroup()",
-            ) from exc
-        if model not in ("linear_dml", "causal_forest"):
-            raise OptionError(
-                f"unknown model {model!r}",
-                where="MatchResult.cate()",
-                fix="use 'linear_dml' or 'causal_forest'",
-            )
-        if not 0 < level < 1:
-            raise OptionError(
-                f"`level` must be in (0, 1), got {level}", where="cate()", fix="use e.g. level=0.95"
-            )
-        check_columns(self._data, [subgroup], where="MatchResult.cate()")
-        y = self._outcome(outcome)
-        keep = self._weights > 0
-        groups = self._data[subgroup].to_numpy()
-        levels = list(pd.unique(self._data.loc[self._treat & keep, subgroup]))
-        if len(levels) < 2:
-            raise EstimationError(
-                f"subgroup {subgroup!r} has fewer than two levels among matched treated units",
-                where="MatchResult.cate()",
-                fix="choose a subgroup column with several levels",
-            )
-        design = np.column_stack([(groups == v).astype(np.float64) for v in levels[1:]])
-        est: LinearDML | CausalForestDML
-        if model == "linear_dml":
-            est = LinearDML(discrete_treatment=True, random_state=seed)
-        else:
-            est = CausalForestDML(discrete_treatment=True, random_state=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est.fit(
-                y[keep],
-                self._treat[keep].astype(np.int64),
-                X=design[keep],
-                W=self._x[keep],
-                sample_weight=self._weights[keep],
-            )
-            grid = np.vstack([np.zeros(len(levels) - 1), np.eye(len(levels) - 1)])
-            inf = est.effect_inference(grid)
-            point = np.asarray(inf.point_estimate, dtype=np.float64).ravel()
-            se = np.asarray(inf.stderr, dtype=np.float64).ravel()
-            lo, hi = (
-                np.asarray(b, dtype=np.float64).ravel() for b in inf.conf_int(alpha=1 - level)
-            )
-        w = self._weights
-        rows = [
-            {
-                "subgroup": subgroup,
-                "level": v,
-                "estimate": float(point[k]),
-                "std_error": float(se[k]),
-                "conf_low": float(lo[k]),
-                "conf_high": float(hi[k]),
-                "n_treated": int(np.sum(self._treat & (w > 0) & (groups == v))),
-                "n_control": int(np.sum(~self._treat & (w > 0) & (groups == v))),
-                "method": f"econml {type(est).__name__}",
-            }
-            for k, v in enumerate(levels)
-        ]
-        return SubgroupResult(outcome, subgroup, pd.DataFrame(rows))
-
-    def _restrict(self, sel_t: npt.NDArray[np.bool_]) -> MatchResult | None:
-        """The design restricted to the treated units ``sel_t`` and their matches."""
-        from dataclasses import replace
-
         if self.spec.method == "ipw":
-            w = np.where(self._treat & ~sel_t, 0.0, self._weights)
-            return replace(self, _weights=w) if np.any(w[sel_t] > 0) else None
+            w = np.where(self.treated & ~sel_t, 0.0, self.unit_weights)
+            return replace(self, unit_weights=w) if np.any(w[sel_t] > 0) else None
         if self.spec.method == "cardinality":
             raise EstimationError(
                 "subgroup effects of a cardinality design would break its balance constraints",
@@ -1041,26 +481,95 @@ class MatchResult:
                 fix="match each subgroup separately (method='cardinality' on its rows)",
             )
         if self.spec.method not in ("nearest", "optimal"):
-            sub = np.where(self._treat & ~sel_t, -1, self._subclass)
+            sub = np.where(self.treated & ~sel_t, -1, self.subclass)
             inside = sub > 0
-            if not np.any(inside & self._treat):
+            if not np.any(inside & self.treated):
                 return None
             kept = np.full(sub.size, -1, dtype=np.int64)
-            kept[inside] = common_strata(sub[inside], self._treat[inside])
-            w = subclass_weights(kept, self._treat, self.spec.estimand)
-            return replace(self, _weights=w, _subclass=kept)
-        p = self._pairs
+            kept[inside] = common_strata(sub[inside], self.treated[inside])
+            w = subclass_weights(kept, self.treated, self.spec.estimand)
+            return replace(self, unit_weights=w, subclass=kept)
+        p = self.links
         k = sel_t[p.treated]
         if not k.any():
             return None
         pairs = Pairs(p.treated[k], p.control[k], p.rank[k], p.distance[k])
-        w, sub = matchit_weights(pairs, self._treat.size)
-        return replace(self, _pairs=pairs, _weights=w, _subclass=sub)
+        w, sub = matchit_weights(pairs, self.treated.size)
+        return replace(self, links=pairs, unit_weights=w, subclass=sub)
 
     # ----------------------------------------------------------------- reporting
-    def tidy(self) -> pd.DataFrame:
-        """The balance table (see :meth:`balance`)."""
-        return self.balance()
+    def tidy(self, *, alpha: float = 0.05) -> pd.DataFrame:
+        """The design's estimates: the coefficients of the logistic score model.
+
+        Columns ``term`` (``(Intercept)`` and the model matrix's names), ``estimate``,
+        ``std_error`` (model-based, the inverse Fisher information, as R ``glm``),
+        ``statistic`` (z), ``p_value``, ``conf_low``, ``conf_high`` (Wald). Score models
+        without coefficients (probit, classifiers, GAM, none) give no rows. Balance is
+        :meth:`balance`; effects are :func:`~evaluation.estimators.matching.effects.effect`.
+        Before issue 18 ``tidy()`` returned the balance table.
+
+        Parameters
+        ----------
+        alpha:
+            Significance level of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per coefficient.
+        """
+        fit, columns = self.score_fit, ["term", *ESTIMATE_COLUMNS]
+        if fit.coef is None or fit.model != "logit":
+            return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+        rows = ~self.discarded_mask if self.spec.reestimate else np.ones_like(self.treated)
+        x = np.column_stack([np.ones(int(rows.sum())), self.design.x[rows]])
+        p = fit.ps[rows]
+        cov = np.linalg.pinv(x.T @ (x * (p * (1 - p))[:, None]))
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        z = fit.coef / se
+        crit = float(stats.norm.ppf(1 - alpha / 2))
+        frame = pd.DataFrame(
+            {
+                "term": ["(Intercept)", *self.design.names],
+                "estimate": fit.coef,
+                "std_error": se,
+                "statistic": z,
+                "p_value": 2 * stats.norm.sf(np.abs(z)),
+                "conf_low": fit.coef - crit * se,
+                "conf_high": fit.coef + crit * se,
+            }
+        )
+        return frame[columns]
+
+    def glance(self) -> pd.DataFrame:
+        """One row: method, estimand, distance, ratio, replace, units treated and control
+        (all and matched), mean link distance and whether balance is met."""
+        s, d, w = self.spec, self.treated, self.unit_weights
+        return pd.DataFrame(
+            [
+                {
+                    "method": s.method,
+                    "estimand": s.estimand,
+                    "distance": s.distance_label,
+                    "ratio": s.ratio,
+                    "replace": s.replace,
+                    "n_treated": int(d.sum()),
+                    "n_control": int((~d).sum()),
+                    "n_treated_matched": int(np.sum(d & (w > 0))),
+                    "n_control_matched": int(np.sum(~d & (w > 0))),
+                    "mean_pair_distance": self.mean_pair_distance(),
+                    "balanced": self.balance_ok(),
+                }
+            ]
+        )
+
+    def __repr__(self) -> str:
+        s = self.spec
+        n = int(np.sum(self.unit_weights > 0))
+        return (
+            f"MatchResult(method={s.method!r}, estimand={s.estimand!r}, "
+            f"distance={s.distance_label!r}, matched={n} of {len(self.treated)} units)"
+        )
 
     def summary(self) -> str:
         """Text summary: options, sample sizes, balance and flags."""
@@ -1081,7 +590,7 @@ class MatchResult:
         ]
         lines = [
             f"Matching: method={s.method}, estimand={s.estimand}, distance="
-            f"{'none' if self._fit.model == 'none' else s.distance_label}, "
+            f"{'none' if self.score_fit.model == 'none' else s.distance_label}, "
             f"ratio={s.ratio}, replace={s.replace}, caliper={s.caliper_option()} "
             f"({'SD' if s.std_caliper else 'raw units'}), exact={list(s.exact)}, "
             f"discard={s.discard}, m_order={s.order}",
@@ -1120,7 +629,7 @@ class MatchResult:
             thresholds = {"smd": SMD_THRESHOLD, "var_ratio": VAR_RATIO_THRESHOLD}
             return _plots.love_plot(self.balance(), thresholds, tuple(stats))
         if kind == "overlap":
-            if self._fit.model == "none":
+            if self.score_fit.model == "none":
                 raise OptionError(
                     f"method={self.spec.method!r} uses no propensity score to plot",
                     where="MatchResult.plot('overlap')",
@@ -1128,10 +637,13 @@ class MatchResult:
                 )
             if scale == "logit":
                 return _plots.overlap_plot(
-                    self._fit.logit, self._treat, self._weights, "logit of the propensity score"
+                    self.score_fit.logit,
+                    self.treated,
+                    self.unit_weights,
+                    "logit of the propensity score",
                 )
             return _plots.overlap_plot(
-                self.distance.to_numpy(), self._treat, self._weights, "distance"
+                self.distance.to_numpy(), self.treated, self.unit_weights, "distance"
             )
         raise OptionError(
             f"unknown plot kind {kind!r}", where="MatchResult.plot()", fix="use 'love' or 'overlap'"

@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.contract import ESTIMATE_COLUMNS, ResultMixin, interval_alpha
 from evaluation.errors import (
     InputDataError,
     NoComparisonUnitsError,
@@ -48,8 +49,8 @@ from evaluation.estimators.matching._balance import (
 from evaluation.estimators.matching._effects import wls_att
 from evaluation.estimators.matching._kernels import nearest_mahalanobis
 from evaluation.estimators.matching._metric import covariate_points
-from evaluation.estimators.matching._results import ATTResult
 from evaluation.estimators.matching._validate import check_columns, check_no_missing
+from evaluation.estimators.matching.effects import ATTResult
 
 WHERE = "risk_set_match()"
 RiskSetDistance = Literal["mahalanobis", "scaled_euclidean"]
@@ -65,8 +66,8 @@ class RiskSets:
     features: npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True, eq=False)
-class RiskSetResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskSetResult(ResultMixin):
     """Risk-set matches of entrants to not-yet-treated units. Build with
     :func:`risk_set_match`.
 
@@ -148,13 +149,16 @@ class RiskSetResult:
         *,
         pre: tuple[int, int] = (-3, -1),
         post: tuple[int, int] = (0, 2),
-        level: float = 0.95,
+        alpha: float = 0.05,
+        level: float | None = None,
     ) -> ATTResult:
         """Matched DiD: per unit ``mean(outcome, post) - mean(outcome, pre)`` (event-time
         windows, inclusive), treated minus weighted controls, CR1 SEs clustered by pair.
 
         Units without a complete pre and post window are dropped with their pair side.
+        ``alpha`` is the significance level of the interval (``level``: deprecated).
         """
+        conf = 1.0 - interval_alpha(alpha, level, where="RiskSetResult.did()")
         check_columns(self._panel, [outcome], where="RiskSetResult.did()")
         lo, hi = min(pre[0], post[0]), max(pre[1], post[1])
         mp = self.matched_panel((lo, hi))
@@ -191,7 +195,7 @@ class RiskSetResult:
             estimate=fit.estimate,
             std_error=fit.std_error,
             df=fit.df,
-            level=level,
+            level=conf,
             n_treated=int(d.sum()),
             n_control=int(change.loc[d == 0, "unit"].nunique()),
             method="risk-set matched difference-in-differences",
@@ -200,8 +204,12 @@ class RiskSetResult:
         )
 
     def tidy(self) -> pd.DataFrame:
-        """The pairs (see :attr:`pairs`)."""
-        return self.pairs.copy()
+        """The design's estimates: none (risk-set matching fits no model), so no rows.
+
+        Columns ``term`` and :data:`evaluation.contract.ESTIMATE_COLUMNS`. Effects are
+        :meth:`did`; the pairs (what ``tidy()`` returned before issue 18) are :attr:`pairs`.
+        """
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in ["term", *ESTIMATE_COLUMNS]})
 
     def summary(self) -> str:
         """Text summary: pairs per entry period, history balance, notes."""

@@ -13,15 +13,12 @@ from evaluation.errors import (
     EstimatorNote,
     InputDataError,
     MissingColumnError,
+    MissingValueError,
     NoComparisonUnitsError,
     OptionError,
 )
 
 WHERE = "match()"
-
-
-class MissingValueError(InputDataError):
-    """Covariates, treatment or exact-matching columns contain missing values."""
 
 
 class MatchWarning(EstimatorNote):

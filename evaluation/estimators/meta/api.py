@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from evaluation.contract import interval_alpha
 from evaluation.errors import InputDataError, MissingColumnError, OptionError
 from evaluation.estimators.meta._kernels import (
     FloatArray,
@@ -25,7 +26,7 @@ from evaluation.estimators.meta.results import MetaAnalysisResult, MetaRegressio
 ArrayLike = Sequence[float] | npt.NDArray[Any] | pd.Series
 
 
-def _check_options(method: str, test: str, level: float) -> None:
+def _check_options(method: str, test: str) -> None:
     if method not in get_args(Method):
         raise OptionError(
             f"unknown method {method!r}",
@@ -35,12 +36,6 @@ def _check_options(method: str, test: str, level: float) -> None:
     if test not in get_args(Test):
         raise OptionError(
             f"unknown test {test!r}", where="meta_analysis(test=...)", fix="use 'z' or 'knha'"
-        )
-    if not 0.0 < level < 1.0:
-        raise OptionError(
-            f"level {level} is not between 0 and 1",
-            where="meta_analysis(level=...)",
-            fix="give the interval coverage as a fraction, e.g. 0.95",
         )
 
 
@@ -93,7 +88,8 @@ def meta_analysis(
     labels: Sequence[str] | None = None,
     method: Method = "REML",
     test: Test = "z",
-    level: float = 0.95,
+    alpha: float = 0.05,
+    level: float | None = None,
 ) -> MetaAnalysisResult:
     """Pool effects with a random-effects (or fixed-effect) model.
 
@@ -109,8 +105,10 @@ def meta_analysis(
     test:
         ``"z"`` (normal quantiles, metafor's default) or ``"knha"`` (Knapp-Hartung
         adjusted standard error with t(k - 1) quantiles).
+    alpha:
+        Significance level: the confidence and prediction intervals cover ``1 - alpha``.
     level:
-        Coverage of the confidence and prediction intervals.
+        Deprecated: the coverage; use ``alpha``.
 
     Returns
     -------
@@ -118,7 +116,8 @@ def meta_analysis(
         Frozen result with the pooled estimate, its interval, the prediction interval,
         tau^2, I^2, H^2, Q and the per-study weights.
     """
-    _check_options(method, test, level)
+    _check_options(method, test)
+    level = 1.0 - interval_alpha(alpha, level, where="meta_analysis()")
     y, se, labs = _as_inputs(effects, std_errors, labels, "meta_analysis(effects, std_errors)")
     if y.size < 2:
         raise InputDataError(
@@ -176,7 +175,8 @@ def meta_regression(
     labels: Sequence[str] | None = None,
     method: Method = "REML",
     test: Test = "z",
-    level: float = 0.95,
+    alpha: float = 0.05,
+    level: float | None = None,
     intercept: bool = True,
 ) -> MetaRegressionResult:
     """Regress effects on study-level moderators (mixed-effects meta-regression).
@@ -188,8 +188,8 @@ def meta_regression(
     moderators:
         One row per study (same order as ``effects``), numeric columns only; each column
         becomes a term (e.g. ``fidelity``, ``dose``, ``reach``).
-    labels, method, test, level:
-        As in :func:`meta_analysis`.
+    labels, method, test, alpha, level:
+        As in :func:`meta_analysis` (``level`` deprecated).
     intercept:
         Include an intercept (term ``"intercept"``).
 
@@ -199,7 +199,8 @@ def meta_regression(
         Coefficient table, residual tau^2 and I^2, QE (residual heterogeneity), QM
         (omnibus test of the moderators) and R^2 (percent of tau^2 explained).
     """
-    _check_options(method, test, level)
+    _check_options(method, test)
+    level = 1.0 - interval_alpha(alpha, level, where="meta_regression()")
     where = "meta_regression(moderators=...)"
     y, se, labs = _as_inputs(effects, std_errors, labels, "meta_regression(effects, std_errors)")
     if not isinstance(moderators, pd.DataFrame) or moderators.shape[1] == 0:
@@ -301,9 +302,11 @@ def from_tidy(
     label: str = "pilot",
     method: Method = "REML",
     test: Test = "z",
-    level: float = 0.95,
+    alpha: float = 0.05,
+    level: float | None = None,
 ) -> MetaAnalysisResult:
-    """Meta-analysis of a tidy effects table (one row per pilot or study)."""
+    """Meta-analysis of a tidy effects table (one row per pilot or study); options as
+    :func:`meta_analysis` (``level`` deprecated, use ``alpha``)."""
     missing = [c for c in (estimate, std_error, label) if c not in data.columns]
     if missing:
         raise MissingColumnError(
@@ -315,5 +318,5 @@ def from_tidy(
         labels=[str(x) for x in data[label]],
         method=method,
         test=test,
-        level=level,
+        alpha=interval_alpha(alpha, level, where="from_tidy()"),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.contract import ResultMixin
 from evaluation.estimators.meta._kernels import Method, Test
 
 #: Columns of :meth:`MetaAnalysisResult.tidy`.
@@ -15,6 +16,8 @@ TIDY_COLUMNS = (
     "kind",
     "estimate",
     "std_error",
+    "statistic",
+    "p_value",
     "conf_low",
     "conf_high",
     "weight",
@@ -43,8 +46,8 @@ GLANCE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class MetaAnalysisResult:
+@dataclass(frozen=True, repr=False)
+class MetaAnalysisResult(ResultMixin):
     """Random-effects (or fixed-effect) meta-analysis of ``k`` effects.
 
     Attributes follow metafor's ``rma.uni`` (see the package docstring for the
@@ -80,14 +83,25 @@ class MetaAnalysisResult:
     def tidy(self) -> pd.DataFrame:
         """One row per study (``kind="study"``) and a last row ``kind="pooled"``.
 
-        Columns: ``term, kind, estimate, std_error, conf_low, conf_high, weight``. The
-        study intervals are Wald intervals at ``level`` with the normal quantile.
+        Columns: ``term, kind, estimate, std_error, statistic, p_value, conf_low, conf_high,
+        weight``. The study rows have Wald z statistics, two-sided normal p-values and
+        intervals at ``level``; the pooled row the model's test (z, or t with Knapp-Hartung).
         """
         from scipy import stats
 
         z = float(stats.norm.ppf(0.5 + self.level / 2))
         rows = [
-            (lab, "study", e, s, e - z * s, e + z * s, w)
+            (
+                lab,
+                "study",
+                e,
+                s,
+                e / s,
+                float(2 * stats.norm.sf(abs(e / s))),
+                e - z * s,
+                e + z * s,
+                w,
+            )
             for lab, e, s, w in zip(
                 self.labels, self.effects, self.std_errors, self.weights, strict=True
             )
@@ -98,6 +112,8 @@ class MetaAnalysisResult:
                 "pooled",
                 self.estimate,
                 self.std_error,
+                self.statistic,
+                self.p_value,
                 self.conf_low,
                 self.conf_high,
                 100.0,
@@ -150,8 +166,8 @@ class MetaAnalysisResult:
         )
 
 
-@dataclass(frozen=True)
-class MetaRegressionResult:
+@dataclass(frozen=True, repr=False)
+class MetaRegressionResult(ResultMixin):
     """Mixed-effects meta-regression of ``k`` effects on moderators."""
 
     method: Method

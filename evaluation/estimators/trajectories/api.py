@@ -9,6 +9,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from evaluation.contract import interval_alpha
 from evaluation.errors import EstimationError, InputDataError, MissingColumnError, OptionError
 from evaluation.estimators.trajectories.kernels import Family, TrajectoryData, fit_mixture
 from evaluation.estimators.trajectories.results import TrajectoryModel, TrajectoryResult
@@ -194,7 +195,8 @@ def trajectories(
     seed: int = 0,
     tol: float = 1e-10,
     max_iter: int = 5000,
-    level: float = 0.95,
+    alpha: float = 0.05,
+    level: float | None = None,
 ) -> TrajectoryResult:
     """Group-based trajectory models: finite mixtures of polynomial trajectories (Nagin).
 
@@ -232,8 +234,10 @@ def trajectories(
         Seed of the starts (results are reproducible; nothing global is seeded).
     tol, max_iter:
         EM stops when the relative change of the log-likelihood is below ``tol``.
+    alpha:
+        Significance level: the trajectory bands and coefficient intervals cover ``1 - alpha``.
     level:
-        Coverage of the trajectory bands and coefficient intervals.
+        Deprecated: the coverage; use ``alpha``.
 
     Returns
     -------
@@ -252,12 +256,7 @@ def trajectories(
     """
     group_list = tuple(sorted({int(g) for g in groups})) if _all_int(groups) else tuple(groups)
     _check_options(group_list, degree, family, trials, starts, tol)
-    if not 0.0 < level < 1.0:
-        raise OptionError(
-            f"level {level} is not between 0 and 1",
-            where=f"{_WHERE}(level=...)",
-            fix="give the band coverage as a fraction, e.g. 0.95",
-        )
+    coverage = 1.0 - interval_alpha(alpha, level, where=f"{_WHERE}()")
     prep = prepare(
         panel, outcome, time=time, person=person, degree=degree, family=family, trials=trials
     )
@@ -272,7 +271,7 @@ def trajectories(
             tol=tol,
             max_iter=max_iter,
             outcome=outcome,
-            level=level,
+            level=coverage,
         )
         for k in group_list
     )

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 from scipy.special import expit
 
+from evaluation.contract import ResultMixin
 from evaluation.errors import OptionError
 from evaluation.estimators.trajectories.kernels import (
     Family,
@@ -54,8 +55,8 @@ OCC_MIN = 5.0
 Array = np.ndarray[Any, np.dtype[np.float64]]
 
 
-@dataclass(frozen=True, eq=False)
-class TrajectoryModel:
+@dataclass(frozen=True, eq=False, repr=False)
+class TrajectoryModel(ResultMixin):
     """One fitted K-group trajectory model.
 
     Groups are numbered 1..K from the lowest to the highest mean trajectory. Coefficients
@@ -289,8 +290,8 @@ def _inverse_link(eta: Array, family: Family, trials: int) -> Array:
     return np.exp(eta)
 
 
-@dataclass(frozen=True, eq=False)
-class TrajectoryResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class TrajectoryResult(ResultMixin):
     """Trajectory models for several numbers of groups; the smallest BIC is chosen."""
 
     models: tuple[TrajectoryModel, ...]

@@ -1,0 +1,156 @@
+"""The contract every public result object keeps (issue 18): tidy, glance, summary, plot.
+
+* ``tidy()``: a DataFrame of **estimates**, one row per term; an estimate table (one with
+  ``estimate`` and ``std_error``) also has ``statistic`` and ``p_value`` (and the interval
+  ``conf_low`` / ``conf_high`` where there is one).
+* ``glance()``: one row describing the whole result (sizes, options, overall tests).
+* ``summary()``: text for a console or a log.
+* ``plot()``: a matplotlib ``Figure``.
+* ``repr()``: one short line (the scalar attributes), never a dump of arrays or frames.
+
+Intervals are asked for with one keyword, ``alpha`` (``0.05``: 95% intervals);
+:func:`interval_alpha` still accepts the older ``level`` / ``conf_level`` with a
+``DeprecationWarning`` where they existed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import warnings
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from evaluation.errors import OptionError
+
+__all__ = [
+    "ESTIMATE_COLUMNS",
+    "REPR_WIDTH",
+    "Result",
+    "ResultMixin",
+    "interval_alpha",
+    "scalar_fields",
+    "short_repr",
+]
+
+#: Columns an estimate table carries (``tidy()`` of every estimator), in this order.
+ESTIMATE_COLUMNS = ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+#: Longest ``repr()`` of a result, in characters.
+REPR_WIDTH = 160
+
+
+@runtime_checkable
+class Result(Protocol):
+    """What every public result offers (see the module docstring)."""
+
+    def tidy(self) -> pd.DataFrame:
+        """Estimates, one row per term."""
+
+    def glance(self) -> pd.DataFrame:
+        """One row describing the whole result."""
+
+    def summary(self) -> str:
+        """Text summary."""
+
+    def plot(self) -> Figure:
+        """A figure of the result."""
+
+
+def scalar_fields(obj: object) -> dict[str, Any]:
+    """The public dataclass fields of ``obj`` whose values are scalars (numbers, text, flags).
+
+    Parameters
+    ----------
+    obj:
+        A dataclass instance.
+
+    Returns
+    -------
+    dict
+        Field name to value, in declaration order; arrays, frames and nested objects left out.
+    """
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if f.name.startswith("_"):
+            continue
+        if isinstance(value, bool | str | numbers.Number | np.generic) or value is None:
+            out[f.name] = value.item() if isinstance(value, np.generic) else value
+    return out
+
+
+def short_repr(obj: object) -> str:
+    """``Name(field=value, ...)`` of the scalar fields, cut to :data:`REPR_WIDTH` characters."""
+    parts = []
+    for key, value in scalar_fields(obj).items():
+        shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
+        parts.append(f"{key}={shown}")
+    text = f"{type(obj).__name__}({', '.join(parts)})"
+    return text if len(text) <= REPR_WIDTH else text[: REPR_WIDTH - 4] + "...)"
+
+
+class ResultMixin:
+    """Default ``glance()`` and a one-line ``__repr__`` for result dataclasses.
+
+    Decorate the subclass with ``@dataclass(frozen=True, repr=False)`` so the dataclass does
+    not replace the short ``__repr__``.
+    """
+
+    def glance(self) -> pd.DataFrame:
+        """One row: the result's scalar attributes (sizes, options, overall statistics).
+
+        Returns
+        -------
+        pandas.DataFrame
+            A single row, one column per scalar field.
+        """
+        return pd.DataFrame([scalar_fields(self)])
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+
+def interval_alpha(
+    alpha: float, level: float | None = None, *, where: str, old_name: str = "level"
+) -> float:
+    """The significance level of an interval, from ``alpha`` or a deprecated ``level``.
+
+    Parameters
+    ----------
+    alpha:
+        Significance level: ``0.05`` gives 95% intervals.
+    level:
+        Deprecated confidence level (``0.95``); when given it wins and a
+        ``DeprecationWarning`` says to use ``alpha``.
+    where:
+        The function, for messages.
+    old_name:
+        The deprecated keyword's name (``level`` or ``conf_level``).
+
+    Returns
+    -------
+    float
+        ``alpha`` in (0, 1).
+
+    Raises
+    ------
+    OptionError
+        If the level is not strictly between 0 and 1.
+    """
+    if level is not None:
+        warnings.warn(
+            f"{where}: `{old_name}` is deprecated; pass alpha={1 - level:.6g} instead",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        alpha = 1.0 - level
+    if not 0 < alpha < 1:
+        raise OptionError(
+            f"`alpha` must be in (0, 1), got {alpha:g}",
+            where=where,
+            fix="use e.g. alpha=0.05 for 95% intervals",
+        )
+    return float(alpha)
