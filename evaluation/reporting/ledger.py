@@ -46,6 +46,7 @@ from evaluation.reporting.impact_results import read_table
 from evaluation.reporting.results import DESTINATIONS
 from evaluation.reporting.tables_io import read_csv, write_csv
 from evaluation.safe_io import output_folder
+from evaluation.tables import DESIGN_SECTION, canonical_design
 
 #: File name of the output-checking log beside a report set.
 LEDGER_FILE = "disclosure.csv"
@@ -555,9 +556,10 @@ def _lone_counts(folder: Path, tables: list[CountTable], threshold: int) -> list
 def effect_count_cell(pilot: str, outcome: str, design: str) -> str:
     """Cell id of an effect's treated persons: the cohort table's pilot total (DiD), the
     matched treated (matching), or a lone count."""
-    if design == "did":
+    section = DESIGN_SECTION.get(canonical_design(design))
+    if section == "did":
         return f"{cohort_table_name(outcome)}[{TOTAL_LABEL}|{pilot}]"
-    if design == "matching":
+    if section == "matching":
         return f"{flow_table_name('matching', pilot, outcome)}[treated|matched]"
     return f"effects[{effect_key(pilot, outcome, design)}]"
 
