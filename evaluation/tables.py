@@ -257,7 +257,7 @@ _PLAN = (
         *KEYS,
         DESIGN,
         _c("analysis", "string", "main analysis or sensitivity analysis", ("main",)),
-        _c("comparison", "string", "comparison group (nevertreated, notyettreated, matched)"),
+        _c("comparison", "string", "comparison group (nevertreated, notyettreated, matched ...)"),
         _c("term", "string", "estimand", ("ATT (simple)", "ATT", "ATT (adjusted)")),
         *INTERVAL,
         N_TREATED,
@@ -570,7 +570,7 @@ def _as(source: str, name: str, family: Family, description: str) -> Table:
     return Table(name, family, description, columns)
 
 
-_IMPACT = (
+_IMPACT_ALL = (
     *_IMPACT,
     _as("evidence", "plan_evidence", "impact", "The plan's evidence rating, for the report."),
     _as("deviations", "plan_deviations", "impact", "The plan's deviations, for the report."),
@@ -666,7 +666,7 @@ _DISCLOSURE = (
 )
 
 #: Every registered table by name (``effects`` is the one effects table of every family).
-TABLES: dict[str, Table] = {t.name: t for t in (*_PLAN, *_IMPACT, *_COMPARISON, *_DISCLOSURE)}
+TABLES: dict[str, Table] = {t.name: t for t in (*_PLAN, *_IMPACT_ALL, *_COMPARISON, *_DISCLOSURE)}
 
 
 def table(name: str) -> Table:
