@@ -38,6 +38,7 @@ __all__ = [
     "TABLES",
     "Column",
     "Design",
+    "EffectRow",
     "Table",
     "canonical_design",
     "family_tables",
@@ -685,6 +686,34 @@ def family_tables(family: Family) -> tuple[Table, ...]:
     family that writes or reads it: plan, impact and comparison)."""
     own = tuple(t for t in TABLES.values() if t.family == family)
     return (TABLES["effects"], *own) if family in ("impact", "comparison") else own
+
+
+@dataclass(frozen=True)
+class EffectRow:
+    """One row of the ``effects`` table, typed (fields = the table's columns, in order)."""
+
+    pilot: str
+    outcome: str
+    design: str
+    analysis: str
+    comparison: str
+    term: str
+    estimate: float
+    std_error: float
+    conf_low: float
+    conf_high: float
+    n_treated: int
+    n_control: int
+
+    def scaled(self, factor: float) -> EffectRow:
+        """The row with the estimate and its interval multiplied by ``factor``."""
+        return replace(
+            self,
+            estimate=factor * self.estimate,
+            std_error=factor * self.std_error,
+            conf_low=factor * self.conf_low,
+            conf_high=factor * self.conf_high,
+        )
 
 
 def canonical_design(design: str) -> str:

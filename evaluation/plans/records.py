@@ -18,6 +18,7 @@ import pandas as pd
 
 from evaluation.plans.evidence import EvidenceRating
 from evaluation.plans.model import Plan
+from evaluation.tables import EffectRow
 
 if TYPE_CHECKING:
     from evaluation.estimators.did import AttGtResult, SensitivityResult
@@ -68,24 +69,6 @@ class DidRequest:
             "base_period": self.base_period,
             "anticipation": self.anticipation,
         }
-
-
-@dataclass(frozen=True)
-class EffectRow:
-    """One row of ``effects.csv``."""
-
-    pilot: str
-    outcome: str
-    design: str
-    analysis: str
-    comparison: str
-    term: str
-    estimate: float
-    std_error: float
-    conf_low: float
-    conf_high: float
-    n_treated: int
-    n_control: int
 
 
 @dataclass(frozen=True)

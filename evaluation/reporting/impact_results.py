@@ -96,7 +96,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -114,7 +114,7 @@ from evaluation.provenance import (
 )
 from evaluation.reporting.disclosure import assert_no_identifiers
 from evaluation.reporting.tables_io import read_csv, results_folder, write_csv
-from evaluation.tables import TABLES, Design, family_tables, table, upgrade_effects
+from evaluation.tables import TABLES, EffectRow, family_tables, table, upgrade_effects
 
 if TYPE_CHECKING:
     from evaluation.estimators.did import (
@@ -227,30 +227,9 @@ def _scale(unit: OutcomeUnit) -> float:
     return 100.0 if unit == "share" else 1.0
 
 
-@dataclass(frozen=True)
-class EffectRow:
-    """One row of ``effects.csv`` as the impact writers produce it (outcome scale)."""
-
-    pilot: str
-    outcome: str
-    design: Design
-    comparison: str
-    term: str
-    estimate: float
-    std_error: float
-    conf_low: float
-    conf_high: float
-    n_treated: int
-    n_control: int
-
-    def frame(self, unit: OutcomeUnit) -> pd.DataFrame:
-        """The row in the registry's layout; share outcomes in percentage points."""
-        k = _scale(unit)
-        row = {**asdict(self), "analysis": "main"}
-        for col in ("estimate", "std_error", "conf_low", "conf_high"):
-            row[col] = k * row[col]
-        row["n_treated"], row["n_control"] = int(self.n_treated), int(self.n_control)
-        return EFFECTS.frame([row])
+def _effects_frame(row: EffectRow, unit: OutcomeUnit) -> pd.DataFrame:
+    """The effects row in the registry's layout; share outcomes in percentage points."""
+    return EFFECTS.frame([asdict(row.scaled(_scale(unit)))])
 
 
 def _design_table(items: Mapping[str, object]) -> pd.DataFrame:
@@ -469,6 +448,7 @@ def write_did_results(
         pilot,
         outcome,
         "staggered_did",
+        "main",
         str(o.get("control_group", "")),
         "ATT (simple)",
         simple.estimate,
@@ -478,7 +458,9 @@ def write_did_results(
         n_treated,
         int(result.n_units) - n_treated,
     )
-    written.append(_upsert(root, "effects", eff.frame(unit), {**key, "design": eff.design}))
+    written.append(
+        _upsert(root, "effects", _effects_frame(eff, unit), {**key, "design": eff.design})
+    )
     written.append(_update_manifest(root, written, inputs, {**fkey}))
     return written
 
@@ -653,6 +635,7 @@ def write_matching_results(
         pilot,
         outcome,
         "matched_did" if primary == "did" else "matching",
+        "main",
         MATCHED_COMPARISON,
         MATCHING_TERMS[primary],
         f.estimate,
@@ -662,7 +645,9 @@ def write_matching_results(
         f.n_treated,
         f.n_control,
     )
-    written.append(_upsert(root, "effects", eff.frame(unit), {**key, "design": eff.design}))
+    written.append(
+        _upsert(root, "effects", _effects_frame(eff, unit), {**key, "design": eff.design})
+    )
     if power is not None:
         written.append(_power_table(root, "matching_power", power, pilot, outcome))
     written.append(_update_manifest(root, written, inputs, fkey))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import jsonschema
@@ -42,6 +43,7 @@ def test_schema_is_valid_and_describes_every_table() -> None:
 def test_one_effects_layout_everywhere() -> None:
     names = tables.TABLES["effects"].names
     assert TABLE_COLUMNS["effects"] == EFFECT_COLUMNS == names
+    assert tuple(f.name for f in fields(tables.EffectRow)) == names
     assert names[:3] == ("pilot", "outcome", "design")
     assert "effects" not in IMPACT_TABLES
     assert set(tables.DESIGN_SECTION) == set(tables.DESIGNS)
