@@ -11,7 +11,8 @@ Like cobalt's statistics registry, each table the toolkit writes is declared her
 
 Families: ``plan`` (``pilot-eval run`` output folder), ``impact`` (report results folder
 written by ``write_did_results`` / ``write_matching_results``), ``comparison`` (the
-funder's comparison report inputs), ``disclosure`` (the output-checking log and the
+funder's comparison report inputs), ``pilot`` (the pilot report's tables written by
+``write_pilot_results``), ``disclosure`` (the output-checking log and the
 published tables beside a rendered report set). There is one ``effects`` table, shared
 by the plan runner, the impact writers and the comparison report.
 """
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 Dtype = Literal["string", "integer", "number", "boolean"]
-Family = Literal["plan", "impact", "comparison", "disclosure"]
+Family = Literal["plan", "impact", "comparison", "pilot", "disclosure"]
 #: Impact designs, as plans name them (``design.kind``) and as ``effects.csv`` records them.
 Design = Literal["staggered_did", "matching", "matched_did"]
 DESIGNS: tuple[Design, ...] = get_args(Design)
@@ -622,6 +623,63 @@ _COMPARISON = (
 )
 
 
+_PILOT = (
+    _t(
+        "pilot_forms",
+        "pilot",
+        "Answers of the form sections of a pilot's self-evaluation workbook.",
+        PILOT,
+        _c("section", "string", "schema section"),
+        _c("field", "string", "schema field"),
+        _c("value", "string", "answer, as text"),
+    ),
+    _t(
+        "pilot_sections",
+        "pilot",
+        "Records of the pilot-level table sections, one row per cell.",
+        PILOT,
+        _c("section", "string", "schema section"),
+        _c("row_no", "integer", "record number in the section"),
+        _c("field", "string", "schema field"),
+        _c("value", "string", "cell value, as text"),
+    ),
+    _t(
+        "pilot_indicators",
+        "pilot",
+        "Shared indicators at the workbook's report date.",
+        PILOT,
+        _c("indicator", "string", "code of the indicator dictionary"),
+        _c("domain", "string", "indicator domain"),
+        _c("unit", "string", "unit of the value"),
+        _c("group_var", "string", "grouping variable (all: no grouping)"),
+        _c("group", "string", "group"),
+        _c("numerator", "integer", "persons counted"),
+        _c("denominator", "number", "persons in the base"),
+        _c("value", "number", "indicator value"),
+    ),
+    _t(
+        "pilot_timeline",
+        "pilot",
+        "Clients entering and leaving the pilot and starting paid work, by quarter.",
+        PILOT,
+        _c("quarter", "string", "quarter (YYYY-Qn)"),
+        _c("entered", "integer", "persons entering"),
+        _c("exited", "integer", "persons leaving"),
+        _c("employed", "integer", "persons starting paid work"),
+    ),
+    _t(
+        "pilot_scores",
+        "pilot",
+        "Self-assessment scores by wave.",
+        PILOT,
+        _c("wave", "string", "wave (baseline, follow-up)"),
+        _c("measure", "string", "measure"),
+        _c("mean", "number", "mean score"),
+        _c("n", "integer", "persons"),
+    ),
+)
+
+
 def _published_effects(effects: Table) -> Table:
     counts = {"n_treated", "n_control"}
     cols = tuple(
@@ -667,7 +725,9 @@ _DISCLOSURE = (
 )
 
 #: Every registered table by name (``effects`` is the one effects table of every family).
-TABLES: dict[str, Table] = {t.name: t for t in (*_PLAN, *_IMPACT_ALL, *_COMPARISON, *_DISCLOSURE)}
+TABLES: dict[str, Table] = {
+    t.name: t for t in (*_PLAN, *_IMPACT_ALL, *_COMPARISON, *_PILOT, *_DISCLOSURE)
+}
 
 
 def table(name: str) -> Table:
@@ -774,6 +834,7 @@ _FAMILY_TITLES: dict[Family, str] = {
     "plan": "Plan run folder (`pilot-eval run FILE --out DIR`)",
     "impact": "Impact report results folder (`write_did_results`, `write_matching_results`)",
     "comparison": "Comparison report inputs (`pilot-eval report compare --results DIR`)",
+    "pilot": "Pilot report results folder (`write_pilot_results`)",
     "disclosure": "Disclosure log and published tables (beside a rendered report set)",
 }
 
