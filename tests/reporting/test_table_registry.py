@@ -83,7 +83,11 @@ def test_validation_names_row_and_column() -> None:
 
 
 def test_empty_tables_carry_every_column() -> None:
+    from typing import get_args
+
     for spec in tables.TABLES.values():
+        assert {c.dtype for c in spec.columns} <= set(get_args(tables.Dtype)), spec.name
+        assert len(set(spec.names)) == len(spec.names), spec.name
         assert tuple(spec.empty().columns) == spec.names
         assert tuple(spec.frame([]).columns) == spec.names
 
