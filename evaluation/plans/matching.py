@@ -209,11 +209,25 @@ def _diagnostics(
     ctx: DesignContext, design: MatchedDesign, mde: float, balance_ok: bool, share: float,
     attrition: float, n_t: int, n_c: int,
 ) -> DiagnosticsRow:  # fmt: skip
-    nan = np.nan
+    """The diagnostics row of a matched design (DiD-only columns empty)."""
     return DiagnosticsRow(
-        ctx.pilot, ctx.outcome, design.kind, mde, nan, nan, 0, nan, nan,
-        balance_ok, share, attrition, n_t, n_c, nan, 0,
-    )  # fmt: skip
+        pilot=ctx.pilot,
+        outcome=ctx.outcome,
+        design=design.kind,
+        mde=mde,
+        breakdown_mbar=np.nan,
+        pretrend_statistic=np.nan,
+        pretrend_df=0,
+        pretrend_p_value=np.nan,
+        cell_pretrend_p_value=np.nan,
+        balance_ok=balance_ok,
+        matched_share=share,
+        attrition=attrition,
+        n_treated=n_t,
+        n_control=n_c,
+        wild_p_value=np.nan,
+        wild_clusters=0,
+    )
 
 
 def run_matched(ctx: DesignContext, design: MatchedDesign) -> None:
