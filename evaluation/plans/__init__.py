@@ -3,7 +3,12 @@
 * :mod:`evaluation.plans.model`: the strict plan model and its JSON Schema.
 * :mod:`evaluation.plans.load`: YAML -> plan, each mistake located by YAML path and line.
 * :mod:`evaluation.plans.runner`: :func:`run_plan` (checks -> panel -> estimators ->
-  diagnostics -> rating -> tidy files + manifest).
+  diagnostics -> rating -> tidy files + manifest), orchestrating:
+  :mod:`~evaluation.plans.backends` (the backend protocol and registry),
+  :mod:`~evaluation.plans.inputs`, one module per design kind
+  (:mod:`~evaluation.plans.did`, :mod:`~evaluation.plans.matching`,
+  :mod:`~evaluation.plans.matched_did`) adding typed records
+  (:mod:`~evaluation.plans.records`), and :mod:`~evaluation.plans.outputs` (writing).
 * :mod:`evaluation.plans.evidence`: the Maryland SMS rating with reasons.
 * :mod:`evaluation.plans.commands`: ``pilot-eval plan check`` and ``pilot-eval run``.
 * :mod:`evaluation.plans.ibis_backend`: the ``ibis`` and ``spark`` backends (data steps as

@@ -112,105 +112,112 @@ class EvidenceRating:
         return "\n".join([f"{self.scale}: {self.label}", *(f"  - {r}" for r in self.reasons)])
 
 
+@dataclass
+class _Rating:
+    """A rating in progress: the level and the criteria so far."""
+
+    d: Diagnostics
+    start: int
+    level: int
+    crit: list[Criterion]
+
+    def keep(self, name: str, value: str, reason: str) -> None:
+        self.crit.append(Criterion(name, value, 0, reason))
+
+    def cap(self, name: str, value: str, at_most: int, reason: str) -> None:
+        self.level = min(self.level, at_most)
+        self.crit.append(Criterion(name, value, self.level - self.start, reason))
+
+    def down(self, name: str, value: str, steps: int, reason: str) -> None:
+        new = max(1, self.level - steps)
+        self.crit.append(Criterion(name, value, new - self.level, reason))
+        self.level = new
+
+    def pre_trends(self) -> None:
+        d = self.d
+        if d.design != "staggered_did":
+            return
+        if d.pretrend_p is None:
+            reason = "no pre-entry periods to test parallel trends: at most level 3"
+            self.cap("pre_trends", "not testable", 3, reason)
+        elif d.pretrend_p < d.pretrend_alpha:
+            self.cap(
+                "pre_trends",
+                f"p = {d.pretrend_p:.4f}",
+                3,
+                f"pre-trend test failed (p = {d.pretrend_p:.4f} < {d.pretrend_alpha}): "
+                "parallel trends not supported, at most level 3",
+            )
+        else:
+            self.keep(
+                "pre_trends",
+                f"p = {d.pretrend_p:.4f}",
+                f"pre-trend test passed (p = {d.pretrend_p:.4f} >= {d.pretrend_alpha})",
+            )
+
+    def matching(self) -> None:
+        d = self.d
+        if d.balance_ok is not None:
+            if d.balance_ok:
+                self.keep("balance", "ok", "covariates balanced after matching")
+            else:
+                self.down(
+                    "balance", "poor", 1, "poor covariate balance after matching: one level down"
+                )
+        if d.matched_share is not None:
+            share = f"{d.matched_share:.3f}"
+            if d.matched_share < MIN_MATCHED_SHARE:
+                self.down(
+                    "overlap",
+                    share,
+                    1,
+                    f"only {d.matched_share:.0%} of participants matched "
+                    f"(< {MIN_MATCHED_SHARE:.0%}): poor overlap, one level down",
+                )
+            else:
+                self.keep("overlap", share, f"{d.matched_share:.0%} matched")
+
+    def sample_size(self) -> None:
+        d, n = self.d, str(self.d.n_treated)
+        if d.n_treated < TINY_TREATED:
+            reason = f"tiny sample: {n} participants (< {TINY_TREATED}): two levels down"
+            self.down("sample_size", n, 2, reason)
+        elif d.n_treated < d.min_treated:
+            reason = f"small sample: {n} participants (< {d.min_treated}): one level down"
+            self.down("sample_size", n, 1, reason)
+        else:
+            self.keep("sample_size", n, f"{n} participants, {d.n_control} comparison persons")
+
+    def attrition_and_sensitivity(self) -> None:
+        d = self.d
+        if d.attrition is not None:
+            value = f"{d.attrition:.3f}"
+            if d.attrition > MAX_ATTRITION:
+                self.down(
+                    "attrition",
+                    value,
+                    1,
+                    f"{d.attrition:.0%} of participants lost to follow-up "
+                    f"(> {MAX_ATTRITION:.0%}): one level down",
+                )
+            else:
+                self.keep("attrition", value, f"attrition {d.attrition:.0%}")
+        if d.sensitivity_passed is not None:
+            if d.sensitivity_passed:
+                self.keep("sensitivity", "passed", "sensitivity analyses agree")
+            else:
+                self.down(
+                    "sensitivity", "failed", 1, "a sensitivity analysis failed: one level down"
+                )
+
+
 def rate_evidence(d: Diagnostics) -> EvidenceRating:
     """Rate the strength of evidence of one analysis on the Maryland SMS (see module doc)."""
     start = START_LEVEL[d.design]
     crit = [Criterion("design", d.design, 0, f"design {d.design}: start at level {start}")]
-    level = start
-    if d.design == "staggered_did":
-        if d.pretrend_p is None:
-            level = min(level, 3)
-            crit.append(
-                Criterion(
-                    "pre_trends",
-                    "not testable",
-                    level - start,
-                    "no pre-entry periods to test parallel trends: at most level 3",
-                )
-            )
-        elif d.pretrend_p < d.pretrend_alpha:
-            level = min(level, 3)
-            crit.append(
-                Criterion(
-                    "pre_trends",
-                    f"p = {d.pretrend_p:.4f}",
-                    level - start,
-                    f"pre-trend test failed (p = {d.pretrend_p:.4f} < {d.pretrend_alpha}): "
-                    "parallel trends not supported, at most level 3",
-                )
-            )
-        else:
-            crit.append(
-                Criterion(
-                    "pre_trends",
-                    f"p = {d.pretrend_p:.4f}",
-                    0,
-                    f"pre-trend test passed (p = {d.pretrend_p:.4f} >= {d.pretrend_alpha})",
-                )
-            )
-
-    def down(name: str, value: str, steps: int, reason: str) -> None:
-        nonlocal level
-        new = max(1, level - steps)
-        crit.append(Criterion(name, value, new - level, reason))
-        level = new
-
-    if d.balance_ok is not None:
-        if d.balance_ok:
-            crit.append(Criterion("balance", "ok", 0, "covariates balanced after matching"))
-        else:
-            down("balance", "poor", 1, "poor covariate balance after matching: one level down")
-    if d.matched_share is not None:
-        share = f"{d.matched_share:.3f}"
-        if d.matched_share < MIN_MATCHED_SHARE:
-            down(
-                "overlap",
-                share,
-                1,
-                f"only {d.matched_share:.0%} of participants matched "
-                f"(< {MIN_MATCHED_SHARE:.0%}): poor overlap, one level down",
-            )
-        else:
-            crit.append(Criterion("overlap", share, 0, f"{d.matched_share:.0%} matched"))
-    if d.n_treated < TINY_TREATED:
-        down(
-            "sample_size",
-            str(d.n_treated),
-            2,
-            f"tiny sample: {d.n_treated} participants (< {TINY_TREATED}): two levels down",
-        )
-    elif d.n_treated < d.min_treated:
-        down(
-            "sample_size",
-            str(d.n_treated),
-            1,
-            f"small sample: {d.n_treated} participants (< {d.min_treated}): one level down",
-        )
-    else:
-        crit.append(
-            Criterion(
-                "sample_size",
-                str(d.n_treated),
-                0,
-                f"{d.n_treated} participants, {d.n_control} comparison persons",
-            )
-        )
-    if d.attrition is not None:
-        if d.attrition > MAX_ATTRITION:
-            down(
-                "attrition",
-                f"{d.attrition:.3f}",
-                1,
-                f"{d.attrition:.0%} of participants lost to follow-up "
-                f"(> {MAX_ATTRITION:.0%}): one level down",
-            )
-        else:
-            crit.append(
-                Criterion("attrition", f"{d.attrition:.3f}", 0, f"attrition {d.attrition:.0%}")
-            )
-    if d.sensitivity_passed is not None:
-        if d.sensitivity_passed:
-            crit.append(Criterion("sensitivity", "passed", 0, "sensitivity analyses agree"))
-        else:
-            down("sensitivity", "failed", 1, "a sensitivity analysis failed: one level down")
-    return EvidenceRating("Maryland Scientific Methods Scale", level, start, tuple(crit))
+    rating = _Rating(d, start, start, crit)
+    rating.pre_trends()
+    rating.matching()
+    rating.sample_size()
+    rating.attrition_and_sensitivity()
+    return EvidenceRating("Maryland Scientific Methods Scale", rating.level, start, tuple(crit))

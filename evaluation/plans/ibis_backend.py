@@ -10,13 +10,12 @@ person-level rows in-process (the Great Expectations checks, matching, group cou
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
-
 from evaluation.estimators.did.results import AttGtResult
-from evaluation.plans.runner import Inputs, LocalBackend
+from evaluation.plans.inputs import Inputs
+from evaluation.plans.local import DID_COLUMNS, LocalBackend
+from evaluation.plans.records import DidRequest
 from evaluation.registers import (
     PersonMonthPanel,
     store_person_month_panel,
@@ -53,25 +52,15 @@ class IbisBackend(LocalBackend):
         self._panels[local.table] = table
         return local
 
-    def did_fit(
-        self,
-        panel: PersonMonthPanel,
-        *,
-        pilot: str,
-        outcome: str,
-        comparison_ids: Sequence[str] | pd.Series | None,
-        never_participants: bool,
-        **options: Any,
-    ) -> AttGtResult:
-        """The staggered DiD of ``pilot`` on the engine's copy of ``panel``."""
+    def did_fit(self, panel: PersonMonthPanel, request: DidRequest) -> AttGtResult:
+        """The staggered DiD of ``request`` on the engine's copy of ``panel``."""
         data = did_input(
             self._panels[panel.table],
-            pilot=pilot,
-            outcome=outcome,
-            comparison_ids=comparison_ids,
-            never_participants=never_participants,
+            pilot=request.pilot,
+            outcome=request.outcome,
+            comparison_ids=request.comparison_ids,
+            never_participants=request.never_participants,
         )
-        options.pop("method", None)  # no covariates: every method is the same estimator
-        return att_gt(
-            data, outcome="y", time="month_index", unit="person_id", cohort="cohort", **options
-        )
+        options = request.options()
+        options.pop("method")  # no covariates: every method is the same estimator
+        return att_gt(data, **DID_COLUMNS, **options)

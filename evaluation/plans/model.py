@@ -18,11 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from evaluation.impact import MATCHING_COVARIATES
 from evaluation.registers import OUTCOME_COLUMNS
 from evaluation.safe_io import write_text
+from evaluation.tables import Design as TableDesign
 
 #: Version of the plan format (the ``version`` key of a plan).
 PLAN_VERSION = 1
 
-Design = Literal["staggered_did", "matching", "matched_did"]
+#: The design kinds (declared once, in the table registry: ``effects.csv`` records them).
+Design = TableDesign
 ControlGroup = Literal["nevertreated", "notyettreated"]
 Sensitivity = Literal[
     "notyettreated_comparison", "rosenbaum_bounds", "history_covariates", "honest_did"

@@ -163,12 +163,12 @@ def plan_power(
 
     ``rollouts`` and ``seed`` override the plan's ``power.rollouts`` and ``seed``.
     """
-    from evaluation.plans.runner import LocalBackend  # the runner's data loading
+    from evaluation.plans.inputs import load_inputs  # the runner's data loading
 
     path = Path(plan_path)
     plan = load_plan(path)
     opts = plan.power if plan.power is not None else PowerOptions()
-    inputs = LocalBackend().load(plan, path.parent)
+    inputs = load_inputs(plan, path.parent)
     entries = _entries(plan, inputs.participants)
     end = _history_end(opts, entries, inputs.end)
     ids = _target_group(plan, inputs.persons, end.year)

@@ -20,21 +20,15 @@ import pandas as pd
 
 from evaluation.errors import EstimationError, MissingColumnError, OptionError
 from evaluation.process.gas import DEFAULT_RHO, goal_attainment
+from evaluation.tables import TABLES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from evaluation.workbook.model import SelfEvaluation
 
-#: Columns of the ``process`` table read by the funders' comparison report.
-PROCESS_COLUMNS = (
-    "pilot",
-    "target_group",
-    "participants",
-    "completed",
-    "mean_dose_hours",
-    "fidelity",
-)
+#: Columns of the ``process`` table read by the funders' comparison report (registry).
+PROCESS_COLUMNS = TABLES["process"].names
 #: Outcomes 3 months after exit counted as positive (work or degree education).
 POSITIVE_OUTCOMES = ("work_contract", "degree_education")
 #: Per-client fidelity codes as numbers (as planned = 1, partly = 0.5, not = 0).

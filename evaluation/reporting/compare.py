@@ -8,8 +8,6 @@ numbers in a report are exactly those of these objects.
 
 from __future__ import annotations
 
-import importlib.metadata
-import platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from evaluation import provenance
 from evaluation.errors import ReportError
 from evaluation.estimators.meta import (
     MetaAnalysisResult,
@@ -30,6 +29,7 @@ from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, SuppressedTable
 from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.ledger import Ledger, build_ledger, effect_count_cell, effect_key
 from evaluation.reporting.results import ComparisonResults, load_comparison_results
+from evaluation.tables import upgrade_effects
 
 RATING_COLOURS = {
     "green": "#2e8b57",
@@ -137,7 +137,7 @@ def _choose_outcome(effects: pd.DataFrame, outcome: str | None, where: str) -> s
 
 
 #: Design kept when a pilot has several estimates of the pooled outcome.
-DESIGN_PREFERENCE = ("did", "matching")
+DESIGN_PREFERENCE = ("staggered_did", "matched_did", "matching")
 
 
 def _one_per_pilot(eff: pd.DataFrame) -> pd.DataFrame:
@@ -364,28 +364,16 @@ def _destination_parts(
 
 
 def software_versions() -> pd.DataFrame:
-    """Versions of Python and the packages that produced the report."""
-    rows = [("Python", platform.python_version())]
-    for pkg in (
-        "pilot-evaluation",
-        "numpy",
-        "pandas",
-        "scipy",
-        "statsmodels",
-        "matplotlib",
-        "pypandoc-binary",
-        "typst",
-    ):
-        try:
-            rows.append((pkg, importlib.metadata.version(pkg)))
-        except importlib.metadata.PackageNotFoundError:
-            rows.append((pkg, "-"))
+    """Versions of Python, the packages of :data:`evaluation.provenance.PACKAGES` and
+    pandoc that produced the report (columns ``package, version``)."""
+    versions = provenance.software_versions()
+    rows = [("Python", versions.pop("python")), *versions.items()]
     try:
         import pypandoc  # type: ignore[import-untyped]
 
         rows.append(("pandoc", str(pypandoc.get_pandoc_version())))
     except (ImportError, OSError):
-        rows.append(("pandoc", "-"))
+        rows.append(("pandoc", provenance.MISSING))
     return pd.DataFrame(rows, columns=["package", "version"])
 
 
@@ -414,7 +402,8 @@ def build_comparison(
     """
     res = results if isinstance(results, ComparisonResults) else load_comparison_results(results)
     t = translator(lang)
-    eff = res.effects.copy()
+    eff = upgrade_effects(res.effects)
+    eff = eff[eff["analysis"].astype(str) == "main"].reset_index(drop=True)
     eff["outcome"] = eff["outcome"].astype(str)
     chosen = _choose_outcome(eff, outcome, str(res.folder / "effects"))
     eff = _one_per_pilot(eff[eff["outcome"] == chosen].reset_index(drop=True))

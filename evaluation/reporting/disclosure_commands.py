@@ -28,7 +28,9 @@ def audit(
     """Re-audit DIR/disclosure.csv: nothing resting on fewer than threshold persons is
     shown, no grand total is hidden, a cell has one status in every output, and every
     hidden small cell's feasible range (recomputed by linear programming, linked tables
-    together) is what the markers allow and what the log records. Exit 2 on any failure."""
+    together) is what the markers allow and what the log records; the log and the published
+    tables have the columns, types and values of the table registry (docs/tables.md).
+    Exit 2 on any failure."""
     from evaluation.reporting.ledger import check_log
 
     n = check_log(folder)

@@ -71,15 +71,21 @@ Tables (``name.csv``; column names and types)
 ``truth``
     ``pilot, outcome, design, value``: the true effect, known only for synthetic data.
 ``effects``
-    As in :mod:`evaluation.reporting.results`: ``pilot, outcome, estimate, std_error,
-    conf_low, conf_high, n_treated, n_control, design``, with the result object's own
-    interval (t-based for matching). Effects of share outcomes are written in percentage
-    points (x100), as the comparison report expects. DiD rows carry the simple aggregate,
-    ``n_treated`` the persons in the cohorts and ``n_control`` the never-treated persons.
+    The one effects table of :mod:`evaluation.tables` (as the plan runner writes it):
+    ``pilot, outcome, design`` (``staggered_did``; ``matching`` or, with
+    ``primary="did"``, ``matched_did``), ``analysis`` (``main``), ``comparison, term,
+    estimate, std_error, conf_low, conf_high, n_treated, n_control``, with the result
+    object's own interval (t-based for matching). Effects of share outcomes are written
+    in percentage points (x100), as the comparison report expects. DiD rows carry the
+    simple aggregate, ``n_treated`` the persons in the cohorts and ``n_control`` the
+    never-treated persons.
+
+Every table is declared once in :mod:`evaluation.tables` (``docs/tables.md``); the writers
+check each table against it before writing.
 ``manifest.json``
-    ``{"created_utc", "software": {python, numpy, pandas, duckdb, scipy, statsmodels,
-    pilot-evaluation}, "inputs": {name: sha256}, "tables": {file: sha256}, "runs":
-    [{pilot, outcome, design}]}``.
+    ``{"created_utc", "software": {python and the packages of
+    :data:`evaluation.provenance.PACKAGES`}, "inputs": {name: sha256}, "tables":
+    {file: sha256}, "runs": [{pilot, outcome, design}]}`` (keys sorted).
 
 Person identifiers never reach these tables: the writers refuse result objects whose
 tables would carry one (:func:`evaluation.reporting.disclosure.assert_no_identifiers`).
@@ -88,11 +94,9 @@ tables would carry one (:func:`evaluation.reporting.disclosure.assert_no_identif
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import importlib.metadata
 import json
-import platform
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -100,10 +104,17 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import InputDataError, OptionError, ReportError
+from evaluation.provenance import (
+    PACKAGES,
+    file_sha256,
+    frame_sha256,
+    hash_input,
+    software_versions,
+    write_json,
+)
 from evaluation.reporting.disclosure import assert_no_identifiers
-from evaluation.reporting.results import TABLE_COLUMNS
 from evaluation.reporting.tables_io import read_csv, results_folder, write_csv
-from evaluation.safe_io import write_text
+from evaluation.tables import TABLES, EffectRow, family_tables, table, upgrade_effects
 
 if TYPE_CHECKING:
     from evaluation.estimators.did import (
@@ -118,153 +129,21 @@ if TYPE_CHECKING:
 OutcomeUnit = Literal["share", "months", "score"]
 MatchingPrimary = Literal["att", "att_adjusted", "did"]
 
-#: Packages whose versions the manifest records.
-MANIFEST_PACKAGES = ("numpy", "pandas", "duckdb", "scipy", "statsmodels", "pilot-evaluation")
-#: Columns of every impact table (besides the leading ``pilot, outcome``).
+#: Packages whose versions the manifest records (the one list of :mod:`evaluation.provenance`).
+MANIFEST_PACKAGES = PACKAGES
+#: Columns of every impact table besides the leading ``pilot, outcome`` (from the registry
+#: :mod:`evaluation.tables`).
 IMPACT_TABLES: dict[str, tuple[str, ...]] = {
-    "did_design": ("key", "value"),
-    "did_att_gt": (
-        "cohort",
-        "time",
-        "event_time",
-        "base_period",
-        "post",
-        "estimate",
-        "std_error",
-        "conf_low",
-        "conf_high",
-        "n_treated",
-        "n_control",
-    ),
-    "did_aggregations": (
-        "kind",
-        "label",
-        "overall",
-        "estimate",
-        "std_error",
-        "conf_low",
-        "conf_high",
-        "conf_low_pointwise",
-        "conf_high_pointwise",
-    ),
-    "did_pretrend": ("statistic", "df", "p_value"),
-    "did_sensitivity": ("analysis", "estimate", "std_error", "conf_low", "conf_high"),
-    "did_bacon": ("comparison", "treated", "control", "estimate", "weight"),
-    "did_power": (
-        "mde",
-        "mde_std_error",
-        "placebo_size",
-        "pretrend_size",
-        "n_treated",
-        "cohorts",
-        "rollouts",
-        "target_power",
-        "alpha",
-    ),
-    "did_honest": ("restriction", "method", "value", "conf_low", "conf_high", "breakdown"),
-    "matching_power": (
-        "mde",
-        "mde_std_error",
-        "placebo_size",
-        "pretrend_size",
-        "n_treated",
-        "cohorts",
-        "rollouts",
-        "target_power",
-        "alpha",
-    ),
-    "matching_design": ("key", "value"),
-    "matching_balance": (
-        "covariate",
-        "type",
-        "mean_treated_before",
-        "mean_control_before",
-        "mean_treated_after",
-        "mean_control_after",
-        "smd_before",
-        "smd_after",
-        "var_ratio_before",
-        "var_ratio_after",
-        "balanced",
-    ),
-    "matching_estimates": (
-        "term",
-        "estimate",
-        "std_error",
-        "conf_low",
-        "conf_high",
-        "p_value",
-        "naive",
-        "n_treated",
-        "n_control",
-        "method",
-        "se_type",
-    ),
-    "matching_rosenbaum": ("gamma", "p_lower", "p_upper"),
-    "matching_refutations": (
-        "refuter",
-        "estimate",
-        "new_effect",
-        "new_effect_sd",
-        "p_value",
-        "passed",
-        "n_simulations",
-    ),
-    "sample_flow": ("design", "step", "group", "persons"),
-    "truth": ("design", "value"),
+    t.name: t.names[2:] for t in family_tables("impact") if t.name != "effects"
 }
-#: Columns of ``effects.csv`` (the comparison report reads it; one definition).
-EFFECT_COLUMNS = TABLE_COLUMNS["effects"]
+#: Columns of ``effects.csv`` (the one effects table of :mod:`evaluation.tables`).
+EFFECTS = table("effects")
+EFFECT_COLUMNS = EFFECTS.names
+#: ``term`` of the effects row of each primary matching estimate.
+MATCHING_TERMS: dict[str, str] = {"att": "ATT", "att_adjusted": "ATT (adjusted)", "did": "ATT"}
+#: ``comparison`` of the effects row of a matched design.
+MATCHED_COMPARISON = "matched comparison group"
 _Z95 = 1.959963984540054
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 (hex) of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def sha256_frame(frame: pd.DataFrame) -> str:
-    """SHA-256 (hex) of a DataFrame's column names and row hashes (order-sensitive)."""
-    h = hashlib.sha256()
-    h.update("\x1f".join(map(str, frame.columns)).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return h.hexdigest()
-
-
-def _hash_input(name: str, value: object) -> str:
-    if isinstance(value, pd.DataFrame):
-        return sha256_frame(value)
-    if isinstance(value, str | Path):
-        path = Path(value)
-        if not path.is_file():
-            raise InputDataError(
-                f"input {name!r} is not a file",
-                where=str(path),
-                fix="pass the path of an input file, or a DataFrame, in inputs=",
-            )
-        return sha256_file(path)
-    if isinstance(value, bytes):
-        return hashlib.sha256(value).hexdigest()
-    raise OptionError(
-        f"cannot hash input {name!r} of type {type(value).__name__}",
-        where="inputs=",
-        fix="pass file paths, bytes or DataFrames",
-    )
-
-
-def software_versions() -> dict[str, str]:
-    """Versions of Python and the packages that produced the results."""
-    out = {"python": platform.python_version()}
-    for pkg in MANIFEST_PACKAGES:
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            out[pkg] = "-"
-    return out
 
 
 def _folder(folder: Path | str) -> Path:
@@ -274,9 +153,13 @@ def _folder(folder: Path | str) -> Path:
 def _upsert(root: Path, name: str, new: pd.DataFrame, key: Mapping[str, str]) -> Path:
     """Replace the rows of ``key`` in ``name.csv`` by ``new`` (creating the file)."""
     assert_no_identifiers(new, where=f"{name}.csv")
+    if name in TABLES:  # the registry's columns, types and vocabularies
+        TABLES[name].validate(new, where=f"results table {name}.csv")
     path = root / f"{name}.csv"
     if path.exists():
         old = read_csv(path, dtype={k: str for k in key})
+        if name == "effects":  # a folder written before the one effects layout
+            old = EFFECTS.frame(upgrade_effects(old))
         same = np.ones(len(old), dtype=bool)  # rows of the same key are replaced
         for col, val in key.items():
             if col in old.columns:
@@ -318,17 +201,15 @@ def _update_manifest(
     manifest["software"] = software_versions()
     hashes = dict(manifest.get("inputs", {}))
     for name, value in (inputs or {}).items():
-        hashes[str(name)] = _hash_input(str(name), value)
+        hashes[str(name)] = hash_input(str(name), value)
     manifest["inputs"] = hashes
     tables = dict(manifest.get("tables", {}))
     for p in written:
-        tables[p.name] = sha256_file(p)
+        tables[p.name] = file_sha256(p)
     manifest["tables"] = dict(sorted(tables.items()))
     runs = [r for r in manifest.get("runs", []) if r != dict(run)]
     manifest["runs"] = [*runs, dict(run)]
-    return write_text(
-        path, json.dumps(manifest, indent=2, ensure_ascii=False), where="results manifest.json"
-    )
+    return write_json(path, manifest, where="results manifest.json")
 
 
 def _check_name(value: str, what: str) -> str:
@@ -345,34 +226,9 @@ def _scale(unit: OutcomeUnit) -> float:
     return 100.0 if unit == "share" else 1.0
 
 
-def _effects_row(
-    pilot: str,
-    outcome: str,
-    est: float,
-    se: float,
-    lo: float,
-    hi: float,
-    n_t: int,
-    n_c: int,
-    design: str,
-    unit: OutcomeUnit,
-) -> pd.DataFrame:
-    k = _scale(unit)
-    return pd.DataFrame(
-        [
-            {
-                "pilot": pilot,
-                "outcome": outcome,
-                "estimate": k * est,
-                "std_error": k * se,
-                "conf_low": k * lo,
-                "conf_high": k * hi,
-                "n_treated": int(n_t),
-                "n_control": int(n_c),
-                "design": design,
-            }
-        ]
-    )
+def _effects_frame(row: EffectRow, unit: OutcomeUnit) -> pd.DataFrame:
+    """The effects row in the registry's layout; share outcomes in percentage points."""
+    return EFFECTS.frame([asdict(row.scaled(_scale(unit)))])
 
 
 def _design_table(items: Mapping[str, object]) -> pd.DataFrame:
@@ -587,19 +443,23 @@ def write_did_results(
     if truth is not None:
         tr = pd.DataFrame([{"design": "did", "value": float(truth)}])
         written.append(_upsert(root, "truth", _with_keys(tr, pilot, outcome), fkey))
-    eff = _effects_row(
+    eff = EffectRow(
         pilot,
         outcome,
+        "staggered_did",
+        "main",
+        str(o.get("control_group", "")),
+        "ATT (simple)",
         simple.estimate,
         simple.std_error,
         simple.conf_low,
         simple.conf_high,
         n_treated,
         int(result.n_units) - n_treated,
-        "did",
-        unit,
     )
-    written.append(_upsert(root, "effects", eff, fkey))
+    written.append(
+        _upsert(root, "effects", _effects_frame(eff, unit), {**key, "design": eff.design})
+    )
     written.append(_update_manifest(root, written, inputs, {**fkey}))
     return written
 
@@ -770,19 +630,23 @@ def write_matching_results(
         tr = pd.DataFrame([{"design": "matching", "value": float(truth)}])
         written.append(_upsert(root, "truth", _with_keys(tr, pilot, outcome), fkey))
     f = fits[primary]
-    eff = _effects_row(
+    eff = EffectRow(
         pilot,
         outcome,
+        "matched_did" if primary == "did" else "matching",
+        "main",
+        MATCHED_COMPARISON,
+        MATCHING_TERMS[primary],
         f.estimate,
         f.std_error,
         f.conf_low,
         f.conf_high,
         f.n_treated,
         f.n_control,
-        "matching",
-        unit,
     )
-    written.append(_upsert(root, "effects", eff, fkey))
+    written.append(
+        _upsert(root, "effects", _effects_frame(eff, unit), {**key, "design": eff.design})
+    )
     if power is not None:
         written.append(_power_table(root, "matching_power", power, pilot, outcome))
     written.append(_update_manifest(root, written, inputs, fkey))
@@ -806,7 +670,7 @@ def read_table(folder: Path | str, name: str) -> pd.DataFrame:
             fix="write the results again with the toolkit",
         ) from exc
     assert_no_identifiers(frame, where=str(path))
-    return frame
+    return EFFECTS.frame(upgrade_effects(frame)) if name == "effects" else frame
 
 
 def read_manifest(folder: Path | str) -> dict[str, Any]:
@@ -824,6 +688,10 @@ def read_manifest(folder: Path | str) -> dict[str, Any]:
         ) from exc
     return data
 
+
+#: Former names of :mod:`evaluation.provenance`'s hashers (kept for callers).
+sha256_file = file_sha256
+sha256_frame = frame_sha256
 
 __all__ = [
     "EFFECT_COLUMNS",

@@ -36,7 +36,7 @@ import pandas as pd
 
 from evaluation.disclosure import FeasibleRanges, feasible_ranges, protect
 from evaluation.disclosure.linked import LinkedTable, joint_ranges
-from evaluation.errors import Problem, ProblemsFound, ReportError
+from evaluation.errors import InputDataError, Problem, ProblemsFound, ReportError
 from evaluation.reporting.disclosure import (
     DEFAULT_THRESHOLD,
     TOTAL_LABEL,
@@ -46,24 +46,15 @@ from evaluation.reporting.impact_results import read_table
 from evaluation.reporting.results import DESTINATIONS
 from evaluation.reporting.tables_io import read_csv, write_csv
 from evaluation.safe_io import output_folder
+from evaluation.tables import DESIGN_SECTION, TABLES, canonical_design, upgrade_effects
 
 #: File name of the output-checking log beside a report set.
 LEDGER_FILE = "disclosure.csv"
 #: Folder of the published tidy tables beside a report set.
 PUBLISHED_DIR = "published"
 #: Columns of the log.
-LOG_COLUMNS = (
-    "table",
-    "cell",
-    "row",
-    "column",
-    "n",
-    "rule",
-    "status",
-    "audited_low",
-    "audited_high",
-    "threshold",
-)
+#: Columns of the disclosure log (the registry's ``disclosure`` table).
+LOG_COLUMNS = TABLES["disclosure"].names
 #: Rules of count cells (the others are ``estimate``, ``share``, ``mean``, ``count``).
 COUNT_RULES = ("shown", "zero", "primary", "secondary", "linked")
 #: Column label of one-column count tables.
@@ -555,9 +546,10 @@ def _lone_counts(folder: Path, tables: list[CountTable], threshold: int) -> list
 def effect_count_cell(pilot: str, outcome: str, design: str) -> str:
     """Cell id of an effect's treated persons: the cohort table's pilot total (DiD), the
     matched treated (matching), or a lone count."""
-    if design == "did":
+    section = DESIGN_SECTION.get(canonical_design(design))
+    if section == "did":
         return f"{cohort_table_name(outcome)}[{TOTAL_LABEL}|{pilot}]"
-    if design == "matching":
+    if section == "matching":
         return f"{flow_table_name('matching', pilot, outcome)}[treated|matched]"
     return f"effects[{effect_key(pilot, outcome, design)}]"
 
@@ -809,6 +801,27 @@ class _Auditor:
                          f"[{lo:g}, {hi:g}]", "render the reports again")  # fmt: skip
 
 
+def registry_problems(file: Path, log: pd.DataFrame) -> list[Problem]:
+    """The log and the published tables beside it (``published/*.csv``) checked against
+    the table registry (:mod:`evaluation.tables`, ``docs/tables.schema.json``)."""
+    frames = [(file, "disclosure", log)]
+    published = file.parent / PUBLISHED_DIR
+    for name in ("counts", "effects"):
+        path = published / f"{name}.csv"
+        if path.is_file():
+            frame = read_csv(path)
+            frames.append((path, f"{PUBLISHED_DIR}/{name}", frame))
+    problems = []
+    for path, name, frame in frames:
+        if name == f"{PUBLISHED_DIR}/effects":  # report sets written before the one layout
+            frame = upgrade_effects(frame)
+        try:
+            TABLES[name].validate(frame, where=str(path))
+        except InputDataError as exc:
+            problems.append(Problem(exc.where, exc.what, exc.fix))
+    return problems
+
+
 def audit_log(path: Path | str) -> list[Problem]:
     """Re-audit a disclosure log (``disclosure.csv``); the problems found (none: passed).
 
@@ -816,9 +829,12 @@ def audit_log(path: Path | str) -> list[Problem]:
     total of at least ``threshold`` is hidden, that the same cell has one status in every
     table, and recomputes every hidden cell's feasible range (each table alone with
     :func:`evaluation.disclosure.feasible_ranges`, linked tables together): each must
-    cover what the markers allow and equal the range the log records.
+    cover what the markers allow and equal the range the log records. The log and the
+    published tables must also have the columns, types and values the table registry
+    declares (:func:`registry_problems`).
     """
     auditor = _Auditor(*_read_log(path))
+    auditor.problems.extend(registry_problems(auditor.file, auditor.log))
     auditor.shown_small()
     tables = _log_tables(auditor.log)
     auditor.totals_and_links(tables)
@@ -853,6 +869,7 @@ __all__ = [
     "flow_table_name",
     "linked_groups",
     "period_label",
+    "registry_problems",
     "small",
     "timeline_table_name",
 ]

@@ -2,15 +2,17 @@
 
 A *results folder* holds one file per table, as CSV (``name.csv``) or parquet
 (``name.parquet``; preferred when both exist). The estimators and the self-evaluation
-workbook write them; the reports read nothing else. Column names (types):
+workbook write them; the reports read nothing else. The columns, types and vocabularies
+are declared once in :mod:`evaluation.tables` (documented in ``docs/tables.md``); in short:
 
 ``effects``
-    One row per pilot impact estimate: ``pilot`` (str, pilot name), ``outcome`` (str,
-    outcome code, e.g. ``employed_12m``), ``estimate``, ``std_error``, ``conf_low``,
-    ``conf_high`` (float, effect scale of the outcome), ``n_treated``, ``n_control``
-    (int, persons), ``design`` (str, e.g. ``did``, ``matching``). The comparison report
+    The one effects table (:data:`evaluation.tables.TABLES` ``["effects"]``): one row per
+    pilot impact estimate, ``pilot, outcome, design`` (``staggered_did``, ``matching``,
+    ``matched_did``), ``analysis, comparison, term, estimate, std_error, conf_low,
+    conf_high`` (effect scale of the outcome), ``n_treated, n_control`` (persons). Files
+    of the former 9-column layout (``design`` ``did``) are read too. The comparison report
     pools the rows of its ``outcome`` parameter (default: the outcome estimated for the
-    most pilots), one per pilot (``did`` preferred to ``matching`` when both exist).
+    most pilots), one per pilot (staggered DiD preferred to matching when both exist).
 ``indicators``
     Shared indicators: ``pilot``, ``indicator`` (str, code of the indicator dictionary),
     ``estimate``, ``conf_low``, ``conf_high`` (float), ``n`` (int, persons the estimate
@@ -33,44 +35,25 @@ identifier column or identifier-like values.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from evaluation import tables
 from evaluation.errors import InputDataError, MissingColumnError, ReportError
+from evaluation.provenance import file_sha256
 from evaluation.reporting.disclosure import assert_no_identifiers
 from evaluation.reporting.tables_io import read_csv, results_folder, write_csv
 from evaluation.synthetic.ote4 import PILOT_NAMES
 
+#: Columns of each table of a comparison results folder (from :mod:`evaluation.tables`).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "effects": (
-        "pilot",
-        "outcome",
-        "estimate",
-        "std_error",
-        "conf_low",
-        "conf_high",
-        "n_treated",
-        "n_control",
-        "design",
-    ),
-    "indicators": ("pilot", "indicator", "estimate", "conf_low", "conf_high", "n"),
-    "traffic_lights": ("pilot", "theme", "criterion", "rating"),
-    "process": (
-        "pilot",
-        "target_group",
-        "participants",
-        "completed",
-        "mean_dose_hours",
-        "fidelity",
-    ),
-    "destinations": ("pilot", "destination", "persons"),
+    t.name: t.names for t in tables.family_tables("comparison")
 }
-RATINGS = ("green", "yellow", "red", "na")
-DESTINATIONS = ("employed", "education", "unemployed", "other")
+RATINGS = tables.RATINGS
+DESTINATIONS = tables.DESTINATIONS
 CRITERIA = (
     ("work", "work_orientation"),
     ("work", "cooperation"),
@@ -97,14 +80,6 @@ class ComparisonResults:
     def pilots(self) -> tuple[str, ...]:
         """Pilot names in the order of the process table."""
         return tuple(str(p) for p in self.process["pilot"])
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _read_table(folder: Path, name: str) -> tuple[pd.DataFrame, Path]:
@@ -174,18 +149,21 @@ def load_comparison_results(folder: Path | str) -> ComparisonResults:
             where=str(root),
             fix="give the folder the estimators wrote (e.g. pilot-eval demo output/results)",
         )
-    tables: dict[str, pd.DataFrame] = {}
+    found: dict[str, pd.DataFrame] = {}
     hashes: list[tuple[str, str]] = []
     for name, cols in TABLE_COLUMNS.items():
         frame, path = _read_table(root, name)
+        if name == "effects":  # files of the former 9-column layout are read too
+            frame = tables.upgrade_effects(frame)
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise MissingColumnError(missing, where=str(path), available=list(frame.columns))
         assert_no_identifiers(frame, where=str(path))
         _check_values(name, frame, path)
-        tables[name] = frame
-        hashes.append((path.name, _sha256(path)))
-    return ComparisonResults(folder=root, hashes=tuple(hashes), **tables)
+        tables.table(name).validate(frame, where=str(path))
+        found[name] = frame
+        hashes.append((path.name, file_sha256(path)))
+    return ComparisonResults(folder=root, hashes=tuple(hashes), **found)
 
 
 def example_results(
@@ -222,21 +200,24 @@ def example_results(
     se = np.round(rng.uniform(1.2, 3.5, k), 3)
     est = np.round(true + rng.normal(0, se), 3)
     n_t = participants
+    designs = ["staggered_did", "staggered_did", "matching", "staggered_did", "matching"]
     effects = pd.DataFrame(
         {
             "pilot": pilots,
             "outcome": "employed_12m",
+            "design": [*designs, *["staggered_did"] * max(0, k - 5)][:k],
+            "analysis": "main",
+            "comparison": "",
+            "term": "ATT",
             "estimate": est,
             "std_error": se,
             "conf_low": np.round(est - 1.959964 * se, 3),
             "conf_high": np.round(est + 1.959964 * se, 3),
             "n_treated": n_t,
             "n_control": n_t * 4,
-            "design": ["did", "did", "matching", "did", "matching", "did"][:k]
-            + ["did"] * max(0, k - 6),
         }
     )
-    write_csv(effects, out / "effects.csv")
+    write_csv(tables.table("effects").frame(effects), out / "effects.csv")
 
     rows = []
     indicators = {

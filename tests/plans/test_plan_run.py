@@ -103,6 +103,15 @@ def test_did_run_reports_mde_and_honest_did(did_runs: tuple[Path, Path, Path]) -
     assert "olisi voinut havaita vain" in html
 
 
+def test_did_run_reports_the_few_cluster_p_value(did_runs: tuple[Path, Path, Path]) -> None:
+    # restricted wild cluster bootstrap-t over the regions (evaluation.plans.did.WILD)
+    _, a, _ = did_runs
+    diag = pd.read_csv(a / "diagnostics.csv")
+    assert list(diag.columns[-2:]) == ["wild_p_value", "wild_clusters"]
+    assert diag["wild_p_value"].between(0, 1).all()
+    assert (diag["wild_clusters"] >= 2).all()
+
+
 def test_did_deviations_recorded(did_runs: tuple[Path, Path, Path]) -> None:
     _, a, _ = did_runs
     dev = pd.read_csv(a / "deviations.csv", keep_default_na=False)
@@ -177,6 +186,8 @@ def test_matching_outputs_and_dropped_covariate(match_runs: tuple[Path, Path]) -
     dropped = dev[dev["kind"] == "dropped_covariate"]
     assert dropped["detail"].str.startswith("swedish_speaking dropped").all()
     assert len(dropped) == 1  # recorded once, although the sensitivity refit drops it too
+    diag = pd.read_csv(a / "diagnostics.csv")
+    assert diag["wild_p_value"].isna().all() and (diag["wild_clusters"] == 0).all()
     subgroups = pd.read_csv(a / "subgroups.csv")
     assert subgroups["name"].unique().tolist() == ["women"]
     assert subgroups["level"].tolist() == [0, 1]

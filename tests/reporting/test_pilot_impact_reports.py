@@ -145,7 +145,7 @@ def test_tables_equal_result_objects(results: dict[str, Any]) -> None:
     got = aggs[(aggs["kind"] == "dynamic") & ~aggs["overall"].astype(bool)]
     np.testing.assert_allclose(got["estimate"], dyn["estimate"], rtol=1e-12)
     eff = read_table(folder, "effects").set_index("design")
-    assert eff.loc["did", "estimate"] == pytest.approx(100 * s.estimate)
+    assert eff.loc["staggered_did", "estimate"] == pytest.approx(100 * s.estimate)
     att = results["match"].att("post_outcome")
     assert eff.loc["matching", "estimate"] == pytest.approx(100 * att.estimate)
     assert eff.loc["matching", "n_treated"] == att.n_treated
@@ -162,7 +162,7 @@ def test_writing_again_replaces_rows(results: dict[str, Any], tmp_path: Path) ->
     before = read_table(copy, "sample_flow")
     write_did_results(copy, did, pilot=PILOT, outcome="employed", truth=0.05)
     assert len(read_table(copy, "did_att_gt")) == did.n_cells
-    assert (read_table(copy, "effects")["design"] == "did").sum() == 1
+    assert (read_table(copy, "effects")["design"] == "staggered_did").sum() == 1
     pd.testing.assert_frame_equal(read_table(copy, "sample_flow"), before, check_like=True)
     write_did_results(copy, did, pilot="Fokus", outcome="employed")
     assert len(read_table(copy, "did_att_gt")) == 2 * did.n_cells
