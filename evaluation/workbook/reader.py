@@ -93,6 +93,17 @@ class _Ctx:
         return (sheet, row, col)
 
 
+def indicator_names(schema: Schema) -> dict[str, str]:
+    """Indicator id by its name in any language or by the id itself (case-folded keys):
+    staff refer to indicators by the names they see on the indicator sheet."""
+    out: dict[str, str] = {}
+    for ind in schema.indicators:
+        out[ind.id.casefold()] = ind.id
+        for lang in LANGS:
+            out[ind.name(lang).casefold()] = ind.id
+    return out
+
+
 def is_formula(raw: Any) -> bool:
     """Whether a cell value is a formula: a formula in the file, or text that starts with
     ``=`` once leading spaces, NBSP, tabs and zero-width characters are removed."""
@@ -182,9 +193,10 @@ def _convert(ctx: _Ctx, spec: FieldSpec, raw: Any, where: _Loc) -> tuple[bool, V
             return False, None
         return True, code
     if spec.type == "indicator_refs":
-        ids = [p.strip() for p in text.split(",") if p.strip()]
-        known = {i.id for i in ctx.schema.indicators}
-        bad = [i for i in ids if i not in known]
+        given = [p.strip() for p in text.split(",") if p.strip()]
+        known = indicator_names(ctx.schema)
+        ids = [known.get(p.casefold(), "") for p in given]
+        bad = [p for p, i in zip(given, ids, strict=True) if not i]
         if bad:
             sheet = ctx.schema.section("indicators").sheet(lang)
             ctx.add("unknown_indicator", where, value=", ".join(bad), sheet=sheet)
