@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from evaluation.checks.api import validate, validate_submission
+from evaluation.checks.messages import ui
 from evaluation.checks.report import ValidationReport
 from evaluation.checks.submission import parse_submission
 from evaluation.errors import OptionError
@@ -117,11 +118,12 @@ def check_command(
         out = Path.cwd() / name
         report.write_html(out)
     console = Console(highlight=False)
+    written = ui("html_written", report.lang, path=mask_identity_codes(str(out)))
     if refusal is not None:
-        console.print(f"HTML report: {mask_identity_codes(str(out))}", markup=False)
+        console.print(written, markup=False)
         raise refusal  # exit 2: located, no code echoed, nothing of the file shown
     console.print(report.summary(), markup=False)
-    console.print(f"HTML report: {mask_identity_codes(str(out))}", markup=False)
+    console.print(written, markup=False)
     if not report.ok:
         raise typer.Exit(1)
 
