@@ -63,7 +63,8 @@ RATING_FILLS = {"green": "B7E1CD", "yellow": "FCE8B2", "red": "F4C7C3", "na": "E
 _STAMP = dt.datetime(2020, 1, 1)
 
 
-def _check_lang(lang: str) -> Lang:
+def check_lang(lang: str) -> Lang:
+    """``lang`` if the workbook can be written in it, else an :class:`OptionError`."""
     if lang not in LANGS:
         raise OptionError(
             f"unknown language {lang!r}",
@@ -521,7 +522,7 @@ def write_workbook(evaluation: SelfEvaluation, out: str | Path, *, lang: str | N
 def _write(
     out: str | Path, *, pilot: str, lang: str, schema: Schema | None, data: SelfEvaluation | None
 ) -> Path:
-    code = _check_lang(lang)
+    code = check_lang(lang)
     if not pilot.strip():
         raise OptionError(
             "the pilot name is empty",
