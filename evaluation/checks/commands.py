@@ -12,12 +12,12 @@ import typer
 from rich.console import Console
 
 from evaluation.checks.api import validate, validate_submission
-from evaluation.checks.messages import ui
 from evaluation.checks.report import ValidationReport
 from evaluation.checks.submission import parse_submission
 from evaluation.errors import OptionError
 from evaluation.intake import LIMITS_HELP
 from evaluation.privacy import mask_identity_codes
+from evaluation.reporting.i18n import cli_language, translator
 
 _KINDS = ("auto", "submission", "spells", "panel", "did_input")
 
@@ -118,7 +118,8 @@ def check_command(
         out = Path.cwd() / name
         report.write_html(out)
     console = Console(highlight=False)
-    written = ui("html_written", report.lang, path=mask_identity_codes(str(out)))
+    t = translator(cli_language(report.lang))
+    written = t("cli.html_report", path=mask_identity_codes(str(out)))
     if refusal is not None:
         console.print(written, markup=False)
         raise refusal  # exit 2: located, no code echoed, nothing of the file shown

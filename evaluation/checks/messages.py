@@ -302,11 +302,6 @@ _UI: dict[str, dict[str, str]] = {
     "rule": {"fi": "Sääntö", "sv": "Regel", "en": "Rule"},
     "row": {"fi": "Rivi", "sv": "Rad", "en": "Row"},
     "column": {"fi": "sarake", "sv": "kolumn", "en": "column"},
-    "html_written": {
-        "fi": "HTML-raportti: {path}",
-        "sv": "HTML-rapport: {path}",
-        "en": "HTML report: {path}",
-    },
     "kind_submission": {
         "fi": "itsearviointipohja",
         "sv": "självvärderingsmall",
