@@ -125,6 +125,13 @@ def _cell(rows: Rows, r: int, c: int) -> Any:
     return None
 
 
+def _date_text(day: dt.date, lang: Lang) -> str:
+    """A date as staff write it (1.6.2017 in Finnish and Swedish), as the reports do."""
+    from evaluation.reporting.i18n import translator  # the one rule for dates shown
+
+    return translator(lang).date(day.isoformat())
+
+
 def _show(v: Any) -> str:
     if isinstance(v, dt.datetime):
         return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
@@ -278,9 +285,9 @@ def _read_form(ctx: _Ctx, section: Section, rows: Rows, sheet: str) -> dict[str,
                 "date_order",
                 ctx.at(sheet, r, FORM_ANSWER_COL),
                 later=section.field(d.later).label(ctx.lang),
-                later_value=b.isoformat(),
+                later_value=_date_text(b, ctx.lang),
                 earlier=section.field(d.earlier).label(ctx.lang),
-                earlier_value=a.isoformat(),
+                earlier_value=_date_text(a, ctx.lang),
             )
     return answers
 
@@ -331,9 +338,9 @@ def _check_wave_order(
                     "wave_order",
                     ctx.at(sheet, cur.number, col),
                     wave=wave_codes.label_of(w1, ctx.lang),
-                    date=d1.isoformat(),
+                    date=_date_text(d1, ctx.lang),
                     previous=wave_codes.label_of(w0, ctx.lang),
-                    previous_date=d0.isoformat(),
+                    previous_date=_date_text(d0, ctx.lang),
                     group=g,
                 )
 
@@ -399,9 +406,9 @@ def _read_table(ctx: _Ctx, section: Section, rows: Rows, sheet: str) -> list[_Ro
                     "date_order",
                     ctx.at(sheet, r, col),
                     later=section.field(d.later).label(lang),
-                    later_value=b.isoformat(),
+                    later_value=_date_text(b, ctx.lang),
                     earlier=section.field(d.earlier).label(lang),
-                    earlier_value=a.isoformat(),
+                    earlier_value=_date_text(a, ctx.lang),
                 )
         if not blank_row:
             out.append(_Row(r, rec, tuple(raws)))

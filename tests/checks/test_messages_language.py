@@ -78,3 +78,26 @@ def test_the_command_line_speaks_the_workbooks_language(tmp_path: Path) -> None:
     )
     assert run.returncode == 2 and run.stderr.lstrip().startswith("Fel:"), run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_dates_in_messages_are_written_as_staff_write_them(tmp_path: Path) -> None:
+    """A date-order mistake names both dates as 1.6.2017, never 2017-06-01."""
+    import datetime as dt
+    import re
+
+    from evaluation.synthetic.filled_workbooks import filled_evaluation
+    from evaluation.workbook.layout import FIRST_ROW
+    from evaluation.workbook.writer import write_workbook
+
+    path = write_workbook(filled_evaluation("Fokus", seed=2, lang="fi"), tmp_path / "f.xlsx")
+    wb = load_workbook(path)
+    ws = wb["Asiakasseuranta"]
+    cols = {c.value: c.column for c in ws[IDS_ROW] if c.value}
+    ws.cell(FIRST_ROW, cols["entry_date"]).value = dt.datetime(2018, 6, 1)
+    ws.cell(FIRST_ROW, cols["exit_date"]).value = dt.datetime(2018, 5, 3)
+    wb.save(path)
+    with pytest.raises(LocalizedWorkbookError) as info:
+        read_workbook(path)
+    text = "\n".join(p.what for p in info.value.problems)
+    assert "3.5.2018" in text and "1.6.2018" in text, text
+    assert not re.search(r"\d{4}-\d\d-\d\d", text)
