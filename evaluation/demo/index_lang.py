@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -60,17 +61,20 @@ def _pilot_of(path: Path, ctx: DemoContext) -> str:
 def _pilots(ctx: DemoContext, t: Translator) -> str:
     p = ctx.registers().pilots
     head = [t(f"demo.col.{c}") for c in ("pilot", "town", "regions", "kind", "start", "n")]
-    rows = [
-        [
-            str(r.pilot),
-            str(r.town),
-            r.regions if isinstance(r.regions, str) else ", ".join(map(str, r.regions)),
-            t(f"demo.kind.{r.kind}"),
-            f"{pd.Timestamp(r.start_month).month}/{pd.Timestamp(r.start_month).year}",
-            t.num(float(r.n_participants), 0),
-        ]
-        for r in p.itertuples(index=False)
-    ]
+    rows = []
+    for r in p.to_dict(orient="records"):
+        regions: Any = r["regions"]
+        start = pd.Timestamp(str(r["start_month"]))
+        rows.append(
+            [
+                str(r["pilot"]),
+                str(r["town"]),
+                regions if isinstance(regions, str) else ", ".join(map(str, regions)),
+                t(f"demo.kind.{r['kind']}"),
+                f"{start.month}/{start.year}",
+                t.num(float(str(r["n_participants"])), 0),
+            ]
+        )
     return _table(head, rows)
 
 

@@ -164,9 +164,9 @@ class SelfEvaluation:
             pattern = "0" if spec.unit == "count" else "0.0"
             val = "–" if pd.isna(r["value"]) else format_decimal(r["value"], pattern, locale=lang)
             den = "" if pd.isna(r["denominator"]) else f" / {int(r['denominator'])}"
-            n = t("summary_n", lang, n=f"{int(r['numerator'])}{den}")
+            base = t("summary_n", lang, n=f"{int(r['numerator'])}{den}")
             shown = t(f"summary_value_{spec.unit}", lang, val=val)
-            lines.append(f"  {spec.name(lang)}: {shown} ({n})")
+            lines.append(f"  {spec.name(lang)}: {shown} ({base})")
         return "\n".join(lines)
 
 
