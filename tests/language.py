@@ -33,11 +33,13 @@ def alt_texts(page: str) -> list[str]:
     return [html.unescape(a) for a in re.findall(r'<img[^>]*\balt="([^"]*)"', page)]
 
 
-def problems(text: str) -> set[str]:
-    """Internal codes, English words and catalogue keys in ``text`` (file names aside)."""
+def problems(text: str, *, english: bool = True) -> set[str]:
+    """Internal codes, English words (unless ``english=False``: for pages that quote what
+    a pilot wrote, in whatever language) and catalogue keys in ``text`` (file names aside)."""
     text = FILE_NAME.sub(" ", text)
     found = set(SNAKE_CODE.findall(text))
-    found |= {w.lower() for w in ENGLISH.findall(text)}
+    if english:
+        found |= {w.lower() for w in ENGLISH.findall(text)}
     # a report catalogue key left untranslated (``nav.index``, ``demo.report.pilot``, ...)
     found |= {k for k in load_catalogue() if "." in k and re.search(rf"\b{re.escape(k)}\b", text)}
     return found
