@@ -420,6 +420,8 @@ class _Writer:
                 print_setup(ws)
         self.wb.active = 0
         self.wb.security = WorkbookProtection(lockStructure=True)
+        # the indicator formulas have no stored results: spreadsheets compute them on open
+        self.wb.calculation.fullCalcOnLoad = True
         self.wb.properties.created = _STAMP
         self.wb.properties.modified = _STAMP
         self.wb.properties.creator = "pilot-evaluation"

@@ -130,3 +130,10 @@ def test_indicator_sheet_speaks_the_workbook_language(tmp_path: Path, lang: Lang
     for english in ("participants", "upon leaving", "approximate", "exact"):
         assert english not in text.lower()
     assert "EECO01" in text  # the ESF+ codes themselves stay
+
+
+def test_the_workbook_asks_to_be_calculated_on_open(tmp_path: Path) -> None:
+    """Formulas written by the toolkit carry no stored result; the workbook tells Excel and
+    LibreOffice to compute them when it is opened."""
+    path = write_workbook(_evaluation(), tmp_path / "t.xlsx", lang="fi")
+    assert openpyxl.load_workbook(path).calculation.fullCalcOnLoad
