@@ -12,13 +12,13 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from evaluation.checks.engine import RawFailure, run_duckdb, run_pandas
-from evaluation.checks.messages import message
+from evaluation.checks.messages import column_label, message, ui
 from evaluation.checks.report import Failure, ValidationReport
 from evaluation.checks.submission import ParsedSubmission, parse_submission
 from evaluation.checks.suites import DID_COLUMNS, KINDS, Suite, suites_for
 from evaluation.errors import InputDataError, OptionError
 from evaluation.privacy import mask_identity_codes
-from evaluation.schema import LANGS, load_schema
+from evaluation.schema import load_schema
 from evaluation.workbook.layout import first_data_col
 from evaluation.workbook.model import SelfEvaluation
 
@@ -42,16 +42,6 @@ def _values_text(values: tuple[Any, ...], family: str) -> str:
     return text + (", ..." if len(uniq) > 5 else "")
 
 
-def _column_label(table: str, column: str | None, lang: str) -> str | None:
-    """The header a person sees for a workbook field (the column name for other data)."""
-    schema = load_schema()
-    sections = {s.id: s for s in schema.sections}
-    sec = sections.get(table)
-    if column is None or sec is None or column not in sec.field_ids or lang not in LANGS:
-        return column
-    return sec.field(column).label(lang)  # type: ignore[arg-type]
-
-
 def _word(f: RawFailure, lang: str, table: str) -> tuple[str, str]:
     e = f.expectation
     k = e.kwargs
@@ -68,8 +58,8 @@ def _word(f: RawFailure, lang: str, table: str) -> tuple[str, str]:
         e.family,
         lang,
         n=f.n_failed,
-        column=_column_label(table, e.column, lang),
-        other=_column_label(table, k.get("column_B"), lang) or "",
+        column=column_label(table, e.column, lang),
+        other=column_label(table, k.get("column_B"), lang) or "",
         values=_values_text(f.values, e.family),
         min=k.get("min_value"),
         max=k.get("max_value"),
@@ -82,7 +72,8 @@ def _failures(suite: Suite, raw: list[RawFailure], *, lang: str, where: str) -> 
     for f in raw:
         what, fix = _word(f, lang, suite.table)
         col = f.expectation.column
-        loc = f"{where}, column '{col}'" if col else where
+        label = column_label(suite.table, col, lang)
+        loc = f"{where}, {ui('column', lang)} '{label}'" if col else where
         rows = _rows_text(f.rows, f.n_failed, lang)
         if rows:
             loc = f"{loc}, {rows}"

@@ -17,6 +17,7 @@ from evaluation.checks.submission import parse_submission
 from evaluation.errors import OptionError
 from evaluation.intake import LIMITS_HELP
 from evaluation.privacy import mask_identity_codes
+from evaluation.reporting.i18n import cli_language, translator
 
 _KINDS = ("auto", "submission", "spells", "panel", "did_input")
 
@@ -117,11 +118,13 @@ def check_command(
         out = Path.cwd() / name
         report.write_html(out)
     console = Console(highlight=False)
+    t = translator(cli_language(report.lang))
+    written = t("cli.html_report", path=mask_identity_codes(str(out)))
     if refusal is not None:
-        console.print(f"HTML report: {mask_identity_codes(str(out))}", markup=False)
+        console.print(written, markup=False)
         raise refusal  # exit 2: located, no code echoed, nothing of the file shown
     console.print(report.summary(), markup=False)
-    console.print(f"HTML report: {mask_identity_codes(str(out))}", markup=False)
+    console.print(written, markup=False)
     if not report.ok:
         raise typer.Exit(1)
 

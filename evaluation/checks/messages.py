@@ -299,7 +299,162 @@ _UI: dict[str, dict[str, str]] = {
     "report": {"fi": "Tarkistusraportti", "sv": "Kontrollrapport", "en": "Validation report"},
     "pilot": {"fi": "Kokeilu", "sv": "Försök", "en": "Pilot"},
     "period": {"fi": "Kausi", "sv": "Period", "en": "Period"},
+    "rule": {"fi": "Sääntö", "sv": "Regel", "en": "Rule"},
+    "row": {"fi": "Rivi", "sv": "Rad", "en": "Row"},
+    "column": {"fi": "sarake", "sv": "kolumn", "en": "column"},
+    "kind_submission": {
+        "fi": "itsearviointipohja",
+        "sv": "självvärderingsmall",
+        "en": "self-evaluation workbook",
+    },
+    "kind_spells": {"fi": "rekisterijaksot", "sv": "registerperioder", "en": "register spells"},
+    "kind_panel": {
+        "fi": "henkilö–kuukausi-paneeli",
+        "sv": "person–månad-panel",
+        "en": "person-month panel",
+    },
+    "kind_did_input": {
+        "fi": "vaikutusarvioinnin aineisto",
+        "sv": "data för effektutvärderingen",
+        "en": "impact evaluation data",
+    },
 }
+
+#: What each defect family's rule asks, as a sentence (shown instead of the internal
+#: Great Expectations name of the check).
+_RULES: dict[str, dict[str, str]] = {
+    "columns": {
+        "fi": "Kaikkien sarakkeiden on oltava paikallaan.",
+        "sv": "Alla kolumner ska finnas.",
+        "en": "Every column must be present.",
+    },
+    "required": {
+        "fi": "Pakollinen tieto ei saa puuttua.",
+        "sv": "En obligatorisk uppgift får inte saknas.",
+        "en": "A required value must not be missing.",
+    },
+    "required_if": {
+        "fi": "Tieto on pakollinen, kun toinen tieto on annettu.",
+        "sv": "Uppgiften är obligatorisk när en annan uppgift är ifylld.",
+        "en": "The value is required when another value is given.",
+    },
+    "code": {
+        "fi": "Arvon on oltava jokin luettelon vaihtoehdoista.",
+        "sv": "Värdet ska vara ett av alternativen i listan.",
+        "en": "The value must be one of the choices in the list.",
+    },
+    "range": {
+        "fi": "Arvon on oltava sallitulla välillä.",
+        "sv": "Värdet ska ligga inom det tillåtna intervallet.",
+        "en": "The value must lie within the allowed range.",
+    },
+    "domain": {
+        "fi": "Arvon on oltava mahdollinen (esimerkiksi päivä ei tulevaisuudessa).",
+        "sv": "Värdet ska vara möjligt (till exempel inget datum i framtiden).",
+        "en": "The value must be possible (for example no date in the future).",
+    },
+    "length": {
+        "fi": "Teksti ei saa olla liian pitkä.",
+        "sv": "Texten får inte vara för lång.",
+        "en": "The text must not be too long.",
+    },
+    "pattern": {
+        "fi": "Arvon on oltava sovitussa muodossa.",
+        "sv": "Värdet ska ha det överenskomna formatet.",
+        "en": "The value must have the agreed form.",
+    },
+    "personal_id": {
+        "fi": "Henkilötunnuksia ei saa olla missään kentässä.",
+        "sv": "Personbeteckningar får inte förekomma i något fält.",
+        "en": "No personal identity code may appear in any field.",
+    },
+    "unique": {
+        "fi": "Sama tunnus saa esiintyä vain kerran.",
+        "sv": "Samma kod får förekomma endast en gång.",
+        "en": "The same id may appear only once.",
+    },
+    "date_order": {
+        "fi": "Myöhemmän päivän on oltava aiemman jälkeen.",
+        "sv": "Det senare datumet ska komma efter det tidigare.",
+        "en": "The later date must come after the earlier one.",
+    },
+    "months_since_entry": {
+        "fi": "Kuukausien määrän on vastattava tulopäivää.",
+        "sv": "Antalet månader ska stämma med inträdesdagen.",
+        "en": "The number of months must agree with the entry date.",
+    },
+    "month_index": {
+        "fi": "Kuukausien on oltava peräkkäisiä ja yksikäsitteisiä.",
+        "sv": "Månaderna ska vara på varandra följande och entydiga.",
+        "en": "Months must be consecutive and unambiguous.",
+    },
+    "gaps": {
+        "fi": "Henkilön kuukausisarjassa ei saa olla aukkoja.",
+        "sv": "En persons månadsserie får inte ha luckor.",
+        "en": "A person's monthly series must have no gaps.",
+    },
+    "cohort": {
+        "fi": "Aloituskohortin on oltava sama henkilön kaikilla riveillä.",
+        "sv": "Startkohorten ska vara densamma på alla en persons rader.",
+        "en": "The entry cohort must be the same on all of a person's rows.",
+    },
+    "cohort_window": {
+        "fi": "Kohortin on osuttava seuranta-ajalle.",
+        "sv": "Kohorten ska falla inom uppföljningsperioden.",
+        "en": "The cohort must fall within the follow-up period.",
+    },
+    "absorbing": {
+        "fi": "Kun henkilö on kerran osallistunut, hän pysyy osallistuneena.",
+        "sv": "En person som en gång deltagit förblir deltagare.",
+        "en": "Once a person has taken part, they stay a participant.",
+    },
+    "comparison": {
+        "fi": "Jokaisella kohortilla on oltava vertailuryhmä.",
+        "sv": "Varje kohort ska ha en jämförelsegrupp.",
+        "en": "Every cohort must have a comparison group.",
+    },
+    "intake": {
+        "fi": "Tiedoston on oltava turvallinen avata ja kokorajojen sisällä.",
+        "sv": "Filen ska vara säker att öppna och inom storleksgränserna.",
+        "en": "The file must be safe to open and within the size limits.",
+    },
+    "workbook": {
+        "fi": "Työkirjan on oltava täytetty pohjan ohjeiden mukaan.",
+        "sv": "Arbetsboken ska vara ifylld enligt mallens anvisningar.",
+        "en": "The workbook must be filled in as the template says.",
+    },
+}
+
+
+def rule(family: str, lang: str) -> str:
+    """What the rule of ``family`` asks, as a sentence in ``lang``."""
+    entry = _RULES.get(family, _RULES["workbook"])
+    return entry.get(lang, entry["en"])
+
+
+def column_label(table: str, column: str | None, lang: str) -> str | None:
+    """The header a person sees for a workbook field (the column name for other data)."""
+    from evaluation.schema import LANGS, load_schema
+
+    schema = load_schema()
+    sections = {s.id: s for s in schema.sections}
+    sec = sections.get(table)
+    if column is None or sec is None or column not in sec.field_ids or lang not in LANGS:
+        return column
+    return sec.field(column).label(lang)  # type: ignore[arg-type]
+
+
+def show_date(value: Any, lang: str) -> str:
+    """A date, or text starting with an ISO date, as the reader writes dates (1.6.2017 in
+    Finnish and Swedish; the reports' rule); any other value as text."""
+    import datetime as dt
+
+    from evaluation.reporting.i18n import LANGUAGES, translator
+
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if lang not in LANGUAGES or len(text) < 10 or text[4] != "-" or text[7] != "-":
+        return text
+    return translator(lang).date(text)
 
 
 def message(family: str, lang: str, **kw: Any) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation.checks.messages import ui
+from evaluation.checks.messages import column_label, rule, show_date, ui
 from evaluation.privacy import mask_identity_codes
 from evaluation.safe_io import write_text
 
@@ -149,7 +149,7 @@ class ValidationReport:
     def subject(self) -> str:
         """What was checked, for people: the source, and the pilot and period if known."""
         facts = [
-            f"{ui(key, self.lang)} {self.meta[key]}"
+            f"{ui(key, self.lang)} {show_date(self.meta[key], self.lang)}"
             for key in ("pilot", "period")
             if self.meta.get(key) not in (None, "")
         ]
@@ -217,7 +217,7 @@ class ValidationReport:
             ".good{color:#070}section{border-left:4px solid #a00;padding-left:1em;"
             "margin-bottom:1.5em}</style></head><body>",
             f"<h1>{esc(ui('report', lang))}</h1>",
-            f"<p><b>{esc(self.subject())}</b> &middot; {esc(self.kind)}"
+            f"<p><b>{esc(self.subject())}</b> &middot; {esc(ui(f'kind_{self.kind}', lang))}"
             + (
                 f" &middot; {esc(ui('checked', lang, n=self.n_expectations, rows=total))}"
                 if self.n_rows
@@ -231,17 +231,10 @@ class ValidationReport:
                 f"<section><h3>{k}. {esc(f.what)}</h3>"
                 f"<p><b>{esc(ui('where', lang))}:</b> {esc(f.where)}<br>"
                 f"<b>{esc(ui('fix', lang))}:</b> {esc(f.fix)}<br>"
-                f"<code>{esc(f.expectation)}</code> ({esc(f.family)}, "
-                f"{esc(ui('table', lang))} {esc(f.table)})</p>"
+                f"<b>{esc(ui('rule', lang))}:</b> {esc(rule(f.family, lang))}</p>"
             )
             if f.samples:
-                cols = list(dict.fromkeys(c for s in f.samples for c in s))
-                parts.append("<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>")
-                for s in f.samples:
-                    parts.append(
-                        "<tr>" + "".join(f"<td>{esc(_show(s.get(c)))}</td>" for c in cols) + "</tr>"
-                    )
-                parts.append("</table>")
+                parts.append(_samples_table(f, lang))
             parts.append("</section>")
         parts.append("</body></html>")
         # row samples, values and locations never show an identity code: only its shape
@@ -252,7 +245,20 @@ class ValidationReport:
         return write_text(Path(path), self.to_html(), where="option --html")
 
 
-def _show(value: Any) -> str:
+def _samples_table(f: Failure, lang: str) -> str:
+    """The failing rows of one failure: headers as staff see them, dates as they write them."""
+    esc = html.escape
+    cols = list(dict.fromkeys(c for s in f.samples for c in s))
+    heads = [ui("row", lang) if c == "row" else column_label(f.table, c, lang) or c for c in cols]
+    rows = [
+        "<tr>" + "".join(f"<td>{esc(_show(s.get(c), lang))}</td>" for c in cols) + "</tr>"
+        for s in f.samples
+    ]
+    head = "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr>"
+    return "<table>" + head + "".join(rows) + "</table>"
+
+
+def _show(value: Any, lang: str = "en") -> str:
     if value is None:
         return ""
     try:
@@ -260,7 +266,7 @@ def _show(value: Any) -> str:
             return ""
     except (TypeError, ValueError):
         pass
-    return str(value)
+    return show_date(value, lang)
 
 
 def _masked(value: Any) -> Any:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from evaluation.demo.index_lang import write_index_in
 from evaluation.demo.navigation import add_navigation
 from evaluation.demo.plans import run_plans
 from evaluation.demo.progress import Steps
@@ -35,10 +36,10 @@ __all__ = ["report_links", "run_demo"]
 
 def report_links(ctx: DemoContext) -> list[tuple[str, Path]]:
     """Every rendered report of the demo with its label, in reading order."""
-    names = {
-        "compare.html": "comparison",
-        "vertailu.html": "vertailu (fi)",
-        "impact.html": "impact",
+    names = {  # catalogue keys: each page's bar shows them in its own language
+        "compare.html": "nav.compare_en",
+        "vertailu.html": "nav.compare_fi",
+        "impact.html": "nav.impact",
     }
     links = []
     for path in ctx.reports:
@@ -92,7 +93,9 @@ def run_demo(
             summarise_panel(ctx)
         with steps.step("Running the evaluation plans (designs/*.yaml) and rating the evidence"):
             run_plans(ctx)
-        with steps.step("Writing index.html"):
+        with steps.step("Writing index.html (and index-fi.html, index-sv.html)"):
             index = write_index(ctx)
+            for lang in ("fi", "sv"):
+                write_index_in(ctx, lang)
             add_navigation(ctx.out, report_links(ctx))
     return index

@@ -2,7 +2,10 @@
 
 Each rendered report is a self-contained HTML file. In the demo they form one set (the
 comparison, the impact report, the pilot reports and each plan's report), so every report
-gets a bar linking back to ``index.html`` and to all the others, named by pilot.
+gets a bar linking back to the demo's index page and to all the others, named by pilot. The
+bar speaks the page's own language (``<html lang>``): a label that is a catalogue key
+(``nav.*``) is translated, ``plan: NAME`` becomes the language's "plan: NAME", other labels
+(pilot names) stay as they are; the index link leads to the index page in that language.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import re
 from pathlib import Path
 
+from evaluation.reporting.i18n import LANGUAGES, Lang, Translator, load_catalogue, translator
 from evaluation.safe_io import write_text
 
 _BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
@@ -20,6 +24,40 @@ _STYLE = (
     "padding:6px 14px;line-height:1.8"
 )
 _LINK_STYLE = "color:#fff;margin-right:12px"
+_LANG = re.compile(r"<html[^>]*\blang=[\"']?([a-z]{2})", re.IGNORECASE)
+#: Label prefix of an evaluation plan's report (``plan: Fokus``).
+PLAN_PREFIX = "plan: "
+
+
+def index_name(lang: Lang) -> str:
+    """File name of the demo's index page in ``lang`` (``index.html`` is the English one)."""
+    return "index.html" if lang == "en" else f"index-{lang}.html"
+
+
+def language_links(lang: Lang) -> str:
+    """A line of links to the demo's index page in the other languages."""
+    links = [
+        f"<a href='{index_name(other)}'>{html.escape(translator(other)('lang.name'))}</a>"
+        for other in LANGUAGES
+        if other != lang
+    ]
+    return "<p class='note'>" + " · ".join(links) + "</p>"
+
+
+def page_language(text: str) -> Lang:
+    """The language a page declares in ``<html lang>`` (English if none or unknown)."""
+    match = _LANG.search(text[:2000])
+    code = match.group(1).lower() if match else "en"
+    return next((lang for lang in LANGUAGES if lang == code), "en")
+
+
+def nav_label(label: str, t: Translator) -> str:
+    """A link label in ``t``'s language (see the module docstring)."""
+    if label in load_catalogue():
+        return t(label)
+    if label.startswith(PLAN_PREFIX):
+        return t("nav.plan", pilot=label.removeprefix(PLAN_PREFIX))
+    return label
 
 
 def add_navigation(out: Path, links: list[tuple[str, Path]]) -> None:
@@ -43,12 +81,18 @@ def add_navigation(out: Path, links: list[tuple[str, Path]]) -> None:
         def rel(target: Path, here: Path = here) -> str:
             return html.escape(Path(os.path.relpath(target, here)).as_posix())
 
-        items = [f'<a style="{_LINK_STYLE}" href="{rel(out / "index.html")}">← demo index</a>']
+        lang = page_language(text)
+        t = translator(lang)
+        index = out / index_name(lang)
+        if not index.exists():
+            index = out / "index.html"
+        items = [f'<a style="{_LINK_STYLE}" href="{rel(index)}">{html.escape(t("nav.index"))}</a>']
         items += [
-            f'<a style="{_LINK_STYLE}" href="{rel(target)}">{html.escape(label)}</a>'
+            f'<a style="{_LINK_STYLE}" href="{rel(target)}">{html.escape(nav_label(label, t))}</a>'
             if target != page
-            else f'<b style="{_LINK_STYLE}">{html.escape(label)}</b>'  # you are here
+            else f'<b style="{_LINK_STYLE}">{html.escape(nav_label(label, t))}</b>'  # here
             for label, target in links
         ]
-        nav = f'<nav class="pe-nav" style="{_STYLE}">{"".join(items)}</nav>'
+        aria = html.escape(t("nav.aria"))
+        nav = f'<nav class="pe-nav" aria-label="{aria}" style="{_STYLE}">{"".join(items)}</nav>'
         write_text(page, text[: match.end()] + nav + text[match.end() :], where="demo report")

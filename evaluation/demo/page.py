@@ -64,6 +64,7 @@ class Page:
     title: str
     subtitle: str = ""
     sections: list[str] = field(default_factory=list)
+    lang: str = "en"
 
     def add(self, heading: str, *parts: str) -> None:
         """Append a section with a heading (escaped) and HTML parts.
@@ -78,14 +79,14 @@ class Page:
     def write(self, path: Path) -> Path:
         """Write the page to ``path`` (atomically, never through a symlink) and return it."""
         text = (
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<!DOCTYPE html>\n<html lang="{html.escape(self.lang)}"><head><meta charset="utf-8">'
             f"<title>{html.escape(self.title)}</title>"
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<style>{_CSS}</style></head><body>"
             f"<header><h1>{html.escape(self.title)}</h1><p>{html.escape(self.subtitle)}</p>"
             "</header><main>" + "\n".join(self.sections) + "</main></body></html>\n"
         )
-        return write_text(path, text, where="demo index.html")
+        return write_text(path, text, where=f"demo {path.name}")
 
 
 def paragraph(text: str, *, css_class: str = "") -> str:

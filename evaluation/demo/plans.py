@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from evaluation.demo.navigation import PLAN_PREFIX
 from evaluation.demo.page import Page, paragraph
 from evaluation.plans import DESIGNS_DIR, Prebuilt, RunResult, run_designs
 from evaluation.plans.model import SyntheticData
@@ -52,7 +53,7 @@ def run_plans(ctx: DemoContext) -> None:
     )
     ctx.plans = plans_table(results, out=ctx.out)
     ctx.plan_reports = [
-        (f"plan: {res.plan.pilots[0] if res.plan.pilots else name}", res.reports[0])
+        (f"{PLAN_PREFIX}{res.plan.pilots[0] if res.plan.pilots else name}", res.reports[0])
         for name, res in results.items()
         if res.reports
     ]

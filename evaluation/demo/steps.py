@@ -19,6 +19,7 @@ from evaluation.demo.impact import (
     matching_table,
     true_simple_effect,
 )
+from evaluation.demo.navigation import language_links
 from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
 from evaluation.demo.plans import add_plans_section
 from evaluation.process import process_measures, process_report
@@ -491,6 +492,7 @@ def write_index(ctx: DemoContext) -> Path:
         )
         page.add(
             "Reports",
+            language_links("en"),
             paragraph(
                 "Rendered from the tidy results only (Quarto documents in reports/; the "
                 "toolkit renders them itself where Quarto is not installed). Person counts "

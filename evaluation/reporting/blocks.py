@@ -148,9 +148,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "figure"
 
 
-def show_figure(fig: Figure, *, caption: str, name: str | None = None) -> Markdown:
-    """Save ``fig`` as SVG into :func:`figure_dir` and return a markdown image with caption."""
+def show_figure(
+    fig: Figure, *, caption: str, name: str | None = None, alt: str | None = None
+) -> Markdown:
+    """Save ``fig`` as SVG into :func:`figure_dir` and return a markdown image with caption.
+
+    ``alt`` is what the figure shows, in words (the finding, for readers who do not see
+    the image); without it the caption is the alt text.
+    """
     assert_no_identifiers(str(caption), where="figure caption")
+    assert_no_identifiers(str(alt or ""), where="figure alt text")
     folder = figure_dir()
     base = _slug(name or caption)[:40]
     _counter[base] = _counter.get(base, 0) + 1
@@ -159,7 +166,13 @@ def show_figure(fig: Figure, *, caption: str, name: str | None = None) -> Markdo
         fig.savefig(tmp, format="svg", metadata={"Date": None}, bbox_inches="tight")
     prefix = os.environ.get(FIGURE_LINK_ENV)
     link = f"{prefix}/{path.name}" if prefix else path.as_posix()
-    return Markdown(f"\n![{_cell(caption)}]({link}){{width=100%}}\n")
+    alt_attr = f' alt="{_attr(alt)}"' if alt else ""
+    return Markdown(f"\n![{_cell(caption)}]({link}){{width=100%{alt_attr}}}\n")
+
+
+def _attr(text: str) -> str:
+    """Text for a quoted markdown attribute value (no quote or backslash breaks out)."""
+    return " ".join(str(text).replace("\\", " ").replace('"', "'").split())
 
 
 def heading(text: str, level: int = 2) -> Markdown:

@@ -8,7 +8,8 @@ numbers in a report are exactly those of these objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,9 @@ class ComparisonReport:
     traffic_figure: Figure
     reach_figure: Figure
     moderator_figure: Figure | None  # bubble plot of the strongest moderator
+    #: Alt text of each figure (``forest``, ``metareg``, ``indicators``, ``traffic``,
+    #: ``reach``): the finding the figure shows, in words.
+    figure_alts: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Significance level below which a test's result is stated as a finding.
@@ -175,7 +179,7 @@ def _moderator_values(results: ComparisonResults, pilots: list[str]) -> pd.DataF
 
 def _indicator_parts(
     results: ComparisonResults, t: Translator, ledger: Ledger
-) -> tuple[pd.DataFrame, Figure]:
+) -> tuple[pd.DataFrame, Figure, str]:
     ind = results.indicators.copy()
     ind["indicator"] = ind["indicator"].astype(str)
     codes = list(dict.fromkeys(ind["indicator"]))
@@ -183,6 +187,7 @@ def _indicator_parts(
     table = pd.DataFrame({t("col.pilot"): pilots})
     fig = Figure(figsize=(8.0, 2.2 * ((len(codes) + 1) // 2) + 0.4), dpi=100)
     axes = fig.subplots(max(1, (len(codes) + 1) // 2), 2, squeeze=False).ravel()
+    extremes: list[str] = []
     for ax, code in zip(axes, codes, strict=False):
         sub = ind[ind["indicator"] == code].set_index(ind.loc[ind["indicator"] == code, "pilot"])
         col: list[str] = []
@@ -205,6 +210,7 @@ def _indicator_parts(
             lo.append(float(r["conf_low"]))
             hi.append(float(r["conf_high"]))
         table[_label(t, "indicator", code)] = col
+        extremes.append(_extremes_text(t, _label(t, "indicator", code), pilots, ys, est))
         ax.errorbar(
             est,
             ys,
@@ -222,10 +228,42 @@ def _indicator_parts(
     for ax in axes[len(codes) :]:
         ax.set_visible(False)
     fig.tight_layout()
-    return table, fig
+    return table, fig, " ".join(extremes)
 
 
-def _traffic_parts(results: ComparisonResults, t: Translator) -> tuple[pd.DataFrame, Figure]:
+def _extremes_text(
+    t: Translator, label: str, pilots: list[str], ys: list[int], est: list[float]
+) -> str:
+    """Which shown pilot has the highest and which the lowest value of one indicator."""
+    if not est:
+        return t("alt.indicator_none", indicator=label)
+    shown = [pilots[len(pilots) - y] for y in ys]
+    hi, lo = int(np.argmax(est)), int(np.argmin(est))
+    return t(
+        "alt.indicator",
+        indicator=label,
+        high=shown[hi],
+        high_value=t.num(est[hi], 1),
+        low=shown[lo],
+        low_value=t.num(est[lo], 1),
+    )
+
+
+def _traffic_alt(t: Translator, wide: pd.DataFrame, pilots: list[str]) -> str:
+    """Per pilot, how many criteria got each rating, in words."""
+    parts = []
+    for p in pilots:
+        counts = wide[p].map(lambda v: v if isinstance(v, str) else "missing").value_counts()
+        words = ", ".join(
+            f"{_rating_word(t, code if code != 'missing' else None)} {int(counts[code])}"
+            for code in ("green", "yellow", "red", "na", "missing")
+            if code in counts
+        )
+        parts.append(f"{p}: {words}")
+    return t("alt.traffic", counts="; ".join(parts))
+
+
+def _traffic_parts(results: ComparisonResults, t: Translator) -> tuple[pd.DataFrame, Figure, str]:
     """The traffic-light matrix: one row per criterion, one column per pilot (a table in
     words, and a figure of the same cells that stays legible at page width)."""
     tl = results.traffic_lights.copy()
@@ -268,7 +306,7 @@ def _traffic_parts(results: ComparisonResults, t: Translator) -> tuple[pd.DataFr
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
     fig.tight_layout()
-    return table, fig
+    return table, fig, _traffic_alt(t, wide, pilots)
 
 
 def _rating_word(t: Translator, value: object) -> str:
@@ -289,7 +327,7 @@ def _reach_text(t: Translator, reach: float) -> str:
 
 def _reach_parts(
     results: ComparisonResults, t: Translator, ledger: Ledger
-) -> tuple[pd.DataFrame, Figure]:
+) -> tuple[pd.DataFrame, Figure, str]:
     proc = results.process.copy()
     proc["pilot"] = proc["pilot"].astype(str)
     # A pilot without process measures (e.g. its workbook was rejected) has no row here.
@@ -343,7 +381,13 @@ def _reach_parts(
     for ax in (ax1, ax2):
         ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return table, fig
+    values = [
+        f"{p} {r} %" if t.lang != "en" else f"{p} {r}%"
+        for p, r in zip(proc["pilot"], shown_reach[:-1], strict=True)
+        if r != "–"
+    ]
+    alt = t("alt.reach", values=", ".join(values) or t("not_available"))
+    return table, fig, alt
 
 
 def _destination_parts(
@@ -533,9 +577,16 @@ def build_comparison(
             )
         else:
             findings.append(t("compare.finding_no_moderator", k=len(mod_rows)))
-    indicator_table, indicator_fig = _indicator_parts(res, t, ledger)
-    traffic_table, traffic_fig = _traffic_parts(res, t)
-    reach_table, reach_fig = _reach_parts(res, t, ledger)
+    indicator_table, indicator_fig, indicator_alt = _indicator_parts(res, t, ledger)
+    traffic_table, traffic_fig, traffic_alt = _traffic_parts(res, t)
+    reach_table, reach_fig, reach_alt = _reach_parts(res, t, ledger)
+    alts = {
+        "forest": " ".join(findings[: len(pooled) + 1]),
+        "metareg": findings[-1] if mod_rows else "",
+        "indicators": indicator_alt,
+        "traffic": traffic_alt,
+        "reach": reach_alt,
+    }
     dest, dest_table = _destination_parts(res, t, ledger)
     inputs = pd.DataFrame(
         {
@@ -575,4 +626,5 @@ def build_comparison(
         traffic_figure=traffic_fig,
         reach_figure=reach_fig,
         moderator_figure=moderator_figure,
+        figure_alts=alts,
     )

@@ -67,6 +67,12 @@ class DesignSection:
     truth: float | None
     scale: float = 1.0
 
+    @property
+    def figure_alt(self) -> str:
+        """What the section's figures show, in words (their alt text): the estimate and the
+        first diagnostic (parallel pre-trends for DiD, covariate balance for matching)."""
+        return " ".join([self.estimate_text, *self.diagnostics[:1]])
+
 
 @dataclass(frozen=True)
 class ImpactReport:

@@ -137,7 +137,9 @@ def _is_attr(node: list[Any]) -> bool:
 
 
 def _safe_attr(attr: list[Any]) -> list[Any]:
-    keep = [[k, v] for k, v in attr[2] if k in SIZE_ATTRIBUTES and _SIZE.match(v)]
+    keep = [
+        [k, v] for k, v in attr[2] if (k in SIZE_ATTRIBUTES and _SIZE.match(v)) or k == "alt"
+    ]  # alt is plain text: pandoc escapes it in every output
     return [attr[0], list(attr[1]), keep]
 
 

@@ -8,7 +8,8 @@ texts. The document only lays them out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,24 @@ class PilotReport:
     effect_texts: tuple[str, ...]
     effect_table: pd.DataFrame
     effect_figure: Figure | None
+    #: Alt text of each figure (``criteria``, ``timeline``, ``effect``): its finding in words.
+    figure_alts: Mapping[str, str] = field(default_factory=dict)
+
+
+def rating_counts_text(counts: Mapping[str, int], t: Translator) -> str:
+    """How many criteria got each rating, in words ("vihreä 11, keltainen 6, ...")."""
+    return ", ".join(f"{t(f'rating.{code}')} {n}" for code, n in counts.items() if n)
+
+
+def timeline_alt(shown: pd.DataFrame, t: Translator) -> str:
+    """The quarter with the most new clients among the shown cells, in words."""
+    entered = [
+        (str(q), int(v))
+        for q, v in zip(shown.iloc[:, 0], shown.iloc[:, 1], strict=True)
+        if str(v).isdigit() and str(q) != t("total")
+    ]
+    quarter, n = max(entered, key=lambda qv: qv[1], default=("", 0))
+    return t("alt.timeline", quarter=quarter, n=n) if n > 0 else t("alt.timeline_none")
 
 
 class _Labels:
@@ -388,6 +407,11 @@ def build_pilot(
         effect_texts=tuple(texts),
         effect_table=effect_table,
         effect_figure=fig,
+        figure_alts={
+            "criteria": t("alt.criteria", counts=rating_counts_text(rating_counts, t)),
+            "timeline": timeline_alt(timeline_table, t) if len(timeline_table) else "",
+            "effect": " ".join(texts),
+        },
     )
 
 

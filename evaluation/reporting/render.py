@@ -294,6 +294,10 @@ def _page_title(ast: Mapping[str, Any], front: Mapping[str, Any]) -> str:
 
 #: PDF page: A4 (Finnish and Swedish practice), the region that sets hyphenation with ``lang``.
 PDF_PAGE = ("--variable", "papersize=a4", "--variable", "region=FI")
+#: Typst rules put before the document: a heading never ends a page (it is kept with the
+#: block after it), and words are hyphenated by the patterns of the document's ``lang``
+#: (pandoc's template sets ``lang``; Finnish and Swedish compounds break at syllables).
+PDF_RULES = "#show heading: set block(sticky: true)\n#set text(hyphenate: true)\n"
 
 
 def _style_header(build: Path) -> str:
@@ -327,7 +331,7 @@ def _builtin(qmd: Path, params: Mapping[str, Any], output: Path, fmt: Format, la
             safe = sanitise(ast, figure_targets(build, embed=False))
             typ = write_ast(safe, "typst", build, ["--standalone", *PDF_PAGE, *meta])
             typ_path = build / "report.typ"
-            typ_path.write_text(typ, encoding="utf-8")
+            typ_path.write_text(PDF_RULES + typ, encoding="utf-8")
             try:
                 import typst
 

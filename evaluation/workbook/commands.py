@@ -13,8 +13,9 @@ from rich.console import Console
 
 from evaluation.intake import LIMITS_HELP
 from evaluation.safe_io import write_text
+from evaluation.schema import load_schema
 from evaluation.workbook.reader import read_workbook
-from evaluation.workbook.writer import write_template, write_workbook
+from evaluation.workbook.writer import check_lang, write_template, write_workbook
 
 app = typer.Typer(
     name="template",
@@ -35,7 +36,8 @@ def new(
 ) -> None:
     """Create an empty self-evaluation workbook for PILOT from the schema."""
     path = write_template(out, pilot=pilot, lang=lang)
-    Console().print(f"Workbook written: {path}")
+    text = load_schema().text("cli_workbook_written", check_lang(lang), path=path)
+    Console().print(text, highlight=False, markup=False)
 
 
 @app.command("read")
@@ -56,7 +58,8 @@ def read(
     Console().print(evaluation.summary(), highlight=False, markup=False)
     if json_out is not None:
         write_text(json_out, evaluation.to_json(), where="option --json")
-        Console().print(f"JSON written: {json_out}")
+        text = evaluation.schema.text("cli_json_written", evaluation.lang, path=json_out)
+        Console().print(text, highlight=False, markup=False)
 
 
 read.__doc__ = (read.__doc__ or "").replace("{limits}", LIMITS_HELP)
@@ -77,9 +80,12 @@ def upgrade(
     evaluation = read_workbook(file, any_version=True)
     found = evaluation.schema_version
     path = write_workbook(evaluation, out)
-    Console().print(
-        f"Answers of {file.name} (template version {found}) carried over to {path} "
-        f"(version {evaluation.schema.version}). Check it and fill in any new questions.",
-        highlight=False,
-        markup=False,
+    text = evaluation.schema.text(
+        "cli_upgraded",
+        evaluation.lang,
+        file=file.name,
+        old=found,
+        path=path,
+        new=evaluation.schema.version,
     )
+    Console().print(text, highlight=False, markup=False)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import pandas as pd
+from babel.numbers import format_decimal
 
 from evaluation.schema import Lang, Schema, Section, load_schema
 from evaluation.workbook.layout import ROW_KEY
@@ -143,21 +144,29 @@ class SelfEvaluation:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def summary(self) -> str:
-        """A readable overview: sections filled, clients and key indicators."""
-        lines = [f"Pilot: {self.pilot}  (language {self.lang}, schema {self.schema_version})"]
+        """A readable overview in the workbook's language: sections filled and the
+        indicators (names, values with the language's decimal mark, units)."""
+        lang, t = self.lang, self.schema.text
+        lines = [t("summary_head", lang, pilot=self.pilot, version=self.schema_version)]
         for s in self.schema.sections:
             if s.kind == "form":
                 n = sum(v is not None for v in self.forms.get(s.id, {}).values())
-                lines.append(f"  {s.sheet(self.lang):<22} {n}/{len(s.fields)} answers")
+                filled = t("summary_answers", lang, n=n, total=len(s.fields))
+                lines.append(f"  {s.sheet(lang):<24} {filled}")
             elif s.kind == "table":
-                lines.append(f"  {s.sheet(self.lang):<22} {len(self.records.get(s.id, ()))} rows")
+                rows = t("summary_rows", lang, n=len(self.records.get(s.id, ())))
+                lines.append(f"  {s.sheet(lang):<24} {rows}")
         ind = self.indicators().tidy()
-        overall = ind[ind["group_var"] == "all"]
-        lines.append("Indicators:")
-        for r in overall.itertuples(index=False):
-            val = "–" if pd.isna(r.value) else f"{r.value:.1f}"
-            den = "" if pd.isna(r.denominator) else f" / {int(r.denominator)}"
-            lines.append(f"  {r.indicator:<34} {val:>7} {r.unit:<8} (n = {int(r.numerator)}{den})")
+        overall = ind[ind["group_var"] == "all"].set_index("indicator")
+        lines.append(t("summary_indicators", lang))
+        for spec in self.schema.indicators:
+            r = overall.loc[spec.id]
+            pattern = "0" if spec.unit == "count" else "0.0"
+            val = "–" if pd.isna(r["value"]) else format_decimal(r["value"], pattern, locale=lang)
+            den = "" if pd.isna(r["denominator"]) else f" / {int(r['denominator'])}"
+            base = t("summary_n", lang, n=f"{int(r['numerator'])}{den}")
+            shown = t(f"summary_value_{spec.unit}", lang, val=val)
+            lines.append(f"  {spec.name(lang)}: {shown} ({base})")
         return "\n".join(lines)
 
 

@@ -93,6 +93,17 @@ class _Ctx:
         return (sheet, row, col)
 
 
+def indicator_names(schema: Schema) -> dict[str, str]:
+    """Indicator id by its name in any language or by the id itself (case-folded keys):
+    staff refer to indicators by the names they see on the indicator sheet."""
+    out: dict[str, str] = {}
+    for ind in schema.indicators:
+        out[ind.id.casefold()] = ind.id
+        for lang in LANGS:
+            out[ind.name(lang).casefold()] = ind.id
+    return out
+
+
 def is_formula(raw: Any) -> bool:
     """Whether a cell value is a formula: a formula in the file, or text that starts with
     ``=`` once leading spaces, NBSP, tabs and zero-width characters are removed."""
@@ -112,6 +123,13 @@ def _cell(rows: Rows, r: int, c: int) -> Any:
         if c - 1 < len(row):
             return row[c - 1]
     return None
+
+
+def _date_text(day: dt.date, lang: Lang) -> str:
+    """A date as staff write it (1.6.2017 in Finnish and Swedish), as the reports do."""
+    from evaluation.reporting.i18n import translator  # the one rule for dates shown
+
+    return translator(lang).date(day.isoformat())
 
 
 def _show(v: Any) -> str:
@@ -182,9 +200,10 @@ def _convert(ctx: _Ctx, spec: FieldSpec, raw: Any, where: _Loc) -> tuple[bool, V
             return False, None
         return True, code
     if spec.type == "indicator_refs":
-        ids = [p.strip() for p in text.split(",") if p.strip()]
-        known = {i.id for i in ctx.schema.indicators}
-        bad = [i for i in ids if i not in known]
+        given = [p.strip() for p in text.split(",") if p.strip()]
+        known = indicator_names(ctx.schema)
+        ids = [known.get(p.casefold(), "") for p in given]
+        bad = [p for p, i in zip(given, ids, strict=True) if not i]
         if bad:
             sheet = ctx.schema.section("indicators").sheet(lang)
             ctx.add("unknown_indicator", where, value=", ".join(bad), sheet=sheet)
@@ -266,9 +285,9 @@ def _read_form(ctx: _Ctx, section: Section, rows: Rows, sheet: str) -> dict[str,
                 "date_order",
                 ctx.at(sheet, r, FORM_ANSWER_COL),
                 later=section.field(d.later).label(ctx.lang),
-                later_value=b.isoformat(),
+                later_value=_date_text(b, ctx.lang),
                 earlier=section.field(d.earlier).label(ctx.lang),
-                earlier_value=a.isoformat(),
+                earlier_value=_date_text(a, ctx.lang),
             )
     return answers
 
@@ -319,9 +338,9 @@ def _check_wave_order(
                     "wave_order",
                     ctx.at(sheet, cur.number, col),
                     wave=wave_codes.label_of(w1, ctx.lang),
-                    date=d1.isoformat(),
+                    date=_date_text(d1, ctx.lang),
                     previous=wave_codes.label_of(w0, ctx.lang),
-                    previous_date=d0.isoformat(),
+                    previous_date=_date_text(d0, ctx.lang),
                     group=g,
                 )
 
@@ -387,9 +406,9 @@ def _read_table(ctx: _Ctx, section: Section, rows: Rows, sheet: str) -> list[_Ro
                     "date_order",
                     ctx.at(sheet, r, col),
                     later=section.field(d.later).label(lang),
-                    later_value=b.isoformat(),
+                    later_value=_date_text(b, ctx.lang),
                     earlier=section.field(d.earlier).label(lang),
-                    earlier_value=a.isoformat(),
+                    earlier_value=_date_text(a, ctx.lang),
                 )
         if not blank_row:
             out.append(_Row(r, rec, tuple(raws)))

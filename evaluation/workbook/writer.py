@@ -24,7 +24,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from evaluation.errors import OptionError
 from evaluation.safe_io import atomic_write
-from evaluation.schema import LANGS, FieldSpec, Lang, Schema, Section, load_schema
+from evaluation.schema import LANGS, FieldSpec, Indicator, Lang, Schema, Section, load_schema
+from evaluation.workbook.indicator_formulas import SheetRows, indicator_formula
 from evaluation.workbook.layout import (
     FIRST_ROW,
     FORM_ANSWER_COL,
@@ -62,7 +63,8 @@ RATING_FILLS = {"green": "B7E1CD", "yellow": "FCE8B2", "red": "F4C7C3", "na": "E
 _STAMP = dt.datetime(2020, 1, 1)
 
 
-def _check_lang(lang: str) -> Lang:
+def check_lang(lang: str) -> Lang:
+    """``lang`` if the workbook can be written in it, else an :class:`OptionError`."""
     if lang not in LANGS:
         raise OptionError(
             f"unknown language {lang!r}",
@@ -86,6 +88,9 @@ class _Writer:
             return None
         if spec.type == "code" and spec.codelist:
             return self.schema.codelist(spec.codelist).label_of(str(value), self.lang)
+        if spec.type == "indicator_refs":  # staff see and type names, the data holds ids
+            names = {i.id: i.name(self.lang) for i in self.schema.indicators}
+            return ", ".join(names.get(p.strip(), p.strip()) for p in str(value).split(","))
         return value
 
     def _put(self, ws: Worksheet, row: int, col: int, spec: FieldSpec, value: Value) -> None:
@@ -336,50 +341,59 @@ class _Writer:
             )
             ws.conditional_formatting.add(cells, rule)
 
-    def reference(self, section: Section) -> None:
-        """The indicator dictionary, read-only."""
+    def reference(self, section: Section, rows: SheetRows) -> None:
+        """The indicator dictionary with each indicator's value computed by a formula."""
         lang, t = self.lang, self.schema.text
         ws = self.wb.create_sheet(section.sheet(lang))
         keys = (
-            "ind_id",
-            "ind_domain",
             "ind_name",
+            "ind_value",
+            "ind_unit",
+            "ind_domain",
             "ind_definition",
             "ind_numerator",
             "ind_denominator",
-            "ind_unit",
             "ind_period",
             "ind_disaggregations",
             "ind_source",
             "ind_esf",
         )
-        widths = (30, 22, 30, 60, 35, 35, 12, 30, 25, 20, 30)
+        widths = (34, 12, 12, 22, 60, 35, 35, 30, 25, 20, 40)
         self._frame(ws, section.id, section.title(lang), section.instructions(lang), len(keys))
         for j, (k, w) in enumerate(zip(keys, widths, strict=True), start=2):
             self._header(ws, j, k, t(k, lang), w)
         domains = self.schema.codelist("indicator_domain")
         for i, ind in enumerate(self.schema.indicators):
+            r = FIRST_ROW + i
+            ws.cell(row=r, column=KEY_COL, value=ind.id)
             table = self.schema.section(ind.compute.table)
-            disagg = ", ".join(table.field(d).label(lang) for d in ind.disaggregations)
-            esf = "; ".join(
-                f"{m.code} {m.name} ({m.relation})" + (f": {m.note(lang)}" if m.note else "")
-                for m in ind.esf_plus
-            )
             values = (
-                ind.id,
-                domains.label_of(ind.domain, lang),
                 ind.name(lang),
+                indicator_formula(ind, self.schema, lang, rows),
+                t(f"unit_{ind.unit}", lang),
+                domains.label_of(ind.domain, lang),
                 ind.definition(lang),
                 ind.numerator(lang),
                 ind.denominator(lang) if ind.denominator else "",
-                t(f"unit_{ind.unit}", lang),
                 ind.period(lang),
-                disagg,
+                ", ".join(table.field(d).label(lang) for d in ind.disaggregations),
                 ind.data_source(lang),
-                esf,
+                self._esf(ind),
             )
             for j, v in enumerate(values, start=2):
-                ws.cell(row=FIRST_ROW + i, column=j, value=v or None).alignment = _WRAP
+                ws.cell(row=r, column=j, value=v or None).alignment = _WRAP
+            value = ws.cell(row=r, column=3)
+            value.number_format = "0" if ind.unit == "count" else "0.0"
+            value.font = Font(bold=True)
+
+    def _esf(self, ind: Indicator) -> str:
+        """The ESF+ common indicators an indicator maps to, in the workbook's language."""
+        t, lang = self.schema.text, self.lang
+        return "; ".join(
+            f"{m.code} {t(f'esf_{m.code}', lang)} ({t(f'esf_{m.relation}', lang)})"
+            + (f": {m.note(lang)}" if m.note else "")
+            for m in ind.esf_plus
+        )
 
     def build(self, data: SelfEvaluation | None) -> Workbook:
         self.instructions()
@@ -394,7 +408,7 @@ class _Writer:
                 recs = tuple(dict(r) for r in data.records.get(s.id, ())) if data else ()
                 self.table(s, recs)
             else:
-                self.reference(s)
+                self.reference(s, sheet_rows(self.schema, data))
         self.meta()
         lists = self.wb[LISTS_SHEET]
         self.wb.move_sheet(
@@ -406,10 +420,25 @@ class _Writer:
                 print_setup(ws)
         self.wb.active = 0
         self.wb.security = WorkbookProtection(lockStructure=True)
+        # the indicator formulas have no stored results: spreadsheets compute them on open
+        self.wb.calculation.fullCalcOnLoad = True
         self.wb.properties.created = _STAMP
         self.wb.properties.modified = _STAMP
         self.wb.properties.creator = "pilot-evaluation"
         return self.wb
+
+
+def sheet_rows(schema: Schema, data: SelfEvaluation | None) -> SheetRows:
+    """How many data rows each table sheet gets (the template's rows, or more if filled)."""
+    rows: dict[str, int] = {}
+    for s in schema.sections:
+        if s.kind != "table":
+            continue
+        if s.rows_from:
+            rows[s.id] = len(schema.codelist(s.rows_from).codes)
+        else:
+            rows[s.id] = max(s.max_rows, len(data.records.get(s.id, ())) if data else 0)
+    return SheetRows(rows)
 
 
 def _column_widths(ws: Worksheet) -> dict[int, float]:
@@ -495,7 +524,7 @@ def write_workbook(evaluation: SelfEvaluation, out: str | Path, *, lang: str | N
 def _write(
     out: str | Path, *, pilot: str, lang: str, schema: Schema | None, data: SelfEvaluation | None
 ) -> Path:
-    code = _check_lang(lang)
+    code = check_lang(lang)
     if not pilot.strip():
         raise OptionError(
             "the pilot name is empty",

@@ -78,3 +78,66 @@ def test_the_command_line_speaks_the_workbooks_language(tmp_path: Path) -> None:
     )
     assert run.returncode == 2 and run.stderr.lstrip().startswith("Fel:"), run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_dates_in_messages_are_written_as_staff_write_them(tmp_path: Path) -> None:
+    """A date-order mistake names both dates as 1.6.2017, never 2017-06-01."""
+    import datetime as dt
+    import re
+
+    from evaluation.synthetic.filled_workbooks import filled_evaluation
+    from evaluation.workbook.layout import FIRST_ROW
+    from evaluation.workbook.writer import write_workbook
+
+    path = write_workbook(filled_evaluation("Fokus", seed=2, lang="fi"), tmp_path / "f.xlsx")
+    wb = load_workbook(path)
+    ws = wb["Asiakasseuranta"]
+    cols = {c.value: c.column for c in ws[IDS_ROW] if c.value}
+    ws.cell(FIRST_ROW, cols["entry_date"]).value = dt.datetime(2018, 6, 1)
+    ws.cell(FIRST_ROW, cols["exit_date"]).value = dt.datetime(2018, 5, 3)
+    wb.save(path)
+    with pytest.raises(LocalizedWorkbookError) as info:
+        read_workbook(path)
+    text = "\n".join(p.what for p in info.value.problems)
+    assert "3.5.2018" in text and "1.6.2018" in text, text
+    assert not re.search(r"\d{4}-\d\d-\d\d", text)
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    code = "from evaluation.cli import main; main()"
+    run = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
+    return run.returncode, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_check_and_read_speak_the_workbooks_language(tmp_path: Path, lang: str) -> None:
+    """`template read` of a good workbook, `check` of a faulty one and its HTML validation
+    report: no internal code, English word, catalogue key or ISO date a reader would see."""
+    import re
+
+    from evaluation.synthetic.filled_workbooks import filled_evaluation
+    from evaluation.workbook.layout import FIRST_ROW
+    from evaluation.workbook.writer import write_workbook
+    from tests.language import problems, visible_text
+
+    good = write_workbook(filled_evaluation("Fokus", seed=2, lang=lang), tmp_path / "hyva.xlsx")
+    rc, out = _cli("template", "read", str(good))
+    assert rc == 0 and problems(out) == set(), out
+    wb = load_workbook(good)
+    clients = wb[load_schema().section("clients").sheet(lang)]  # type: ignore[arg-type]
+    cols = {c.value: c.column for c in clients[IDS_ROW] if c.value}
+    clients.cell(FIRST_ROW, cols["entry_date"]).value = "ensi viikolla"
+    clients.cell(FIRST_ROW + 1, cols["target_group"]).value = "työtön"
+    bad = tmp_path / "virhe.xlsx"
+    wb.save(bad)
+    html_path = tmp_path / "virhe.html"
+    rc, out = _cli("check", str(bad), "--html", str(html_path))
+    assert rc == 1 and problems(out) == set(), out
+    page = visible_text(html_path.read_text(encoding="utf-8"))
+    assert problems(page) == set(), page
+    assert "expect_" not in page and not re.search(r"\d{4}-\d\d-\d\d", page)

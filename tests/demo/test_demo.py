@@ -122,3 +122,39 @@ def test_cumulative_entry_chart_sums_shown_cells_only() -> None:
     fig = entrants_figure(shown, pilot_order=["A", "B"])
     steps = [line.get_ydata() for line in fig.axes[0].get_lines() if line.get_linestyle() != "None"]
     assert [list(map(float, s)) for s in steps] == [[12, 12, 12, 19], [0, 6, 6, 15]]
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_index_and_navigation_speak_finnish_and_swedish(demo_dir: Path, lang: str) -> None:
+    """The Finnish and Swedish index pages and the navigation bar of the Finnish reports
+    show no internal code, English word or catalogue key; every link works."""
+    from tests.language import problems, visible_text
+
+    page = demo_dir / f"index-{lang}.html"
+    text = page.read_text(encoding="utf-8")
+    assert f'<html lang="{lang}"' in text
+    assert problems(visible_text(text)) == set()
+    for pilot in PILOT_NAMES:
+        assert pilot in text
+    for href in re.findall(r"href='([^']+)'", text):
+        assert (demo_dir / href).exists(), href
+    for report in [demo_dir / "reports" / "vertailu.html", *demo_dir.glob("reports/pilot-*.html")]:
+        nav = re.search(r'<nav class="pe-nav".*?</nav>', report.read_text(encoding="utf-8"), re.S)
+        assert nav is not None and 'href="../index-fi.html"' in nav.group(0), report
+        assert problems(visible_text(nav.group(0))) == set(), report
+    english = (demo_dir / "index.html").read_text(encoding="utf-8")
+    assert f"href='index-{lang}.html'" in english  # reachable from the English page
+
+
+def test_figures_of_the_finnish_reports_state_their_finding(demo_dir: Path) -> None:
+    """Every figure's alt text says what it shows in words, not its caption."""
+    from tests.language import alt_texts, problems
+
+    for report in [demo_dir / "reports" / "vertailu.html", *demo_dir.glob("reports/pilot-*.html")]:
+        page = report.read_text(encoding="utf-8")
+        captions = set(re.findall(r"<figcaption>(.*?)</figcaption>", page, re.S))
+        alts = alt_texts(page)
+        assert alts, report
+        for alt in alts:
+            assert alt and alt not in captions, (report, alt)
+            assert problems(alt) == set(), (report, alt)

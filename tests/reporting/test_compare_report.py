@@ -249,3 +249,20 @@ def test_finnish_and_swedish_reports_show_no_internal_codes(
     rendered: dict[str, Path], key: str
 ) -> None:
     assert visible_codes(rendered[key]) == set()
+
+
+@pytest.mark.parametrize("key", ["fi", "sv"])
+def test_finnish_and_swedish_comparison_has_no_english_and_states_findings(
+    rendered: dict[str, Path], key: str
+) -> None:
+    """No English word or catalogue key; every figure's alt text is its finding in words."""
+    from tests.language import alt_texts, problems, visible_text
+
+    page = rendered[key].read_text(encoding="utf-8")
+    assert problems(visible_text(page)) == set()
+    captions = set(re.findall(r"<figcaption>(.*?)</figcaption>", page, re.S))
+    alts = alt_texts(page)
+    assert len(alts) >= 4
+    for alt in alts:
+        assert alt and alt not in captions and problems(alt) == set(), alt
+        assert re.search(r"\d", alt), alt  # a finding names numbers

@@ -389,3 +389,23 @@ def test_finnish_and_swedish_reports_show_no_internal_codes(
     rendered: dict[str, Path], key: str
 ) -> None:
     assert visible_codes(rendered[key]) == set()
+
+
+@pytest.mark.parametrize("key", ["impact-fi", "pilot-fi", "impact-sv", "pilot-sv"])
+def test_finnish_and_swedish_reports_have_no_english_or_untranslated_keys(
+    rendered: dict[str, Path], key: str
+) -> None:
+    """Nor an English word or a catalogue key (aside: the impact report's list of
+    references, English titles of English papers, and in the pilot report what the pilot
+    itself wrote, here in English); every figure's alt text is its finding."""
+    from evaluation.reporting.i18n import translator
+    from tests.language import alt_texts, problems, visible_text
+
+    page = rendered[key].read_text(encoding="utf-8")
+    text = visible_text(page)
+    references = translator(key.split("-")[1])("impact.references")
+    text = text.split(references)[0]
+    assert problems(text, english=key.startswith("impact")) == set()
+    captions = set(re.findall(r"<figcaption>(.*?)</figcaption>", page, re.S))
+    for alt in alt_texts(page):
+        assert alt and alt not in captions and problems(alt) == set(), alt

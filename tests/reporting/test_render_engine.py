@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -134,3 +135,25 @@ def test_quarto_command_line() -> None:
     assert cmd[cmd.index("--to") + 1] == "typst"
     assert "results_dir:/r" in cmd and "threshold:5" in cmd and "lang:sv" in cmd
     assert cmd[cmd.index("--output") + 1] == "x.pdf"
+
+
+def test_pdf_headings_are_kept_with_the_text_after_them(tmp_path: Path) -> None:
+    """Whatever the filler above it, a heading lands on the page of its first paragraph
+    (the PDF rules make headings sticky, whatever typst's default)."""
+    import typst
+    from pypdf import PdfReader
+
+    from evaluation.reporting.render import PDF_RULES
+
+    def pages(lines: int) -> tuple[int, int]:
+        filler = "\n\n".join(f"Rivi {i}." for i in range(lines))
+        src = f'{PDF_RULES}#set page(paper: "a6")\n{filler}\n\n= Otsikko\n\nEnsimmäinen kappale.\n'
+        path = tmp_path / "h.typ"
+        path.write_text(src, encoding="utf-8")
+        reader = PdfReader(io.BytesIO(typst.compile(str(path))))
+        texts = [page.extract_text() for page in reader.pages]
+        return tuple(next(i for i, t in enumerate(texts) if w in t) for w in ("Otsikko", "Ensim"))  # type: ignore[return-value]
+
+    placed = [pages(n) for n in range(8, 24)]
+    assert {h for h, _ in placed} == {0, 1}  # the fillers push the heading across a page end
+    assert all(h == p for h, p in placed)

@@ -52,7 +52,9 @@ def test_new_then_read_json(tmp_path: Path) -> None:
     js = tmp_path / "f.json"
     res = runner.invoke(app, ["read", str(filled), "--json", str(js)])
     assert res.exit_code == 0, res.output
-    assert "employed_6m_after_job_coaching" in res.output
+    # the summary speaks the workbook's language: indicator names, not ids
+    assert "Employed within 6 months of starting job coaching" in res.output
+    assert "employed_6m_after_job_coaching" not in res.output
     assert json.loads(js.read_text(encoding="utf-8"))["pilot"] == "Sataosaa"
 
 

@@ -102,3 +102,25 @@ def test_an_old_template_version_is_named_and_upgraded(filled: Path, tmp_path: P
     before = read_workbook(old, any_version=True)
     assert new.schema_version == new.schema.version != "1.0"
     assert new.forms == before.forms and new.records == before.records
+
+
+@pytest.mark.parametrize("sheet", ["Kohderyhmät", "Seurattavat haitat"])
+def test_a_blank_row_is_named_not_dropped(filled: Path, tmp_path: Path, sheet: str) -> None:
+    """A row of Kohderyhmät or Seurattavat haitat emptied by the user is reported with its
+    row (its required answer is missing); it never vanishes from the check output."""
+    wb = load_workbook(filled)
+    ws = wb[sheet]
+    first_input = next(
+        c.column
+        for c in ws[IDS_ROW]
+        if c.value and c.column > 2 and ws.cell(FIRST_ROW, c.column).protection.locked is False
+    )
+    row = FIRST_ROW + 1
+    for col in range(first_input, ws.max_column + 1):
+        ws.cell(row, col).value = None
+    path = tmp_path / "blank.xlsx"
+    wb.save(path)
+    with pytest.raises(LocalizedWorkbookError) as info:
+        read_workbook(path)
+    where = [p.where for p in info.value.problems]
+    assert where and all(sheet in w and f"{row}" in w for w in where)
