@@ -138,6 +138,11 @@ EXPECTED = {
     "started_job_coaching": (5, 100 * 5 / 6),
     "started_work_activity": (3, 50.0),
     "started_social_rehabilitation": (2, 100 * 2 / 6),
+    # availability (002_… l.1041, l.1043): service started within a month of entry, all six
+    # entered a month before the report date. Job coaching: c1 (1.2. <= 10.2.), c2, c5;
+    # social rehabilitation: c3 (1.6. = entry + 1 month, inclusive) and c4.
+    "job_coaching_within_1m": (3, 50.0),
+    "social_rehabilitation_within_1m": (2, 100 * 2 / 6),
     "feedback_rate": (4, 80.0),
     "perceived_benefit": (4, 3.5),
     "experienced_participation": (2, 100 * 2 / 3),
