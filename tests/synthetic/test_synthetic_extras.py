@@ -25,6 +25,7 @@ def test_extras_carry_the_columns_register_outcomes_reads(tmp_path: Path) -> Non
     unemp = data.spells[data.spells["code"].map(lambda c: CODES[c].is_unemployment_benefit)]
     js = ex.jobseeker[ex.jobseeker["status"] == "unemployed"]
     assert len(js) > len(unemp)
+
     def spans(frame: pd.DataFrame) -> set[tuple[str, object, object]]:
         return set(zip(frame["person_id"], frame["start"], frame["end"].astype(str), strict=True))
 
