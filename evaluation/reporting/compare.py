@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from evaluation.reporting.blocks import figure_text
 from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, SuppressedTable
 from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.ledger import Ledger, build_ledger, effect_count_cell, effect_key
+from evaluation.reporting.register_results import register_outcome_table
 from evaluation.reporting.results import ComparisonResults, load_comparison_results
 
 RATING_COLOURS = {
@@ -86,6 +87,8 @@ class ComparisonReport:
     traffic_figure: Figure
     reach_figure: Figure
     moderator_figure: Figure | None  # bubble plot of the strongest moderator
+    #: Register outcomes of every pilot as published (:mod:`.register_results`).
+    register_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 #: Significance level below which a test's result is stated as a finding.
@@ -586,4 +589,5 @@ def build_comparison(
         traffic_figure=traffic_fig,
         reach_figure=reach_fig,
         moderator_figure=moderator_figure,
+        register_table=register_outcome_table(res.folder, t, ledger),
     )
