@@ -112,7 +112,8 @@ def _codes(values: pd.Series, allowed: Sequence[str], name: str, column: str) ->
 
 
 def _month_index(dates: pd.Series) -> np.ndarray:
-    return (dates.dt.year * 12 + dates.dt.month - 1).to_numpy(dtype=np.int64)
+    out: np.ndarray = (dates.dt.year * 12 + dates.dt.month - 1).to_numpy(dtype=np.int64)
+    return out
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ def _ramp(lengths: np.ndarray) -> np.ndarray:
     """``0..n-1`` for each ``n`` of ``lengths``, concatenated."""
     total = int(lengths.sum())
     offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.arange(total, dtype=np.int64) - offsets
+    out: np.ndarray = np.arange(total, dtype=np.int64) - offsets
+    return out
 
 
 def _counted_range(start: pd.Series, end: pd.Series, need: int) -> tuple[np.ndarray, np.ndarray]:

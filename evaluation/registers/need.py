@@ -51,23 +51,24 @@ class NeedIndicators:
 
     def tidy(self) -> pd.DataFrame:
         """One row per region, year and indicator: ``region, year, indicator, value, n``."""
-        rows = []
-        for r in self.table.itertuples(index=False):
-            for ind, value in (
-                ("register_population", float(r.population)),
-                ("register_benefit_recipients", float(r.recipients_share)),
-                ("register_mean_benefits", float(r.mean_benefits)),
-            ):
-                rows.append(
-                    {
-                        "region": r.region,
-                        "year": r.year,
-                        "indicator": ind,
-                        "value": value,
-                        "n": int(r.population),
-                    }
-                )
-        return pd.DataFrame(rows)
+        columns = {
+            "register_population": "population",
+            "register_benefit_recipients": "recipients_share",
+            "register_mean_benefits": "mean_benefits",
+        }
+        parts = [
+            pd.DataFrame(
+                {
+                    "region": self.table["region"],
+                    "year": self.table["year"],
+                    "indicator": ind,
+                    "value": self.table[col].astype(float),
+                    "n": self.table["population"].astype(int),
+                }
+            )
+            for ind, col in columns.items()
+        ]
+        return pd.concat(parts).sort_values(["region", "year"], kind="stable", ignore_index=True)
 
     def summary(self) -> str:
         """The table as text."""

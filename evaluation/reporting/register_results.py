@@ -109,9 +109,11 @@ def register_outcome_cells(folder: Path | str) -> list[tuple[str, str, float]]:
 def register_outcome_table(
     folder: Path | str, t: Translator, ledger: Ledger, *, pilot: str | None = None
 ) -> pd.DataFrame:
-    """The report table: pilot, group, measure, before, after, change, difference, persons.
+    """The report table: pilot, group, measure, before, after, change, difference.
 
     A mean resting on fewer persons than the ledger's threshold is shown as ``<threshold``.
+    The persons themselves are not printed here: the participants of a pilot are the
+    cohort tables' pilot total, which the ledger may hide (secondary suppression).
     """
     rows = _read(folder, REGISTER_OUTCOMES_TABLE)
     if not len(rows):
@@ -139,8 +141,6 @@ def register_outcome_table(
             line[t(f"register.term.{term}")] = (
                 t.num(float(r["estimate"]), digits) if shown else f"<{ledger.threshold}"
             )
-        n = float(by_term.loc["after", "n_persons"]) if "after" in by_term.index else 0.0
-        line[t("register.col.persons")] = ledger.cell_text(f"{REGISTER_OUTCOMES_TABLE}:n", n)
         out.append(line)
     return pd.DataFrame(out)
 

@@ -71,7 +71,8 @@ class RegisterExtras:
 
 
 def _month_index(dates: pd.Series) -> np.ndarray:
-    return (dates.dt.year * 12 + dates.dt.month - 1).to_numpy(dtype=np.int64)
+    out: np.ndarray = (dates.dt.year * 12 + dates.dt.month - 1).to_numpy(dtype=np.int64)
+    return out
 
 
 def _jobseeker(spells: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
