@@ -296,7 +296,7 @@ def _service_use(
     work = "rehabilitative_work_activity" if p.kind == "general" else "work_activity_social_welfare"
     rows: list[Record] = []
     for c in clients:
-        started: list[tuple[str, object]] = [
+        started: list[tuple[str, Value]] = [
             ("job_coaching", c["job_coaching_start"]),
             ("social_rehabilitation", c["social_rehab_start"]),
             (work, c["work_activity_start"]),
