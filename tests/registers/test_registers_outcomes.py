@@ -183,6 +183,10 @@ def test_need_indicators_count_the_target_population_and_its_benefit_use() -> No
     assert got.loc["Satakunta", "mean_benefits"] == pytest.approx(2 / 3, abs=TOL)
     assert got.loc["Kainuu", "recipients_share"] == pytest.approx(100.0, abs=TOL)
     assert got.loc["Kainuu", "mean_benefits"] == pytest.approx(2.0, abs=TOL)
+    tidy = need_indicators(years, population, year_list=[2017]).tidy()
+    kainuu = tidy[tidy["region"] == "Kainuu"].set_index("indicator")
+    assert kainuu.loc["register_population", "value"] == 2.0
+    assert kainuu.loc["register_benefit_recipients", "n"] == 2
     with pytest.raises(OptionError, match="not in the panel"):
         need_indicators(years, population, year_list=[2030])
 
