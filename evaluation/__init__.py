@@ -18,7 +18,9 @@ from evaluation.registers import (
     build_person_year_panel,
     code_table,
     months_employed_in_window,
+    need_indicators,
     outcome_at_months,
+    register_outcomes,
     validate_spells,
 )
 from evaluation.synthetic import generate_registers
@@ -39,8 +41,10 @@ __all__ = [
     "meta_analysis",
     "meta_regression",
     "months_employed_in_window",
+    "need_indicators",
     "outcome_at_months",
     "power",
+    "register_outcomes",
     "trajectories",
     "validate_spells",
 ]

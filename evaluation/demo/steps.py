@@ -22,6 +22,7 @@ from evaluation.demo.impact import (
 from evaluation.demo.navigation import language_links
 from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
 from evaluation.demo.plans import add_plans_section
+from evaluation.demo.registers import add_register_sections, write_register_results
 from evaluation.process import process_measures, process_report
 from evaluation.registers import PersonMonthPanel, build_person_month_panel
 from evaluation.reporting import (
@@ -179,6 +180,7 @@ def write_results(ctx: DemoContext) -> None:
         process = process_measures(evaluations).set_index("pilot")
         process = process.reindex(pd.Index(data.pilots["pilot"].astype(str), name="pilot"))
         write_comparison_tables(results, evaluations, process=process.reset_index())
+    write_register_results(results, data, ctx.person_months(), seed=ctx.seed)
 
 
 def render_reports(ctx: DemoContext) -> None:
@@ -500,6 +502,7 @@ def write_index(ctx: DemoContext) -> Path:
             ),
             f"<ul class='links'>{links}</ul>",
         )
+    add_register_sections(page, ctx.results_dir, ledger)
     if ctx.did:
         _add_did_section(page, ctx.did, data, ledger)
     if ctx.matching is not None:

@@ -10,6 +10,9 @@ tables out, with ``.to_pandas()``, ``.to_arrow()``, ``.to_parquet()`` and ``.rel
           |  months_employed_in_window / months_in_window / outcome_at_months
           v
     build_person_year_panel(panel)                                  -> PersonYearPanel
+          |  need_indicators(years, population): target group's benefit use by region
+          v
+    register_outcomes(anchors, jobseeker=, care=, payments=)         -> RegisterOutcomes
 
 Example
 -------
@@ -43,6 +46,19 @@ from evaluation.registers.codes import (
     code_table,
     get_code,
 )
+from evaluation.registers.indicators import (
+    RegisterIndicator,
+    register_indicator,
+    register_indicators,
+)
+from evaluation.registers.measures import (
+    CARE_KINDS,
+    JOBSEEKER_STATUSES,
+    RegisterOutcomes,
+    jobseeker_months,
+    register_outcomes,
+)
+from evaluation.registers.need import NeedIndicators, need_indicators
 from evaluation.registers.panel import (
     GROUP_COLUMNS,
     MONTH_RULES,
@@ -64,10 +80,12 @@ __all__ = [
     "BENEFIT_GROUPS",
     "BENEFIT_GROUP_LABELS",
     "BENEFIT_UNITS",
+    "CARE_KINDS",
     "CODES",
     "CODE_TABLE",
     "DEFAULT_MEMORY_LIMIT",
     "GROUP_COLUMNS",
+    "JOBSEEKER_STATUSES",
     "KINDS",
     "MONTH_RULES",
     "NO_STATUS",
@@ -76,9 +94,12 @@ __all__ = [
     "RECEIVED_COLUMNS",
     "SPELL_COLUMNS",
     "DuckTable",
+    "NeedIndicators",
     "ParticipantError",
     "PersonMonthPanel",
     "PersonYearPanel",
+    "RegisterIndicator",
+    "RegisterOutcomes",
     "Spells",
     "StatusCode",
     "build_person_month_panel",
@@ -88,9 +109,14 @@ __all__ = [
     "connect",
     "default_temp_directory",
     "get_code",
+    "jobseeker_months",
     "months_employed_in_window",
     "months_in_window",
+    "need_indicators",
     "outcome_at_months",
+    "register_indicator",
+    "register_indicators",
+    "register_outcomes",
     "store_person_month_panel",
     "validate_spells",
     "validated_panel_inputs",

@@ -13,13 +13,17 @@ month to count: ``"any_day"`` (the default, the rule above: at least one day),
 days, or the whole month when it has fewer than ``N`` days; ``"min_days=1"`` is
 ``"any_day"`` and ``"min_days=31"`` is ``"full_month"``). The rule is applied to each spell
 on its own (two back-to-back spells of the same code are not merged) and to every code.
-The report counts a benefit for a person and year when it was received "for at least a
-month" in the year (``001_…`` l.5359-5360, Liite 4 heading l.9956); its registers record
-benefit months granted per year (l.5316-5319). With daily spells, a month of benefit in that
-sense is closest to ``"full_month"``, or ``"min_days=N"`` for a chosen N; ``"any_day"``
-also counts a month in which a spell covers only a day or a few, so it counts more
-months and more recipients than the report's rule. ``"any_day"`` stays the default so that
-existing panels do not change.
+The report's rule (``001_…`` l.5359-5360, Liite 4 heading l.9956): a person received a
+benefit in a year when they received it "for at least a month" (vähintään kuukauden ajan),
+counted on registers that record the benefit months *granted* per person and year
+(myönnettyjen ... kuukausien määränä, l.5316-5319). The report sets no day threshold: its
+month is the register's granted month, and "at least a month" is a threshold on the
+number of such months (``received_<group>`` and ``n_benefits`` of the person-year panel
+need one month). A register counts a month as granted when the benefit was granted for it,
+whole or in part (social assistance is granted per calendar month), so ``"any_day"`` is
+the rule that reproduces the report's month and stays the default. ``"full_month"`` and
+``"min_days=N"`` are stricter sensitivity rules: they drop the partly covered first and
+last months of a spell, which the register counts.
 
 *Open spells.* A spell without ``end`` is ongoing: it runs to ``extract_date`` when that is
 given, else to the end of the panel window.

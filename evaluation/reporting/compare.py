@@ -9,6 +9,7 @@ numbers in a report are exactly those of these objects.
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from evaluation.reporting.blocks import figure_text
 from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, SuppressedTable
 from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.ledger import Ledger, build_ledger, effect_count_cell, effect_key
+from evaluation.reporting.register_results import register_outcome_table
 from evaluation.reporting.results import ComparisonResults, load_comparison_results
 from evaluation.tables import upgrade_effects
 
@@ -90,6 +92,8 @@ class ComparisonReport:
     #: Alt text of each figure (``forest``, ``metareg``, ``indicators``, ``traffic``,
     #: ``reach``): the finding the figure shows, in words.
     figure_alts: Mapping[str, str] = field(default_factory=dict)
+    #: Register outcomes of every pilot as published (:mod:`.register_results`).
+    register_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 #: Significance level below which a test's result is stated as a finding.
@@ -627,4 +631,5 @@ def build_comparison(
         reach_figure=reach_fig,
         moderator_figure=moderator_figure,
         figure_alts=alts,
+        register_table=register_outcome_table(res.folder, t, ledger),
     )

@@ -24,6 +24,11 @@ from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.impact_results import read_manifest, read_table
 from evaluation.reporting.ledger import Ledger, build_ledger, flow_table_name
 from evaluation.reporting.ledger import period_label as period_label
+from evaluation.reporting.register_results import (
+    register_outcome_table,
+    trajectory_group_figure,
+    trajectory_group_table,
+)
 
 REFERENCES = (
     "Abadie A, Imbens GW (2011). Bias-corrected matching estimators for average treatment "
@@ -89,6 +94,10 @@ class ImpactReport:
     evidence_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Deviations from the plan (``plan_deviations.csv``); ``None`` without a plan.
     deviations_table: pd.DataFrame | None = None
+    #: Register outcomes and trajectory groups as published (:mod:`.register_results`).
+    register_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trajectory_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trajectory_figure: Figure | None = None
 
 
 def _plan_tables(
@@ -666,6 +675,9 @@ def build_impact(
         ),
         evidence_table=evidence,
         deviations_table=deviations,
+        register_table=register_outcome_table(folder, t, ledger, pilot=pilot),
+        trajectory_table=trajectory_group_table(folder, t, ledger),
+        trajectory_figure=trajectory_group_figure(folder, t, ledger),
     )
 
 

@@ -43,6 +43,11 @@ from evaluation.reporting.disclosure import (
     SuppressedTable,
 )
 from evaluation.reporting.impact_results import read_table
+from evaluation.reporting.register_results import (
+    TRAJECTORY_GROUPS_TABLE,
+    register_outcome_cells,
+    trajectory_group_counts,
+)
 from evaluation.reporting.results import DESTINATIONS
 from evaluation.reporting.tables_io import read_csv, write_csv
 from evaluation.safe_io import output_folder
@@ -442,6 +447,12 @@ def _timeline_tables(folder: Path, threshold: int) -> list[CountTable]:
     return out
 
 
+def _trajectory_tables(folder: Path, threshold: int) -> list[CountTable]:
+    """Persons per trajectory group (``trajectory_groups.csv``), protected with its total."""
+    labels, counts = trajectory_group_counts(folder)
+    return [_column(TRAJECTORY_GROUPS_TABLE, labels, counts, threshold)] if labels else []
+
+
 def _exists(folder: Path, name: str) -> bool:
     return (folder / f"{name}.csv").exists() or (folder / f"{name}.parquet").exists()
 
@@ -646,12 +657,14 @@ def _cached(folder: str, threshold: int, signature: tuple[tuple[str, float], ...
         *_matching_tables(flow, threshold),
         *_comparison_tables(root, threshold),
         *_timeline_tables(root, threshold),
+        *_trajectory_tables(root, threshold),
     ]
     ranges = _audit_linked(tables, threshold)
     entries = [
         *_estimate_entries(root, threshold),
         *_share_entries(root, threshold),
         *_lone_counts(root, tables, threshold),
+        *(_entry(tab, cell, n, "mean", threshold) for tab, cell, n in register_outcome_cells(root)),
     ]
     return Ledger(int(threshold), tuple(tables), tuple(entries), ranges, root)
 

@@ -275,6 +275,8 @@ class Indicator(_Frozen):
 
     id: str
     domain: str
+    #: The seed line the indicator answers (``"002 l.1041: ..."``: file ``002_…``, line 1041).
+    seed_source: str
     name: Text
     definition: Text
     numerator: Text

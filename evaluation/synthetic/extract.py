@@ -79,6 +79,7 @@ their true start date; only spells overlapping the window are in the extract.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ from matplotlib.figure import Figure
 from evaluation.errors import OptionError, SchemaError
 from evaluation.registers.codes import CODES as _REGISTER_CODES
 from evaluation.safe_io import atomic_write, output_folder, write_text
+from evaluation.synthetic.extras import RegisterExtras, register_extras
 from evaluation.synthetic.ote4 import (
     OTE4_PILOTS,
     TARGET_DISABLED,
@@ -299,6 +301,17 @@ class SyntheticRegisters:
     months: pd.DatetimeIndex
     parameters: dict[str, Any]
 
+    @functools.cached_property
+    def extras(self) -> RegisterExtras:
+        """Jobseeker, care-register and payment extracts (drawn on first use from the
+        spells with their own random stream; :mod:`evaluation.synthetic.extras`)."""
+        return register_extras(
+            self.spells,
+            self.persons["person_id"],
+            self.months,
+            seed=int(self.parameters["options"]["seed"]),
+        )
+
     def employment_panel(self) -> pd.DataFrame:
         """Observed employment as a long person-month frame.
 
@@ -383,11 +396,18 @@ class SyntheticRegisters:
             )
         return "\n".join(lines)
 
-    def write(self, folder: str | Path, *, fmt: Literal["parquet", "csv"] = "parquet") -> Path:
+    def write(
+        self,
+        folder: str | Path,
+        *,
+        fmt: Literal["parquet", "csv"] = "parquet",
+        extras: bool = False,
+    ) -> Path:
         """Write the extract and its truth to ``folder``.
 
         Files: ``persons``, ``spells``, ``participants``, ``latent``,
-        ``potential_outcomes`` (``.parquet`` or ``.csv`` by ``fmt``); ``pilots.csv`` and
+        ``potential_outcomes`` (``.parquet`` or ``.csv`` by ``fmt``), with ``extras=True``
+        also ``jobseeker``, ``care`` and ``payments`` (:attr:`extras`); ``pilots.csv`` and
         ``truth.csv`` (always CSV, small and human-readable); ``parameters.json`` (options,
         constants, counts, file list and a description of the truth).
 
@@ -400,8 +420,13 @@ class SyntheticRegisters:
             raise OptionError(f"unknown format {fmt!r}", fix="use 'parquet' or 'csv'")
         out = output_folder(folder)
         files: list[str] = []
-        for name in ("persons", "spells", "participants", "latent", "potential_outcomes"):
-            frame: pd.DataFrame = getattr(self, name)
+        tables = {
+            name: getattr(self, name)
+            for name in ("persons", "spells", "participants", "latent", "potential_outcomes")
+        }
+        if extras:
+            tables.update(vars(self.extras))
+        for name, frame in tables.items():
             path = out / f"{name}.{fmt}"
             with atomic_write(path, where="option --out") as tmp:
                 if fmt == "parquet":

@@ -283,6 +283,46 @@ def _clients(p: Ote4Pilot, rng: np.random.Generator) -> tuple[list[Record], list
     return clients, assessments
 
 
+#: Share of a targeted pilot's clients in day activity (the general pilots have none).
+DAY_ACTIVITY_SHARE = 0.3
+
+
+def _service_use(
+    p: Ote4Pilot, clients: list[Record], rng: np.random.Generator
+) -> tuple[Record, ...]:
+    """One row per client and service started: work activity is social-welfare work activity
+    in the targeted pilots (disability-service clients) and rehabilitative work activity in
+    the general ones; feedback and perceived benefit for exited clients."""
+    work = "rehabilitative_work_activity" if p.kind == "general" else "work_activity_social_welfare"
+    rows: list[Record] = []
+    for c in clients:
+        started: list[tuple[str, Value]] = [
+            ("job_coaching", c["job_coaching_start"]),
+            ("social_rehabilitation", c["social_rehab_start"]),
+            (work, c["work_activity_start"]),
+        ]
+        if p.kind != "general" and rng.random() < DAY_ACTIVITY_SHARE:
+            started.append(("day_activity", c["entry_date"]))
+        for service, start in started:
+            if start is None:
+                continue
+            feedback = benefit = None
+            if c["exit_date"] is not None:
+                feedback = "yes" if rng.random() < 0.6 else "no"
+                if feedback == "yes":
+                    benefit = int(rng.integers(2, 6))
+            rows.append(
+                {
+                    "client_id": c["client_id"],
+                    "service": service,
+                    "start_date": start,
+                    "feedback_given": feedback,
+                    "benefit": benefit,
+                }
+            )
+    return tuple(rows)
+
+
 def _assessment(cid: str, wave: str, date: dt.date, z: float, rng: np.random.Generator) -> Record:
     inst = load_schema().instrument("work_ability_functioning")
     rec: dict[str, Value] = {"client_id": cid, "wave": wave, "date": date}
@@ -454,6 +494,8 @@ def _evaluation(p: Ote4Pilot, lang: Lang, rng: np.random.Generator) -> SelfEvalu
     integration, process = _process_content(p, lang, rng, clients)
     forms["integration_model"] = integration
     records.update(process)
+    # own stream: the content drawn above does not change
+    records["service_use"] = _service_use(p, clients, rng.spawn(1)[0])
     if p.name == FLAWED_PILOT:
         records["mechanisms"] = ()
         records["context"] = ()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.registers.indicators import register_indicators
 from evaluation.safe_io import atomic_write, output_folder, spreadsheet_safe
 from evaluation.schema import LANGS, Schema, load_schema
 from evaluation.workbook.writer import write_template
@@ -26,7 +27,13 @@ def field_contract(schema: Schema) -> pd.DataFrame:
 
 
 def indicator_dictionary(schema: Schema) -> pd.DataFrame:
-    """The indicator dictionary in all three languages (one row per indicator)."""
+    """The indicator dictionary in all three languages (one row per indicator).
+
+    The workbook's indicators first, then the register-based ones
+    (:func:`evaluation.registers.indicators.register_indicators`: ``compute`` is
+    ``register`` and ``table`` the function computing them); ``seed_source`` names the seed
+    line each answers.
+    """
     rows = []
     for ind in schema.indicators:
         row: dict[str, object] = {"id": ind.id, "domain": ind.domain, "unit": ind.unit}
@@ -37,6 +44,17 @@ def indicator_dictionary(schema: Schema) -> pd.DataFrame:
         row["compute"] = ind.compute.kind
         row["table"] = ind.compute.table
         row["esf_plus"] = "|".join(f"{m.code}:{m.relation}" for m in ind.esf_plus)
+        row["seed_source"] = ind.seed_source
+        rows.append(row)
+    for reg in register_indicators():
+        row = {"id": reg.id, "domain": reg.domain, "unit": reg.unit}
+        for lang in LANGS:
+            row[f"name_{lang}"] = reg.name(lang)
+            row[f"definition_{lang}"] = reg.definition(lang)
+        row.update(
+            disaggregations="", compute="register", table=reg.function, esf_plus="",
+            seed_source=reg.seed_source,
+        )  # fmt: skip
         rows.append(row)
     return pd.DataFrame(rows)
 

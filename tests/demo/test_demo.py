@@ -110,6 +110,34 @@ def test_index_entry_table_is_the_ledgers(demo_dir: Path) -> None:
         assert shown[(str(row), str(col))] == expected, (row, col)
 
 
+def test_index_shows_trajectory_groups_and_register_outcomes_as_the_ledger_decides(
+    demo_dir: Path,
+) -> None:
+    """Issue 20: the demo shows trajectory groups of benefit months (``001_…`` l.5697-5706)
+    with sizes below 5 hidden, and the register outcomes of recommendation 7 (l.9193-9199)."""
+    log = pd.read_csv(demo_dir / "reports" / "disclosure.csv")
+    groups = log[log["table"] == "trajectory_groups"]
+    assert len(groups) >= 2  # at least one group and the total
+    small = groups[(groups["n"] > 0) & (groups["n"] < 5)]
+    assert (small["status"] != "shown").all()
+    text = (demo_dir / "index.html").read_text(encoding="utf-8")
+    start = text.index("Trajectories of benefit months")
+    body = text[start : text.index("</table>", start)]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)[1:]
+    printed = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)[1].strip() for r in rows]
+    expected = [
+        str(n) if status == "shown" else ("<5" if rule == "primary" else "*")
+        for n, status, rule in zip(groups["n"], groups["status"], groups["rule"], strict=True)
+    ]
+    assert [p.replace("&lt;", "<") for p in printed] == expected
+    assert "Unemployment, care use and benefit spending from registers" in text
+    outcomes = log[log["table"].str.startswith("register_outcomes:")]
+    assert (outcomes.loc[outcomes["n"].between(1, 4), "status"] != "shown").all()
+    assert "Työttömyys, hoitokäynnit ja etuusmenot rekistereistä" in (
+        demo_dir / "reports" / "vertailu.html"
+    ).read_text(encoding="utf-8")
+
+
 def test_cumulative_entry_chart_sums_shown_cells_only() -> None:
     """The chart is drawn from the published table: a step never includes a hidden cell,
     so no difference of two steps reveals one."""

@@ -138,6 +138,11 @@ EXPECTED = {
     "started_job_coaching": (5, 100 * 5 / 6),
     "started_work_activity": (3, 50.0),
     "started_social_rehabilitation": (2, 100 * 2 / 6),
+    # availability (002_… l.1041, l.1043): service started within a month of entry, all six
+    # entered a month before the report date. Job coaching: c1 (1.2. <= 10.2.), c2, c5;
+    # social rehabilitation: c3 (1.6. = entry + 1 month, inclusive) and c4.
+    "job_coaching_within_1m": (3, 50.0),
+    "social_rehabilitation_within_1m": (2, 100 * 2 / 6),
     "feedback_rate": (4, 80.0),
     "perceived_benefit": (4, 3.5),
     "experienced_participation": (2, 100 * 2 / 3),
@@ -154,7 +159,22 @@ EXPECTED = {
     "goals_attained": (2, 50.0),
     # hours 10, 20 and 45 (one client without hours)
     "mean_service_hours": (3, 25.0),
+    # service use sheet (002_… l.1039-1049): five services started (c6's day activity has
+    # no start date); day-activity feedback recorded for c4 (yes) and c6 (no): 1 of 2;
+    # perceived benefit 5, 4 and 3 on three rows.
+    "service_users": (5, 5.0),
+    "day_activity_feedback_rate": (1, 50.0),
+    "perceived_benefit_by_service": (3, 4.0),
 }
+_USE_KEYS = ("client_id", "service", "start_date", "feedback_given", "benefit")
+_SERVICE_USE = [
+    ("c1", "job_coaching", D(2017, 2, 1), "yes", 5),
+    ("c2", "rehabilitative_work_activity", D(2017, 3, 1), "yes", 4),
+    ("c4", "work_activity_social_welfare", D(2017, 6, 15), "no", None),
+    ("c4", "day_activity", D(2017, 6, 1), "yes", 3),
+    ("c5", "day_activity", D(2017, 8, 1), None, None),
+    ("c6", "day_activity", None, "no", None),
+]
 
 _GOALS = [("c1", 1, -1), ("c1", 2, 0), ("c2", 1, 2), ("c3", 1, -2), ("c4", 1, None)]
 _HOURS = [("c1", 10.0), ("c2", 20.0), ("c3", 45.0), ("c4", None)]
@@ -182,6 +202,7 @@ def _evaluation(rows: list[tuple[object, ...]] = _ROWS) -> SelfEvaluation:
                 {"client_id": c, "goal_no": g, "attainment": a} for c, g, a in _GOALS
             ),
             "service_dose": tuple({"client_id": c, "service_hours": h} for c, h in _HOURS),
+            "service_use": tuple(dict(zip(_USE_KEYS, r, strict=True)) for r in _SERVICE_USE),
         },
         schema_version="1.0",
     )
@@ -206,6 +227,23 @@ def test_disaggregation_by_target_group() -> None:
     assert got["partial_work_ability"] == 100.0
     assert got["disabled"] == 50.0
     assert math.isnan(got["immigrants"])  # no clients: no value, not zero
+
+
+def test_use_and_assessments_by_service_split_work_activity() -> None:
+    # 002_… l.1039-1049: use by service, social-welfare and rehabilitative work activity
+    # apart; users' assessments by service (benefit of rehabilitative work activity, l.1049).
+    t = _evaluation().indicators().tidy()
+    use = t[(t["indicator"] == "service_users") & (t["group_var"] == "service")]
+    got = dict(zip(use["group"], use["value"], strict=True))
+    assert got["work_activity_social_welfare"] == 1.0
+    assert got["rehabilitative_work_activity"] == 1.0
+    assert got["day_activity"] == 2.0
+    assert got["job_coaching"] == 1.0
+    ben = t[(t["indicator"] == "perceived_benefit_by_service") & (t["group_var"] == "service")]
+    by = dict(zip(ben["group"], ben["value"], strict=True))
+    assert by["rehabilitative_work_activity"] == 4.0
+    assert by["day_activity"] == 3.0
+    assert math.isnan(by["work_activity_social_welfare"])  # no answer, no value
 
 
 def test_window_needs_a_report_date() -> None:

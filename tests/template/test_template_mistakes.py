@@ -35,7 +35,7 @@ def test_every_mistake_gives_one_message_with_its_cell(clean: Path, tmp_path: Pa
     dup_row, hetu_row = free[0], free[1]
     # the process sheets refer to these clients too: drop their rows there first
     moved = {cl.cell(row=r, column=2).value for r in (dup_row, hetu_row)}
-    for name in ("Service dose", "Client goals"):
+    for name in ("Service dose", "Service use", "Client goals"):
         ws = wb[name]
         for r in range(5, ws.max_row + 1):
             if ws.cell(row=r, column=2).value in moved:

@@ -66,6 +66,7 @@ def test_sections_cover_the_issue() -> None:
         "clients",
         "self_assessment",
         "service_dose",
+        "service_use",
         "client_goals",
         "integration_model",
         "preconditions",
