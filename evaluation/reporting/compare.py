@@ -9,7 +9,6 @@ numbers in a report are exactly those of these objects.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
