@@ -56,6 +56,9 @@ class SelfEvaluation:
         attributes (e.g. theme, dimension). Empty rows are not records.
     schema_version:
         Version of the schema the workbook was made with.
+    notes:
+        Notes for the reader that are not problems, in the workbook's language (e.g. an
+        older template without the questions added since: read, with those left blank).
     """
 
     pilot: str
@@ -64,6 +67,7 @@ class SelfEvaluation:
     records: Mapping[str, tuple[Record, ...]]
     schema_version: str
     schema: Schema = field(default_factory=load_schema, repr=False, compare=False)
+    notes: tuple[str, ...] = ()
 
     # -- access ------------------------------------------------------------------------
     def form(self, section_id: str) -> Mapping[str, Value]:
