@@ -14,10 +14,13 @@ from __future__ import annotations
 from evaluation.workbook.errors import LocalizedWorkbookError
 from evaluation.workbook.indicators import IndicatorResult, compute_indicators
 from evaluation.workbook.instrument import (
+    ETHICS_RULE,
     GroupMeans,
+    InstrumentAnalyses,
     PairedChange,
     PredictiveValidity,
     baseline_means,
+    instrument_analyses,
     paired_change,
     predictive_validity,
     score_frame,
@@ -27,8 +30,10 @@ from evaluation.workbook.reader import Submissions, read_workbook, read_workbook
 from evaluation.workbook.writer import write_template, write_workbook
 
 __all__ = [
+    "ETHICS_RULE",
     "GroupMeans",
     "IndicatorResult",
+    "InstrumentAnalyses",
     "LocalizedWorkbookError",
     "PairedChange",
     "PredictiveValidity",
@@ -36,6 +41,7 @@ __all__ = [
     "Submissions",
     "baseline_means",
     "compute_indicators",
+    "instrument_analyses",
     "paired_change",
     "predictive_validity",
     "read_workbook",

@@ -603,3 +603,98 @@ def _adjusted_difference(
         "adjusted_p_value": float(fit.pvalues[k]),
         "n_adjusted": len(y),
     }
+
+
+@dataclass(frozen=True)
+class InstrumentAnalyses:
+    """The analyses of the seed report's Tables 10-12 on one or more pilots' answers.
+
+    ``baseline``: means at the first answer by ``by`` (Tables 10-11); ``change``: first
+    vs latest answer (Tables 10-11); ``validity``: baseline scores by the 3-month outcome,
+    raw and adjusted for age and education, with AUC (Table 12), or ``None`` when an
+    outcome group has fewer than two answers (``notes`` says so).
+    """
+
+    baseline: GroupMeans
+    change: PairedChange
+    validity: PredictiveValidity | None
+    notes: tuple[str, ...] = ()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``baseline``, ``change`` and ``validity`` (empty without it) as DataFrames."""
+        return {
+            "baseline": self.baseline.tidy(),
+            "change": self.change.tidy(),
+            "validity": self.validity.tidy() if self.validity else pd.DataFrame(),
+        }
+
+    def tidy(self) -> pd.DataFrame:
+        """One long table: ``analysis, score, group, estimate, conf_low, conf_high,
+        p_value, n`` (``estimate``: the mean, the mean change, or the adjusted difference
+        for ``validity``)."""
+        b = self.baseline.tidy().rename(columns={"mean": "estimate"}).assign(analysis="baseline")
+        c = self.change.tidy().assign(analysis="change")
+        parts = [b, c]
+        if self.validity is not None:
+            v = self.validity.tidy()
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "analysis": "validity_adjusted",
+                        "score": v["score"],
+                        "group": "work_or_study_vs_other",
+                        "estimate": v["adjusted_estimate"],
+                        "p_value": v["adjusted_p_value"],
+                        "n": v["n_adjusted"],
+                    }
+                )
+            )
+        cols = ["analysis", "score", "group", "estimate", "conf_low", "conf_high", "p_value", "n"]
+        return pd.concat(parts, ignore_index=True).reindex(columns=cols)
+
+    def summary(self) -> str:
+        """The three analyses as text, with the ethics rule."""
+        parts = [
+            f"Self-assessment analyses (seed report Tables 10-12). {ETHICS_RULE}",
+            self.baseline.summary(),
+            self.change.summary(),
+        ]
+        if self.validity is not None:
+            parts.append(self.validity.summary().replace(f"\n{ETHICS_RULE}", ""))
+        parts += list(dict.fromkeys(self.notes))
+        return "\n\n".join(parts)
+
+    def plot(self) -> Figure:
+        """ROC curves of the baseline scores (Table 12), else the mean changes."""
+        return self.validity.plot() if self.validity is not None else self.change.plot()
+
+
+def instrument_analyses(
+    scores: pd.DataFrame,
+    *,
+    by: str = "service_group",
+    min_n: int = DEFAULT_MIN_N,
+    follow_up: FollowUp = "latest",
+    instrument: Instrument | str | None = None,
+) -> InstrumentAnalyses:
+    """Tables 10-12 of the seed report from :func:`score_assessments` output.
+
+    Parameters
+    ----------
+    scores:
+        Scores of one or many pilots (stacked).
+    by:
+        Grouping of the baseline means and changes (default the service group).
+    min_n:
+        Groups with fewer answers are suppressed.
+    follow_up:
+        With several follow-ups per client, compare the first answer with the
+        ``"latest"`` (default) or the ``"first"`` follow-up.
+    """
+    baseline = baseline_means(scores, by=by, min_n=min_n, instrument=instrument)
+    change = paired_change(scores, by=by, min_n=min_n, follow_up=follow_up, instrument=instrument)
+    try:
+        validity: PredictiveValidity | None = predictive_validity(scores, instrument=instrument)
+    except EstimationError as exc:
+        return InstrumentAnalyses(baseline, change, None, (f"Table 12 not computed: {exc}",))
+    return InstrumentAnalyses(baseline, change, validity, validity.notes)

@@ -185,3 +185,22 @@ def test_first_vs_latest_answer_with_several_follow_ups() -> None:
     assert means.tidy().set_index("group").loc["all", "mean"] == pytest.approx(6.5, abs=TOL)
     with pytest.raises(OptionError, match="follow_up"):
         paired_change(s, score_ids=("work_ability",), follow_up="middle")  # type: ignore[arg-type]
+
+
+def test_instrument_analyses_bundle_tables_10_to_12() -> None:
+    from evaluation.synthetic.filled_workbooks import filled_evaluation
+    from evaluation.workbook.instrument import instrument_analyses
+
+    scores = filled_evaluation("Fokus", seed=20, lang="en").scores()
+    res = instrument_analyses(scores)
+    tables = res.tables()
+    assert set(tables) == {"baseline", "change", "validity"}
+    # several follow-ups exist in the synthetic data; the change uses one row per client
+    followed = scores[scores["wave"] == "follow_up"]
+    assert followed["client_id"].duplicated().any()
+    all_change = tables["change"].set_index(["score", "group"]).loc[("overall", "all")]
+    assert all_change["n"] == followed.dropna(subset=["overall"])["client_id"].nunique()
+    long = res.tidy()
+    assert set(long["analysis"]) == {"baseline", "change", "validity_adjusted"}
+    assert res.summary().count(ETHICS_RULE) == 1
+    assert res.plot().axes
