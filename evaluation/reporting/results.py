@@ -27,6 +27,17 @@ workbook write them; the reports read nothing else. Column names (types):
     Situation after the pilot: ``pilot``, ``destination`` (one of ``employed``,
     ``education``, ``unemployed``, ``other``), ``persons`` (int).
 
+Optional tables (read when present; results folders written before them still load):
+
+``concepts``
+    Ratings of the service-quality dimensions, participation levels and cooperation
+    dimensions: ``pilot``, ``family``, ``concept`` (codes of the schema), ``rating``
+    (``green``, ``yellow``, ``red`` or empty when not rated).
+``intended_reach``
+    The intended target groups reached (:func:`evaluation.process.intended_reach`):
+    ``pilot``, ``planned``, ``reached`` (int, persons, each group counted up to its
+    plan), ``share`` (float in [0, 1]).
+
 Person identifiers never appear in these tables; the loader refuses tables with an
 identifier column or identifier-like values.
 """
@@ -34,7 +45,7 @@ identifier column or identifier-like values.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +80,11 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "destinations": ("pilot", "destination", "persons"),
 }
+#: Optional tables and their columns (see the module docstring).
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "concepts": ("pilot", "family", "concept", "rating"),
+    "intended_reach": ("pilot", "planned", "reached", "share"),
+}
 RATINGS = ("green", "yellow", "red", "na")
 DESTINATIONS = ("employed", "education", "unemployed", "other")
 CRITERIA = (
@@ -92,6 +108,12 @@ class ComparisonResults:
     process: pd.DataFrame
     destinations: pd.DataFrame
     hashes: tuple[tuple[str, str], ...]  # (file name, sha256 hex)
+    concepts: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(OPTIONAL_COLUMNS["concepts"]))
+    )
+    intended_reach: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(OPTIONAL_COLUMNS["intended_reach"]))
+    )
 
     @property
     def pilots(self) -> tuple[str, ...]:
@@ -183,6 +205,16 @@ def load_comparison_results(folder: Path | str) -> ComparisonResults:
             raise MissingColumnError(missing, where=str(path), available=list(frame.columns))
         assert_no_identifiers(frame, where=str(path))
         _check_values(name, frame, path)
+        tables[name] = frame
+        hashes.append((path.name, _sha256(path)))
+    for name, cols in OPTIONAL_COLUMNS.items():
+        if not any((root / f"{name}.{ext}").exists() for ext in ("parquet", "csv")):
+            continue
+        frame, path = _read_table(root, name)
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise MissingColumnError(missing, where=str(path), available=list(frame.columns))
+        assert_no_identifiers(frame, where=str(path))
         tables[name] = frame
         hashes.append((path.name, _sha256(path)))
     return ComparisonResults(folder=root, hashes=tuple(hashes), **tables)
