@@ -103,10 +103,19 @@ class ProcessReport:
             if len(self.preconditions)
             else pd.DataFrame()
         )
+        concepts = (
+            self.concepts.pivot(index="concept", columns="pilot", values="rating")
+            if len(self.concepts)
+            else pd.DataFrame()
+        )
         parts = [
             "<h2>Process evaluation</h2>",
             "<h3>Reach, dose and fidelity</h3>",
             table(self.process),
+            "<h3>Intended target groups reached (each group up to its plan)</h3>",
+            table(self.reach[self.reach["target_group"] == "all"]) if len(self.reach) else "",
+            "<h3>Service quality, participation and cooperation (ratings)</h3>",
+            concepts.to_html(na_rep="not rated", border=0),
             "<h3>Integration model</h3>",
             table(self.integration),
             "<h3>Preconditions (traffic lights)</h3>",
