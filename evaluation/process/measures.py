@@ -306,10 +306,11 @@ class Reach:
     def summary(self) -> str:
         """One line per intended target group and the overall capped share."""
         lines = [f"Reach of the intended target groups: {self.pilot}"]
-        for r in self.groups.itertuples(index=False):
-            share = "–" if pd.isna(r.share) else f"{r.share:.0%}"
+        for r in self.groups.to_dict("records"):
+            share = "–" if pd.isna(r["share"]) else f"{r['share']:.0%}"
             lines.append(
-                f"  {r.target_group:<26} {r.participants:>5} of {r.planned:>5} planned  {share}"
+                f"  {r['target_group']:<26} {r['participants']:>5} of {r['planned']:>5} "
+                f"planned  {share}"
             )
         lines.append(
             f"  overall {self.share:.0%} of the planned clients reached (each group counted "

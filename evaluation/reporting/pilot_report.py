@@ -175,25 +175,33 @@ def _change_table(
     base = ins[ins["analysis"] == "baseline"].set_index(["score", "group"])
     change = ins[(ins["analysis"] == "change") & ins["score"].isin(CHANGE_SCORES)]
     rows = []
-    for r in change.itertuples(index=False):
-        ok = shows(f"change|{r.score}|{r.group}", r.n)
-        b = base.loc[(r.score, r.group)] if (r.score, r.group) in base.index else None
-        b_ok = b is not None and shows(f"baseline|{r.score}|{r.group}", b["n"])
-        group = t("total") if r.group == "all" else lab("code", f"service_group.{r.group}", r.group)
-        ci = f"({t.num(float(r.conf_low), 1)}…{t.num(float(r.conf_high), 1)})"
+    for r in change.to_dict("records"):
+        ok = shows(f"change|{r['score']}|{r['group']}", r["n"])
+        b = base.loc[(r["score"], r["group"])] if (r["score"], r["group"]) in base.index else None
+        b_ok = b is not None and shows(f"baseline|{r['score']}|{r['group']}", b["n"])
+        group = (
+            t("total")
+            if r["group"] == "all"
+            else lab("code", f"service_group.{r['group']}", r["group"])
+        )
+        ci = f"({t.num(float(r['conf_low']), 1)}…{t.num(float(r['conf_high']), 1)})"
         rows.append(
             {
-                t("col.score"): lab("score", str(r.score), str(r.score)),
+                t("col.score"): lab("score", str(r["score"]), str(r["score"])),
                 t("col.group"): group,
                 t("col.n") + " (1)": str(int(b["n"])) if b_ok and b is not None else "–",
                 t("col.first_answer") + " (1)": (
                     t.num(float(b["estimate"]), 1) if b_ok and b is not None else "–"
                 ),
-                t("col.n") + " (2)": str(int(r.n)) if ok else "–",
-                t("col.first_answer") + " (2)": t.num(float(r.mean_baseline), 1) if ok else "–",
-                t("col.latest_answer") + " (2)": t.num(float(r.mean_follow_up), 1) if ok else "–",
+                t("col.n") + " (2)": str(int(r["n"])) if ok else "–",
+                t("col.first_answer") + " (2)": t.num(float(r["mean_baseline"]), 1) if ok else "–",
+                t("col.latest_answer") + " (2)": t.num(float(r["mean_follow_up"]), 1)
+                if ok
+                else "–",
                 t("col.change"): (
-                    f"{t.num(float(r.estimate), 1)} {ci}" if ok and pd.notna(r.conf_low) else "–"
+                    f"{t.num(float(r['estimate']), 1)} {ci}"
+                    if ok and pd.notna(r["conf_low"])
+                    else "–"
                 ),
             }
         )
@@ -205,24 +213,28 @@ def _validity_table(
 ) -> pd.DataFrame:
     """Table 12: means by outcome group, raw and adjusted p, adjusted difference, AUC."""
     rows = []
-    for r in ins[ins["analysis"] == "validity"].itertuples(index=False):
-        ok = shows(f"validity|{r.score}|{r.group}", r.n)
-        adj = pd.notna(r.adjusted_estimate)
+    for r in ins[ins["analysis"] == "validity"].to_dict("records"):
+        ok = shows(f"validity|{r['score']}|{r['group']}", r["n"])
+        adj = pd.notna(r["adjusted_estimate"])
         rows.append(
             {
-                t("col.score"): lab("score", str(r.score), str(r.score)),
+                t("col.score"): lab("score", str(r["score"]), str(r["score"])),
                 t("col.work_or_study"): (
-                    f"{t.num(float(r.mean_positive), 1)} (n={int(r.n_positive)})" if ok else "–"
+                    f"{t.num(float(r['mean_positive']), 1)} (n={int(r['n_positive'])})"
+                    if ok
+                    else "–"
                 ),
                 t("col.other_or_unemployed"): (
-                    f"{t.num(float(r.mean_negative), 1)} (n={int(r.n_negative)})" if ok else "–"
+                    f"{t.num(float(r['mean_negative']), 1)} (n={int(r['n_negative'])})"
+                    if ok
+                    else "–"
                 ),
-                t("col.p_raw"): _p_text(t, r.p_value) if ok else "–",
+                t("col.p_raw"): _p_text(t, r["p_value"]) if ok else "–",
                 t("col.adjusted_difference"): (
-                    t.num(float(r.adjusted_estimate), 1) if ok and adj else "–"
+                    t.num(float(r["adjusted_estimate"]), 1) if ok and adj else "–"
                 ),
-                t("col.p_adjusted"): _p_text(t, r.adjusted_p_value) if ok and adj else "–",
-                t("col.auc"): t.num(float(r.auc), 2) if ok else "–",
+                t("col.p_adjusted"): _p_text(t, r["adjusted_p_value"]) if ok and adj else "–",
+                t("col.auc"): t.num(float(r["auc"]), 2) if ok else "–",
             }
         )
     return pd.DataFrame(rows)

@@ -559,11 +559,11 @@ def _covariates(
             "workbooks of template version 1.2 on have them)."
         )
         return None, (note,)
-    parts = []
+    parts: list[pd.DataFrame] = []
     for c in adjust_for:
         col = data[c]
         if pd.api.types.is_numeric_dtype(col):
-            parts.append(pd.to_numeric(col, errors="coerce").astype("float64").rename(c))
+            parts.append(pd.to_numeric(col, errors="coerce").astype("float64").to_frame(c))
         else:
             dummies = pd.get_dummies(col.astype("object"), prefix=c, drop_first=True, dtype=float)
             dummies[col.isna().to_numpy()] = np.nan
@@ -694,7 +694,7 @@ def instrument_analyses(
     baseline = baseline_means(scores, by=by, min_n=min_n, instrument=instrument)
     change = paired_change(scores, by=by, min_n=min_n, follow_up=follow_up, instrument=instrument)
     try:
-        validity: PredictiveValidity | None = predictive_validity(scores, instrument=instrument)
+        validity = predictive_validity(scores, instrument=instrument)
     except EstimationError as exc:
         return InstrumentAnalyses(baseline, change, None, (f"Table 12 not computed: {exc}",))
     return InstrumentAnalyses(baseline, change, validity, validity.notes)
