@@ -395,7 +395,7 @@ def _add_workbooks_section(page: Page, overview: SubmissionsOverview, ledger: Le
 
 def _add_instrument_section(page: Page, overview: SubmissionsOverview) -> None:
     """The self-assessment analyses of the seed report's Tables 10-12, pilots pooled."""
-    from evaluation.workbook.instrument import ETHICS_RULE, instrument_analyses
+    from evaluation.workbook.instrument import ethics_rule, instrument_analyses
 
     evaluations = overview.submissions.evaluations
     scores = pd.concat([ev.scores() for ev in evaluations], ignore_index=True)
@@ -404,7 +404,7 @@ def _add_instrument_section(page: Page, overview: SubmissionsOverview) -> None:
     change = change[change["score"].isin(["work_ability", "overall"])]
     cols = ["score", "group", "n", "mean_baseline", "mean_follow_up", "estimate", "p_value"]
     parts = [
-        paragraph(ETHICS_RULE, css_class="note"),
+        paragraph(ethics_rule(), css_class="note"),
         paragraph(
             "Clients' self-assessments, pooled over the pilots, as in Tables 10-12 of the "
             "national evaluation: the change from the first to the latest answer by service "

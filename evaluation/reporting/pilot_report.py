@@ -31,6 +31,7 @@ from evaluation.reporting.ledger import (
     timeline_table_name,
 )
 from evaluation.reporting.tables_io import read_csv
+from evaluation.workbook.instrument import ethics_rule
 
 #: Pilot-level table sections shown in the process-evaluation part, in this order.
 PROCESS_SECTIONS = ("implementation", "mechanisms", "context")
@@ -68,6 +69,7 @@ class PilotReport:
     effect_figure: Figure | None
     instrument_change_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     instrument_validity_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ethics: str = ""
 
 
 class _Labels:
@@ -491,6 +493,7 @@ def build_pilot(
         effect_figure=fig,
         instrument_change_table=ins_change,
         instrument_validity_table=ins_validity,
+        ethics=ethics_rule(t.lang),
     )
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from evaluation.workbook.errors import LocalizedWorkbookError
 from evaluation.workbook.indicators import IndicatorResult, compute_indicators
 from evaluation.workbook.instrument import (
-    ETHICS_RULE,
     GroupMeans,
     InstrumentAnalyses,
     PairedChange,
     PredictiveValidity,
     baseline_means,
+    ethics_rule,
     instrument_analyses,
     paired_change,
     predictive_validity,
@@ -30,7 +30,6 @@ from evaluation.workbook.reader import Submissions, read_workbook, read_workbook
 from evaluation.workbook.writer import write_template, write_workbook
 
 __all__ = [
-    "ETHICS_RULE",
     "GroupMeans",
     "IndicatorResult",
     "InstrumentAnalyses",
@@ -41,6 +40,7 @@ __all__ = [
     "Submissions",
     "baseline_means",
     "compute_indicators",
+    "ethics_rule",
     "instrument_analyses",
     "paired_change",
     "predictive_validity",

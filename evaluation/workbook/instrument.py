@@ -9,7 +9,7 @@
   months after the service versus those in another service or unemployed, with a two-group
   test, ROC AUC and the difference adjusted for age and 3-level education by linear
   regression (Table 12; seed 001 l.5132-5135). Scores describe groups; they must never be
-  used to exclude anyone from a service (:data:`ETHICS_RULE`).
+  used to exclude anyone from a service (:func:`ethics_rule`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import EstimationError, MissingColumnError, OptionError
-from evaluation.schema import Instrument, load_schema
+from evaluation.schema import Instrument, Lang, load_schema
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,11 +41,12 @@ NEGATIVE_OUTCOMES = ("other_employment_service", "unemployed")
 ADJUST_FOR = ("age", "education")
 #: Which of several follow-up answers of a client is compared with the first answer.
 FollowUp = Literal["first", "latest"]
-#: The rule every place that shows scores carries (catalogue key ``instrument.ethics``).
-ETHICS_RULE = (
-    "Scores describe groups of clients; a score must never be used to exclude anyone "
-    "from a service."
-)
+
+
+def ethics_rule(lang: Lang = "en") -> str:
+    """The rule every place that shows scores carries: scores describe groups and must
+    never be used to exclude anyone from a service (schema text ``ethics_rule``)."""
+    return load_schema().text("ethics_rule", lang)
 
 
 def _instrument(instrument: Instrument | str | None) -> Instrument:
@@ -190,6 +191,7 @@ class _ByGroup:
         for r in self.table.itertuples(index=False):
             head = f"{r.score:<22} {r.group:<24} n={r.n:<5}"
             lines.append(f"{head} *" if r.suppressed else f"{head} {estimate(r)}")
+        lines.append(ethics_rule())
         return "\n".join(lines)
 
 
@@ -447,7 +449,7 @@ class PredictiveValidity:
                 f"AUC={r.auc:.2f}  adjusted for {adj}: {r.adjusted_estimate:+.2f} "
                 f"p={r.adjusted_p_value:.3f} (n={r.n_adjusted})"
             )
-        lines += [*self.notes, ETHICS_RULE]
+        lines += [*self.notes, ethics_rule()]
         return "\n".join(lines)
 
     def plot(self) -> Figure:
@@ -654,13 +656,10 @@ class InstrumentAnalyses:
 
     def summary(self) -> str:
         """The three analyses as text, with the ethics rule."""
-        parts = [
-            f"Self-assessment analyses (seed report Tables 10-12). {ETHICS_RULE}",
-            self.baseline.summary(),
-            self.change.summary(),
-        ]
-        if self.validity is not None:
-            parts.append(self.validity.summary().replace(f"\n{ETHICS_RULE}", ""))
+        rule = ethics_rule()
+        parts = [f"Self-assessment analyses (seed report Tables 10-12). {rule}"]
+        shown = [self.baseline, self.change, *([self.validity] if self.validity else [])]
+        parts += [r.summary().replace(f"\n{rule}", "") for r in shown]
         parts += list(dict.fromkeys(self.notes))
         return "\n\n".join(parts)
 

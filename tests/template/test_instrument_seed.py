@@ -14,8 +14,8 @@ import pytest
 from evaluation.errors import OptionError
 from evaluation.schema import load_schema
 from evaluation.workbook.instrument import (
-    ETHICS_RULE,
     baseline_means,
+    ethics_rule,
     paired_change,
     predictive_validity,
 )
@@ -144,8 +144,8 @@ def test_without_covariates_the_adjusted_comparison_is_missing_with_a_note() -> 
     res = predictive_validity(s, score_ids=("overall",))
     assert np.isnan(res.tidy()["adjusted_estimate"].iloc[0])
     assert any("age, education not recorded" in n for n in res.notes)
-    assert ETHICS_RULE in res.summary()
-    assert "must never be used to exclude anyone from a service" in ETHICS_RULE
+    assert ethics_rule() in res.summary()
+    assert "must never be used to exclude anyone from a service" in ethics_rule()
 
 
 def _follow_ups() -> pd.DataFrame:
@@ -202,5 +202,5 @@ def test_instrument_analyses_bundle_tables_10_to_12() -> None:
     assert all_change["n"] == followed.dropna(subset=["overall"])["client_id"].nunique()
     long = res.tidy()
     assert set(long["analysis"]) == {"baseline", "change", "validity_adjusted"}
-    assert res.summary().count(ETHICS_RULE) == 1
+    assert res.summary().count(ethics_rule()) == 1
     assert res.plot().axes
