@@ -658,8 +658,10 @@ class InstrumentAnalyses:
         """The three analyses as text, with the ethics rule."""
         rule = ethics_rule()
         parts = [f"Self-assessment analyses (seed report Tables 10-12). {rule}"]
-        shown = [self.baseline, self.change, *([self.validity] if self.validity else [])]
-        parts += [r.summary().replace(f"\n{rule}", "") for r in shown]
+        texts = [self.baseline.summary(), self.change.summary()]
+        if self.validity is not None:
+            texts.append(self.validity.summary())
+        parts += [text.replace(f"\n{rule}", "") for text in texts]
         parts += list(dict.fromkeys(self.notes))
         return "\n\n".join(parts)
 
