@@ -170,5 +170,5 @@ def test_process_report_and_comparison_loader(process_read_en: Submissions, tmp_
 
 def test_html_fragment_for_the_demo(process_read_en: Submissions) -> None:
     page = process_report(process_read_en).to_html()
-    assert page.count("<table") == 7
+    assert page.count("<table") == 9  # with intended reach and the concept ratings
     assert "Clients' own goals" in page and "Implementation readiness" in page
