@@ -147,8 +147,10 @@ class SelfEvaluation:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def summary(self) -> str:
-        """A readable overview: sections filled, clients and key indicators."""
+        """A readable overview: notes (e.g. an older template), sections filled, clients
+        and key indicators."""
         lines = [f"Pilot: {self.pilot}  (language {self.lang}, schema {self.schema_version})"]
+        lines += list(self.notes)
         for s in self.schema.sections:
             if s.kind == "form":
                 n = sum(v is not None for v in self.forms.get(s.id, {}).values())

@@ -67,3 +67,15 @@ def test_a_version_before_the_oldest_readable_is_still_refused(tmp_path: Path) -
     wb.save(path)
     with pytest.raises(LocalizedWorkbookError, match=r"older template version 1\.0"):
         read_workbook(path)
+
+
+def test_template_read_prints_the_note() -> None:
+    from typer.testing import CliRunner
+
+    from evaluation.workbook.commands import app
+
+    res = CliRunner().invoke(app, ["read", str(OLD)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "Note: the workbook was made from template version 1.1" in text
+    assert "Traffic lights: 3 new rows" in text
