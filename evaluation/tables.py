@@ -87,6 +87,8 @@ class Table:
     family: Family
     description: str
     columns: tuple[Column, ...]
+    #: False for a table a folder of its family may lack (an optional table).
+    required: bool = True
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -206,7 +208,8 @@ def _load(path: Path = REGISTRY_FILE) -> dict[str, Table]:
         columns = (
             out[source].columns if source else tuple(_column(c, shared) for c in spec["columns"])
         )
-        out[name] = Table(name, spec["family"], spec["description"], columns)
+        required = bool(spec.get("required", True))
+        out[name] = Table(name, spec["family"], spec["description"], columns, required)
     out["published/effects"] = _published_effects(out["effects"])
     return out
 

@@ -396,6 +396,37 @@ def _add_workbooks_section(page: Page, overview: SubmissionsOverview, ledger: Le
     page.add("Self-evaluation workbooks", *parts)
 
 
+def _add_instrument_section(page: Page, overview: SubmissionsOverview) -> None:
+    """The self-assessment analyses of the seed report's Tables 10-12, pilots pooled."""
+    from evaluation.workbook.instrument import ethics_rule, instrument_analyses
+
+    evaluations = overview.submissions.evaluations
+    scores = pd.concat([ev.scores() for ev in evaluations], ignore_index=True)
+    res = instrument_analyses(scores, min_n=DEMO_THRESHOLD)
+    change = res.change.tidy()
+    change = change[change["score"].isin(["work_ability", "overall"])]
+    cols = ["score", "group", "n", "mean_baseline", "mean_follow_up", "estimate", "p_value"]
+    parts = [
+        paragraph(ethics_rule(), css_class="note"),
+        paragraph(
+            "Clients' self-assessments, pooled over the pilots, as in Tables 10-12 of the "
+            "national evaluation: the change from the first to the latest answer by service "
+            "(some clients answered three times), and baseline scores of those in work or "
+            "study 3 months after the service against those in another service or "
+            "unemployed ('other' left out), raw and adjusted for age and 3-level education, "
+            "with the AUC. Groups under 5 answers are hidden."
+        ),
+        table_to_html(change[cols].loc[~change["suppressed"]]),
+    ]
+    if res.validity is not None:
+        v = res.validity.tidy()
+        keep = ["score", "n_positive", "n_negative", "estimate", "p_value", "auc"]
+        keep += ["adjusted_estimate", "adjusted_p_value"]
+        parts.append(table_to_html(v[keep]))
+        parts.append(figure_to_html(res.validity.plot(), alt="ROC curves of baseline scores"))
+    page.add("Self-assessment instrument (Tables 10-12)", *parts)
+
+
 def _add_submissions_section(page: Page, subs: DemoSubmissions, *, out: Path) -> None:
     """The submission store's listing and a link to the faulty workbook's report."""
     listing = subs.listing[["pilot", "period", "version", "status", "n_failures", "file_name"]]
@@ -512,6 +543,8 @@ def write_index(ctx: DemoContext) -> Path:
         _add_workbooks_section(page, ctx.overview, ledger)
     if ctx.submissions is not None:
         _add_submissions_section(page, ctx.submissions, out=ctx.out)
+    if ctx.overview is not None:
+        _add_instrument_section(page, ctx.overview)
     if ctx.overview is not None:
         report = process_report(ctx.overview.submissions, seed=ctx.seed)
         page.add(

@@ -20,15 +20,20 @@ import pandas as pd
 
 from evaluation.process.gas import DEFAULT_RHO, GasResult, gas_t_score, goal_attainment
 from evaluation.process.integration import (
+    concept_ratings,
     harm_status,
+    implementer_engagement,
     integration_profiles,
     precondition_ratings,
 )
 from evaluation.process.measures import (
+    EXCLUDED_OUTCOMES,
     PROCESS_COLUMNS,
     DoseResponse,
+    Reach,
     client_process,
     dose_response,
+    intended_reach,
     process_measures,
 )
 from evaluation.process.qualitative import (
@@ -53,8 +58,10 @@ class ProcessReport:
     ``process`` (the funders' comparison table), ``gas`` (per pilot), ``readiness`` (per
     pilot, round and theme), ``readiness_latest`` (wide, latest round), ``readiness_change``
     (first to latest round), ``code_counts``,
-    ``quotes`` (masked), ``integration``, ``preconditions``, ``harms`` and ``clients``
-    (per-client dose, fidelity, GAS and outcome).
+    ``quotes`` (masked), ``integration``, ``preconditions``, ``harms``, ``clients``
+    (per-client dose, fidelity, GAS and outcome), ``reach`` (the intended target groups
+    reached, :func:`intended_reach`), ``concepts`` (service quality, participation and
+    cooperation ratings) and ``engagement`` (how the implementers were engaged).
     """
 
     process: pd.DataFrame
@@ -68,6 +75,9 @@ class ProcessReport:
     preconditions: pd.DataFrame
     harms: pd.DataFrame
     clients: pd.DataFrame
+    reach: pd.DataFrame
+    concepts: pd.DataFrame
+    engagement: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """All tables by name (``process`` is what the comparison report reads)."""
@@ -93,10 +103,19 @@ class ProcessReport:
             if len(self.preconditions)
             else pd.DataFrame()
         )
+        concepts = (
+            self.concepts.pivot(index="concept", columns="pilot", values="rating")
+            if len(self.concepts)
+            else pd.DataFrame()
+        )
         parts = [
             "<h2>Process evaluation</h2>",
             "<h3>Reach, dose and fidelity</h3>",
             table(self.process),
+            "<h3>Intended target groups reached (each group up to its plan)</h3>",
+            table(self.reach[self.reach["target_group"] == "all"]) if len(self.reach) else "",
+            "<h3>Service quality, participation and cooperation (ratings)</h3>",
+            concepts.to_html(na_rep="not rated", border=0),
             "<h3>Integration model</h3>",
             table(self.integration),
             "<h3>Preconditions (traffic lights)</h3>",
@@ -166,27 +185,39 @@ def process_report(
         preconditions=precondition_ratings(evs),
         harms=harm_status(evs),
         clients=client_process(evs, rho=rho),
+        reach=(
+            pd.concat([intended_reach(ev).tidy() for ev in evs], ignore_index=True)
+            if evs
+            else pd.DataFrame()
+        ),
+        concepts=concept_ratings(evs),
+        engagement=implementer_engagement(evs),
     )
 
 
 __all__ = [
     "DEFAULT_RHO",
+    "EXCLUDED_OUTCOMES",
     "PROCESS_COLUMNS",
     "Codebook",
     "DoseResponse",
     "ExcerptImportError",
     "GasResult",
     "ProcessReport",
+    "Reach",
     "ReadinessResult",
     "client_process",
     "code_counts",
+    "concept_ratings",
     "default_codebook",
     "dose_response",
     "excerpts_from_evaluations",
     "gas_t_score",
     "goal_attainment",
     "harm_status",
+    "implementer_engagement",
     "integration_profiles",
+    "intended_reach",
     "mask_identifiers",
     "precondition_ratings",
     "process_measures",

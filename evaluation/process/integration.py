@@ -70,3 +70,36 @@ def harm_status(evaluations: Iterable[SelfEvaluation]) -> pd.DataFrame:
         for r in ev.records.get("harms", ())
     ]
     return pd.DataFrame(rows, columns=["pilot", "harm", "status"]).astype("string")
+
+
+def concept_ratings(evaluations: Iterable[SelfEvaluation]) -> pd.DataFrame:
+    """Ratings of the service-quality dimensions, participation levels and cooperation
+    dimensions (sheet *Quality and participation*): ``pilot, family, concept, rating``.
+
+    Rows left blank (and workbooks of a template version without the sheet) have no
+    rating: the row is kept with a missing rating, so "not rated" stays visible.
+    """
+    rows = [
+        {
+            "pilot": ev.pilot,
+            "family": code.attrs.get("concept_family"),
+            "concept": code.code,
+            "rating": rated.get(code.code),
+        }
+        for ev in evaluations
+        for rated in [{r["row"]: r.get("rating") for r in ev.records.get("quality_concepts", ())}]
+        for code in ev.schema.codelist("quality_concept").codes
+    ]
+    return pd.DataFrame(rows, columns=["pilot", "family", "concept", "rating"]).astype("string")
+
+
+def implementer_engagement(evaluations: Iterable[SelfEvaluation]) -> pd.DataFrame:
+    """How the implementers were engaged, per component (sheet *Implementation*; seed 001
+    l.4837-4838): ``pilot, component, engagement`` for the components that answer it."""
+    rows = [
+        {"pilot": ev.pilot, "component": r.get("component"), "engagement": r.get("engagement")}
+        for ev in evaluations
+        for r in ev.records.get("implementation", ())
+        if r.get("engagement")
+    ]
+    return pd.DataFrame(rows, columns=["pilot", "component", "engagement"]).astype("string")

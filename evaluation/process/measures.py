@@ -6,7 +6,10 @@
 * :func:`client_process`: one row per client with dose (months in service, meetings,
   hours), fidelity, GAS T-score and the outcome 3 months after exit;
 * :func:`dose_response`: outcome share and GAS T-score by dose band, with a rank
-  correlation.
+  correlation; clients whose outcome is "other" are left out, as the seed report does
+  (001 l.4928-4930);
+* :func:`intended_reach`: whether the pilot reached its intended target groups (seed 001
+  l.4837-4838), as a capped share of the planned clients.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
 PROCESS_COLUMNS = TABLES["process"].names
 #: Outcomes 3 months after exit counted as positive (work or degree education).
 POSITIVE_OUTCOMES = ("work_contract", "degree_education")
+#: Outcomes left out of outcome comparisons (seed 001 l.4930: "Muuhun tilanteeseen
+#: siirtyneet jätettiin analyysin ulkopuolelle").
+EXCLUDED_OUTCOMES = ("other",)
 #: Per-client fidelity codes as numbers (as planned = 1, partly = 0.5, not = 0).
 FIDELITY_SCORE = {"as_planned": 1.0, "partly": 0.5, "not_delivered": 0.0}
 #: Average days per month, for months in service.
@@ -88,7 +94,8 @@ def client_process(
     service_hours, fidelity, completed, gas_t_score, outcome_3m, positive_outcome``.
     Months in service run from entry to exit (or to the report date while in service).
     ``positive_outcome`` is 1 for work or degree education 3 months after exit, 0 for
-    another recorded situation and missing when not yet followed up.
+    another employment service or unemployment, and missing when not yet followed up or
+    when the situation is "other" (left out, :data:`EXCLUDED_OUTCOMES`).
     """
     frames = []
     for ev in evaluations:
@@ -135,7 +142,9 @@ def client_process(
         if frames
         else pd.DataFrame(columns=cols)
     )
-    known = out["outcome_3m"].notna().to_numpy()
+    known = (
+        out["outcome_3m"].notna() & ~out["outcome_3m"].isin(list(EXCLUDED_OUTCOMES))
+    ).to_numpy()
     hit = out["outcome_3m"].isin(list(POSITIVE_OUTCOMES)).to_numpy()
     out["positive_outcome"] = pd.array(
         [int(h) if k else None for h, k in zip(hit, known, strict=True)], dtype="Int64"
@@ -252,3 +261,104 @@ def dose_response(
     else:
         rho = p = float("nan")
     return DoseResponse(dose, pd.DataFrame(rows), rho, p, len(f))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whether the pilot reached its intended target groups.
+
+    ``groups``: one row per target group the pilot serves (*Target groups* sheet,
+    "served" = yes): ``target_group, planned, participants, reached`` (participants
+    counted up to the plan) and ``share`` (``reached / planned``, at most 1; missing
+    without a plan). ``share`` overall is the sum of ``reached`` over the sum of
+    ``planned``: more clients in one group never make up for a group not reached, so it
+    never exceeds 1. ``outside`` counts participants of groups the pilot does not serve.
+    """
+
+    pilot: str
+    groups: pd.DataFrame
+    share: float
+    participants: int
+    outside: int
+
+    def tidy(self) -> pd.DataFrame:
+        """The target groups, with an ``all`` row."""
+        total = pd.DataFrame(
+            [
+                {
+                    "target_group": "all",
+                    "planned": int(self.groups["planned"].sum()),
+                    "participants": int(self.groups["participants"].sum()),
+                    "reached": int(self.groups["reached"].sum()),
+                    "share": self.share,
+                }
+            ]
+        )
+        parts = [g for g in (self.groups, total) if len(g)]
+        return pd.concat(parts, ignore_index=True).assign(pilot=self.pilot)
+
+    def summary(self) -> str:
+        """One line per intended target group and the overall capped share."""
+        lines = [f"Reach of the intended target groups: {self.pilot}"]
+        for r in self.groups.to_dict("records"):
+            share = "–" if pd.isna(r["share"]) else f"{r['share']:.0%}"
+            lines.append(
+                f"  {r['target_group']:<26} {r['participants']:>5} of {r['planned']:>5} "
+                f"planned  {share}"
+            )
+        lines.append(
+            f"  overall {self.share:.0%} of the planned clients reached (each group counted "
+            f"up to its plan); {self.outside} of {self.participants} participants outside "
+            "the intended groups"
+        )
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """Share of the plan reached per intended target group (capped at 100%)."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(5, 0.4 * len(self.groups) + 1.2))
+        ax = fig.subplots()
+        ax.barh(self.groups["target_group"], 100 * self.groups["share"].astype("float64"))
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% of the planned clients reached")
+        fig.tight_layout()
+        return fig
+
+
+def intended_reach(evaluation: SelfEvaluation) -> Reach:
+    """Whether the pilot reached the target groups it intended (seed 001 l.4837-4838).
+
+    Each served target group's participants (*Client follow-up*) are compared with its
+    planned clients (*Target groups*), counted up to the plan; see :class:`Reach`.
+    """
+    tg = evaluation.frame("target_groups")
+    served = tg[tg["included"] == "yes"]
+    counts = evaluation.frame("clients")["target_group"].astype("object").value_counts()
+    planned = served["planned_clients"].astype("Float64")
+    participants = served["row"].astype(str).map(lambda g: int(counts.get(g, 0)))
+    reached = [
+        int(min(n, p)) if pd.notna(p) else 0 for n, p in zip(participants, planned, strict=True)
+    ]
+    groups = pd.DataFrame(
+        {
+            "target_group": served["row"].astype(str).to_numpy(),
+            "planned": planned.fillna(0).astype("int64").to_numpy(),
+            "participants": participants.astype("int64").to_numpy(),
+            "reached": pd.array(reached, dtype="int64"),
+        }
+    )
+    groups["share"] = [
+        r / p if p > 0 else float("nan")
+        for r, p in zip(groups["reached"], groups["planned"], strict=True)
+    ]
+    total_planned = int(groups["planned"].sum())
+    share = float(groups["reached"].sum() / total_planned) if total_planned else float("nan")
+    n = int(counts.sum())
+    return Reach(
+        pilot=evaluation.pilot,
+        groups=groups,
+        share=share,
+        participants=n,
+        outside=n - int(groups["participants"].sum()),
+    )

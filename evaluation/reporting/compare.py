@@ -93,6 +93,7 @@ class ComparisonReport:
     figure_alts: Mapping[str, str] = field(default_factory=dict)
     #: Register outcomes of every pilot as published (:mod:`.register_results`).
     register_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    concepts_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 #: Significance level below which a test's result is stated as a finding.
@@ -310,6 +311,54 @@ def _traffic_parts(results: ComparisonResults, t: Translator) -> tuple[pd.DataFr
     ax.tick_params(length=0)
     fig.tight_layout()
     return table, fig, _traffic_alt(t, wide, pilots)
+
+
+def _with_intended_reach(
+    table: pd.DataFrame, results: ComparisonResults, t: Translator
+) -> pd.DataFrame:
+    """Add the share of the intended target groups reached (each group up to its plan, so
+    at most 100 %) when the results carry it."""
+    ir = results.intended_reach
+    if ir.empty:
+        return table
+    by = {
+        str(p): (float(pl), float(r))
+        for p, pl, r in zip(ir["pilot"], ir["planned"], ir["reached"], strict=True)
+    }
+
+    def share(planned: float, reached: float) -> str:
+        return t.num(100.0 * reached / planned, 1) if planned > 0 else "–"
+
+    col = []
+    for p in table[t("col.pilot")]:
+        if p == t("total"):
+            planned = sum(v[0] for v in by.values())
+            col.append(share(planned, sum(v[1] for v in by.values())))
+        else:
+            col.append(share(*by[p]) if p in by else "–")
+    return table.assign(**{t("col.intended_reach"): col})
+
+
+def _concept_parts(results: ComparisonResults, t: Translator) -> pd.DataFrame:
+    """Service quality, participation levels and cooperation dimensions: one row per
+    concept, one column per pilot, the rating in words (empty without the table)."""
+    con = results.concepts
+    if con.empty:
+        return pd.DataFrame()
+    con = con.assign(concept=con["concept"].astype(str), family=con["family"].astype(str))
+    order = list(dict.fromkeys(con["concept"]))
+    family = dict(zip(con["concept"], con["family"], strict=True))
+    wide = con.pivot_table(index="concept", columns="pilot", values="rating", aggfunc="first")
+    wide = wide.reindex(index=order, columns=list(results.pilots))
+    table = pd.DataFrame(
+        {
+            t("col.family"): [_label(t, "concept_family", family[c]) for c in order],
+            t("col.concept"): [_label(t, "quality_concept", c) for c in order],
+        }
+    )
+    for p in results.pilots:
+        table[p] = [_rating_word(t, v) for v in wide[p].tolist()]
+    return table
 
 
 def _rating_word(t: Translator, value: object) -> str:
@@ -582,7 +631,9 @@ def build_comparison(
             findings.append(t("compare.finding_no_moderator", k=len(mod_rows)))
     indicator_table, indicator_fig, indicator_alt = _indicator_parts(res, t, ledger)
     traffic_table, traffic_fig, traffic_alt = _traffic_parts(res, t)
+    concepts_table = _concept_parts(res, t)
     reach_table, reach_fig, reach_alt = _reach_parts(res, t, ledger)
+    reach_table = _with_intended_reach(reach_table, res, t)
     alts = {
         "forest": " ".join(findings[: len(pooled) + 1]),
         "metareg": findings[-1] if mod_rows else "",
@@ -618,6 +669,7 @@ def build_comparison(
         moderator_table=moderator_table,
         indicator_table=indicator_table,
         traffic_table=traffic_table,
+        concepts_table=concepts_table,
         reach_table=reach_table,
         destinations=dest,
         destinations_table=dest_table,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evaluation.process import concept_ratings, intended_reach
 from evaluation.reporting.results import TABLE_COLUMNS
 from evaluation.reporting.tables_io import results_folder, write_csv
 from evaluation.workbook.model import SelfEvaluation
@@ -103,7 +104,8 @@ def destination_table(evaluations: Iterable[SelfEvaluation]) -> pd.DataFrame:
 def write_comparison_tables(
     folder: Path | str, evaluations: Iterable[SelfEvaluation], *, process: pd.DataFrame
 ) -> list[Path]:
-    """Write ``indicators``, ``traffic_lights``, ``destinations`` and ``process`` as CSV.
+    """Write ``indicators``, ``traffic_lights``, ``destinations``, ``process`` and the
+    optional ``concepts`` and ``intended_reach`` tables as CSV.
 
     Parameters
     ----------
@@ -122,6 +124,12 @@ def write_comparison_tables(
         "destinations": destination_table(evs),
         "process": process.loc[:, list(TABLE_COLUMNS["process"])],
     }
+    tables["concepts"] = concept_ratings(evs)
+    reach = [intended_reach(ev).tidy() for ev in evs]
+    if reach:
+        all_rows = pd.concat(reach, ignore_index=True)
+        all_rows = all_rows[all_rows["target_group"] == "all"]
+        tables["intended_reach"] = all_rows[["pilot", "planned", "reached", "share"]]
     paths = []
     for name, frame in tables.items():
         paths.append(write_csv(frame, out / f"{name}.csv", where=f"results table {name}.csv"))

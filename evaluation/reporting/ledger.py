@@ -531,6 +531,13 @@ def _share_entries(folder: Path, threshold: int) -> list[Entry]:
         strict=True,
     ):  # fmt: skip
         out.append(_entry(f"pilot_scores:{p}", f"{m}|{w}", n, "mean", threshold))
+    has = _exists(folder, "pilot_instrument")
+    ins = _frame(folder, "pilot_instrument") if has else pd.DataFrame()
+    for p, a, sc_id, g, n in zip(
+        ins.get("pilot", []), ins.get("analysis", []), ins.get("score", []),
+        ins.get("group", []), ins.get("n", []), strict=True,
+    ):  # fmt: skip
+        out.append(_entry(f"pilot_instrument:{p}", f"{a}|{sc_id}|{g}", n, "mean", threshold))
     proc = _frame(folder, "process") if _exists(folder, "process") else pd.DataFrame()
     for p, n in zip(proc.get("pilot", []), proc.get("participants", []), strict=True):
         if pd.notna(n):

@@ -8,7 +8,7 @@ texts. The document only lays them out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from evaluation.reporting.ledger import (
     timeline_table_name,
 )
 from evaluation.reporting.tables_io import read_csv
+from evaluation.workbook.instrument import ethics_rule
 
 #: Pilot-level table sections shown in the process-evaluation part, in this order.
 PROCESS_SECTIONS = ("implementation", "mechanisms", "context")
@@ -40,6 +41,8 @@ SKIP_SECTIONS = frozenset(
 )
 #: Indicators of the pilot report's indicator table (overall values; others by group).
 SHOWN_INDICATORS_MAX = 25
+#: Scores of the report's Tables 10-11 (work ability and the overall score, as the seed).
+CHANGE_SCORES = ("work_ability", "overall")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ class PilotReport:
     effect_figure: Figure | None
     #: Alt text of each figure (``criteria``, ``timeline``, ``effect``): its finding in words.
     figure_alts: Mapping[str, str] = field(default_factory=dict)
+    instrument_change_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    instrument_validity_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ethics: str = ""
 
 
 def rating_counts_text(counts: Mapping[str, int], t: Translator) -> str:
@@ -161,6 +167,97 @@ def timeline_figure(tl: pd.DataFrame, shown: pd.DataFrame, t: Translator) -> Fig
     ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def _p_text(t: Translator, p: object) -> str:
+    v = pd.to_numeric(pd.Series([p]), errors="coerce").iloc[0]
+    if pd.isna(v):
+        return "–"
+    return "<" + t.num(0.001, 3) if v < 0.001 else t.num(float(v), 3)
+
+
+def instrument_tables(
+    ins: pd.DataFrame, lab: _Labels, t: Translator, shows: Callable[[str, float], bool]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Display tables of Tables 10-11 (first vs latest answer by service) and Table 12.
+
+    ``shows(cell, n)`` is the disclosure decision; a hidden estimate reads "–".
+    """
+    if ins.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    return _change_table(ins, lab, t, shows), _validity_table(ins, lab, t, shows)
+
+
+def _change_table(
+    ins: pd.DataFrame, lab: _Labels, t: Translator, shows: Callable[[str, float], bool]
+) -> pd.DataFrame:
+    """(1) all who answered, first answer; (2) those who answered twice or more."""
+    base = ins[ins["analysis"] == "baseline"].set_index(["score", "group"])
+    change = ins[(ins["analysis"] == "change") & ins["score"].isin(CHANGE_SCORES)]
+    rows = []
+    for r in change.to_dict("records"):
+        ok = shows(f"change|{r['score']}|{r['group']}", r["n"])
+        b = base.loc[(r["score"], r["group"])] if (r["score"], r["group"]) in base.index else None
+        b_ok = b is not None and shows(f"baseline|{r['score']}|{r['group']}", b["n"])
+        group = (
+            t("total")
+            if r["group"] == "all"
+            else lab("code", f"service_group.{r['group']}", r["group"])
+        )
+        ci = f"({t.num(float(r['conf_low']), 1)}…{t.num(float(r['conf_high']), 1)})"
+        rows.append(
+            {
+                t("col.score"): lab("score", str(r["score"]), str(r["score"])),
+                t("col.group"): group,
+                t("col.n") + " (1)": str(int(b["n"])) if b_ok and b is not None else "–",
+                t("col.first_answer") + " (1)": (
+                    t.num(float(b["estimate"]), 1) if b_ok and b is not None else "–"
+                ),
+                t("col.n") + " (2)": str(int(r["n"])) if ok else "–",
+                t("col.first_answer") + " (2)": t.num(float(r["mean_baseline"]), 1) if ok else "–",
+                t("col.latest_answer") + " (2)": t.num(float(r["mean_follow_up"]), 1)
+                if ok
+                else "–",
+                t("col.change"): (
+                    f"{t.num(float(r['estimate']), 1)} {ci}"
+                    if ok and pd.notna(r["conf_low"])
+                    else "–"
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _validity_table(
+    ins: pd.DataFrame, lab: _Labels, t: Translator, shows: Callable[[str, float], bool]
+) -> pd.DataFrame:
+    """Table 12: means by outcome group, raw and adjusted p, adjusted difference, AUC."""
+    rows = []
+    for r in ins[ins["analysis"] == "validity"].to_dict("records"):
+        ok = shows(f"validity|{r['score']}|{r['group']}", r["n"])
+        adj = pd.notna(r["adjusted_estimate"])
+        rows.append(
+            {
+                t("col.score"): lab("score", str(r["score"]), str(r["score"])),
+                t("col.work_or_study"): (
+                    f"{t.num(float(r['mean_positive']), 1)} (n={int(r['n_positive'])})"
+                    if ok
+                    else "–"
+                ),
+                t("col.other_or_unemployed"): (
+                    f"{t.num(float(r['mean_negative']), 1)} (n={int(r['n_negative'])})"
+                    if ok
+                    else "–"
+                ),
+                t("col.p_raw"): _p_text(t, r["p_value"]) if ok else "–",
+                t("col.adjusted_difference"): (
+                    t.num(float(r["adjusted_estimate"]), 1) if ok and adj else "–"
+                ),
+                t("col.p_adjusted"): _p_text(t, r["adjusted_p_value"]) if ok and adj else "–",
+                t("col.auc"): t.num(float(r["auc"]), 2) if ok else "–",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def build_pilot(
@@ -309,6 +406,11 @@ def build_pilot(
                 else f"n <{threshold}"
                 for m, v, n in zip(piv.index, w_mean, w_n, strict=True)
             ]
+    ins = read_table(folder, "pilot_instrument")
+    ins = ins[ins["pilot"] == pilot] if "pilot" in ins.columns else ins
+    ins_change, ins_validity = instrument_tables(
+        ins, lab, t, lambda cell, n: ledger.shows(f"pilot_instrument:{pilot}", cell, n)
+    )
     # Impact results of this pilot, if any.
     eff = read_table(folder, "effects")
     eff = eff[eff["pilot"] == pilot] if len(eff) else eff
@@ -412,6 +514,9 @@ def build_pilot(
             "timeline": timeline_alt(timeline_table, t) if len(timeline_table) else "",
             "effect": " ".join(texts),
         },
+        instrument_change_table=ins_change,
+        instrument_validity_table=ins_validity,
+        ethics=ethics_rule(t.lang),
     )
 
 

@@ -26,9 +26,16 @@ Tables (``name.csv``)
 ``pilot_scores``
     ``pilot, wave, measure, mean`` (float), ``n`` (int, persons): self-assessment scores
     by wave (baseline, follow-up).
+``pilot_instrument``
+    ``pilot, analysis`` (``baseline``, ``change``, ``validity``), ``score, group, n``
+    (int, persons; for ``validity`` the smaller outcome group), ``estimate`` (the mean,
+    the mean change, or the raw difference), ``conf_low, conf_high, p_value,
+    mean_baseline, mean_follow_up, mean_positive, mean_negative, n_positive,
+    n_negative, auc, adjusted_estimate, adjusted_p_value``: the self-assessment analyses
+    of the seed report's Tables 10-12 (:func:`evaluation.workbook.instrument_analyses`).
 ``pilot_labels``
-    ``kind`` (``section``, ``field``, ``code``, ``indicator``), ``key``, ``fi, sv, en``:
-    the schema's labels, so the report can show codes in any language.
+    ``kind`` (``section``, ``field``, ``code``, ``indicator``, ``score``), ``key``,
+    ``fi, sv, en``: the schema's labels, so the report can show codes in any language.
 """
 
 from __future__ import annotations
@@ -105,6 +112,9 @@ def _labels(evaluation: SelfEvaluation) -> pd.DataFrame:
             rows.append(("code", c.code, c.label.fi, c.label.sv, c.label.en))
     for ind in schema.indicators:
         rows.append(("indicator", ind.id, ind.name.fi, ind.name.sv, ind.name.en))
+    for inst in schema.instruments:
+        for sc in inst.scores:
+            rows.append(("score", sc.id, sc.label.fi, sc.label.sv, sc.label.en))
     out = pd.DataFrame(rows, columns=["kind", "key", "fi", "sv", "en"])
     return out.drop_duplicates(["kind", "key"], keep="first").reset_index(drop=True)
 
@@ -141,6 +151,49 @@ def _scores(scores: pd.DataFrame) -> pd.DataFrame:
                 v = pd.to_numeric(sub[m], errors="coerce").dropna()
                 rows.append((str(wave), m, float(v.mean()) if len(v) else np.nan, len(v)))
     return pd.DataFrame(rows, columns=cols)
+
+
+#: Columns of ``pilot_instrument`` (after ``pilot``).
+INSTRUMENT_COLUMNS = (
+    "analysis",
+    "score",
+    "group",
+    "n",
+    "estimate",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "mean_baseline",
+    "mean_follow_up",
+    "mean_positive",
+    "mean_negative",
+    "n_positive",
+    "n_negative",
+    "auc",
+    "adjusted_estimate",
+    "adjusted_p_value",
+)
+
+
+def _instrument(scores: pd.DataFrame) -> pd.DataFrame:
+    """Tables 10-12 of the seed report as aggregates (disclosure control is the report's)."""
+    from evaluation.workbook.instrument import instrument_analyses
+
+    if scores.empty or not (scores["wave"] == "baseline").any():
+        return pd.DataFrame(columns=list(INSTRUMENT_COLUMNS))
+    res = instrument_analyses(scores, min_n=1)
+    base = res.baseline.tidy().rename(columns={"mean": "estimate"}).assign(analysis="baseline")
+    change = res.change.tidy().assign(analysis="change")
+    parts = [base, change]
+    if res.validity is not None:
+        v = res.validity.tidy()
+        v = v.assign(
+            analysis="validity", group="all", n=v[["n_positive", "n_negative"]].min(axis=1)
+        )
+        parts.append(v)
+    out = pd.concat(parts, ignore_index=True).reindex(columns=list(INSTRUMENT_COLUMNS))
+    out["n"] = out["n"].astype("int64")
+    return out
 
 
 def write_pilot_results(
@@ -210,6 +263,9 @@ def write_pilot_results(
     sc = _scores(tables.get("scores", pd.DataFrame()))
     sc.insert(0, "pilot", pilot)
     written.append(_upsert(root, "pilot_scores", sc, key))
+    instr = _instrument(tables.get("scores", pd.DataFrame()))
+    instr.insert(0, "pilot", pilot)
+    written.append(_upsert(root, "pilot_instrument", instr, key))
     labels = _labels(evaluation)
     path = root / "pilot_labels.csv"
     written.append(write_csv(labels, path, where="results table pilot_labels.csv"))

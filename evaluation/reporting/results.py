@@ -29,6 +29,17 @@ are declared once in :mod:`evaluation.tables` (documented in ``docs/tables.md``)
     Situation after the pilot: ``pilot``, ``destination`` (one of ``employed``,
     ``education``, ``unemployed``, ``other``), ``persons`` (int).
 
+Optional tables (read when present; results folders written before them still load):
+
+``concepts``
+    Ratings of the service-quality dimensions, participation levels and cooperation
+    dimensions: ``pilot``, ``family``, ``concept`` (codes of the schema), ``rating``
+    (``green``, ``yellow``, ``red`` or empty when not rated).
+``intended_reach``
+    The intended target groups reached (:func:`evaluation.process.intended_reach`):
+    ``pilot``, ``planned``, ``reached`` (int, persons, each group counted up to its
+    plan), ``share`` (float in [0, 1]).
+
 Person identifiers never appear in these tables; the loader refuses tables with an
 identifier column or identifier-like values.
 """
@@ -50,7 +61,11 @@ from evaluation.synthetic.ote4 import PILOT_NAMES
 
 #: Columns of each table of a comparison results folder (from :mod:`evaluation.tables`).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    t.name: t.names for t in tables.family_tables("comparison")
+    t.name: t.names for t in tables.family_tables("comparison") if t.required
+}
+#: Optional tables and their columns (see the module docstring).
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    t.name: t.names for t in tables.family_tables("comparison") if not t.required
 }
 RATINGS = tables.RATINGS
 DESTINATIONS = tables.DESTINATIONS
@@ -75,6 +90,12 @@ class ComparisonResults:
     process: pd.DataFrame
     destinations: pd.DataFrame
     hashes: tuple[tuple[str, str], ...]  # (file name, sha256 hex)
+    concepts: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(OPTIONAL_COLUMNS["concepts"]))
+    )
+    intended_reach: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(OPTIONAL_COLUMNS["intended_reach"]))
+    )
 
     @property
     def pilots(self) -> tuple[str, ...]:
@@ -161,6 +182,14 @@ def load_comparison_results(folder: Path | str) -> ComparisonResults:
         assert_no_identifiers(frame, where=str(path))
         _check_values(name, frame, path)
         tables.table(name).validate(frame, where=str(path))
+        found[name] = frame
+        hashes.append((path.name, file_sha256(path)))
+    for name in OPTIONAL_COLUMNS:
+        if not any((root / f"{name}.{ext}").exists() for ext in ("parquet", "csv")):
+            continue
+        frame, path = _read_table(root, name)
+        tables.table(name).validate(frame, where=str(path))
+        assert_no_identifiers(frame, where=str(path))
         found[name] = frame
         hashes.append((path.name, file_sha256(path)))
     return ComparisonResults(folder=root, hashes=tuple(hashes), **found)

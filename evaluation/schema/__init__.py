@@ -7,7 +7,13 @@ instruments, with labels in Finnish, Swedish and English. The content is YAML in
 
 from __future__ import annotations
 
-from evaluation.schema.load import CONTENT_DIR, SCHEMA_VERSION, build_schema, load_schema
+from evaluation.schema.load import (
+    CONTENT_DIR,
+    OLDEST_READABLE,
+    SCHEMA_VERSION,
+    build_schema,
+    load_schema,
+)
 from evaluation.schema.model import (
     LANGS,
     Code,
@@ -23,11 +29,13 @@ from evaluation.schema.model import (
     Score,
     Section,
     Text,
+    version_key,
 )
 
 __all__ = [
     "CONTENT_DIR",
     "LANGS",
+    "OLDEST_READABLE",
     "SCHEMA_VERSION",
     "Code",
     "CodeList",
@@ -44,4 +52,5 @@ __all__ = [
     "Text",
     "build_schema",
     "load_schema",
+    "version_key",
 ]

@@ -15,7 +15,10 @@ from evaluation.schema.model import Schema
 #: Folder of the schema's YAML content (shipped inside the package).
 CONTENT_DIR = Path(__file__).with_name("content")
 #: Version of the schema; written into every workbook.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
+#: The oldest template version still read as it is: the sheets, columns and fixed rows added
+#: later (``since`` in the content) are left out and a note names them.
+OLDEST_READABLE = "1.1"
 
 
 def _read(path: Path) -> Any:
@@ -49,6 +52,7 @@ def _expand_instrument(section: dict[str, Any], instruments: list[dict[str, Any]
                 "max": item["max"],
                 "label": item["label"],
                 "width": 14,
+                **({"since": item["since"]} if "since" in item else {}),
             }
         )
 
@@ -95,4 +99,4 @@ def load_schema() -> Schema:
     return build_schema()
 
 
-__all__ = ["CONTENT_DIR", "SCHEMA_VERSION", "build_schema", "load_schema"]
+__all__ = ["CONTENT_DIR", "OLDEST_READABLE", "SCHEMA_VERSION", "build_schema", "load_schema"]

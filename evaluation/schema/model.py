@@ -12,6 +12,7 @@ This module imports nothing else of ours except the named errors.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Literal, get_args
 
 import pandas as pd
@@ -52,12 +53,14 @@ class Code(_Frozen):
     """One allowed value of a code list.
 
     ``attrs`` carries extra properties (e.g. the theme and dimension of a criterion), each a
-    code of another code list.
+    code of another code list. ``since`` is the schema version that added the code (a
+    workbook of an older version is read without it, see :meth:`Schema.as_of`).
     """
 
     code: str
     label: Text
     attrs: dict[str, str] = Field(default_factory=dict)
+    since: str | None = None
 
 
 class CodeList(_Frozen):
@@ -166,6 +169,8 @@ class FieldSpec(_Frozen):
         ``"section.field"`` whose values this field must match (e.g. a client id).
     pseudonymous:
         The value is a pseudonymous id; a Finnish personal identity code is refused.
+    since:
+        The schema version that added the field; older workbooks are read without it.
     """
 
     id: str
@@ -183,6 +188,7 @@ class FieldSpec(_Frozen):
     references: str | None = None
     pseudonymous: bool = False
     width: int = 18
+    since: str | None = None
 
 
 class DateOrder(_Frozen):
@@ -208,7 +214,8 @@ class Section(_Frozen):
     either free rows (up to ``max_rows``) or one fixed row per code of ``rows_from`` (the
     code's attributes in ``row_attrs`` are shown as locked columns); ``reference`` sections
     are generated read-only sheets (e.g. the indicator dictionary). ``instrument`` appends the
-    items of that instrument as integer columns.
+    items of that instrument as integer columns. ``since`` is the schema version that added
+    the sheet; older workbooks are read without it.
     """
 
     id: str
@@ -226,6 +233,7 @@ class Section(_Frozen):
     date_order: tuple[DateOrder, ...] = ()
     wave_order: WaveOrder | None = None
     instrument: str | None = None
+    since: str | None = None
 
     def field(self, field_id: str) -> FieldSpec:
         """The field with id ``field_id``."""
@@ -296,6 +304,7 @@ class InstrumentItem(_Frozen):
     label: Text
     min: int
     max: int
+    since: str | None = None
 
 
 class Score(_Frozen):
@@ -342,6 +351,24 @@ class Message(_Frozen):
 
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _instrument_as_of(inst: Instrument, keep: Callable[[str | None], bool]) -> Instrument:
+    """The instrument without the items ``keep`` rejects; scores use the items left."""
+    items = tuple(i for i in inst.items if keep(i.since))
+    ids = {i.id for i in items} | {s.id for s in inst.scores}
+    scores = tuple(
+        s.model_copy(update={"items": tuple(i for i in s.items if i in ids)}) for s in inst.scores
+    )
+    return inst.model_copy(update={"items": items, "scores": scores})
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"1.10"`` -> ``(1, 10)``; anything unreadable sorts first."""
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        return (-1,)
 
 
 def plural_category(lang: str, n: object) -> str:
@@ -401,6 +428,48 @@ class Schema(_Frozen):
         if singular in self.ui and plural_category(lang, kwargs.get("n", "")) == "one":
             key = singular
         return self.ui[key](lang).format(**kwargs)
+
+    def as_of(self, version: str) -> Schema:
+        """The schema as a workbook of ``version`` has it: without the sheets, columns and
+        fixed rows added after that version (their ``since`` is newer)."""
+
+        def older(since: str | None) -> bool:
+            return since is None or version_key(since) <= version_key(version)
+
+        codelists = {
+            k: cl.model_copy(update={"codes": tuple(c for c in cl.codes if older(c.since))})
+            for k, cl in self.codelists.items()
+        }
+        sections = tuple(
+            s.model_copy(update={"fields": tuple(f for f in s.fields if older(f.since))})
+            for s in self.sections
+            if older(s.since)
+        )
+        instruments = tuple(_instrument_as_of(i, older) for i in self.instruments)
+        return self.model_copy(
+            update={"codelists": codelists, "sections": sections, "instruments": instruments}
+        )
+
+    def added_since(self, version: str, lang: Lang) -> tuple[str, ...]:
+        """Sheets and columns added after ``version``, as ``"sheet"`` or
+        ``"sheet: column"`` in ``lang`` (what an older workbook lacks)."""
+        old = self.as_of(version)
+        old_ids = {s.id: set(s.field_ids) for s in old.sections}
+        out: list[str] = []
+        for s in self.sections:
+            if s.id not in old_ids:
+                out.append(s.sheet(lang))
+                continue
+            out += [
+                f"{s.sheet(lang)}: {f.label(lang)}" for f in s.fields if f.id not in old_ids[s.id]
+            ]
+            if s.rows_from:
+                new_rows = len(self.codelist(s.rows_from).codes) - len(
+                    old.codelist(s.rows_from).codes
+                )
+                if new_rows:
+                    out.append(f"{s.sheet(lang)}: {self.text('added_rows', lang, n=new_rows)}")
+        return tuple(out)
 
     def sheet_names(self, lang: Lang) -> tuple[str, ...]:
         """Names of the data and reference sheets in ``lang``, in workbook order."""

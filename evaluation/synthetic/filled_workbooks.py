@@ -21,7 +21,7 @@ import numpy as np
 from openpyxl import load_workbook
 
 from evaluation.errors import OptionError
-from evaluation.schema import LANGS, Lang, load_schema
+from evaluation.schema import LANGS, Lang, Schema, load_schema
 from evaluation.synthetic.ote4 import (
     OTE4_PILOTS,
     TARGET_DISABLED,
@@ -97,6 +97,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "delivered": "Valmennus toteutui useimmille asiakkaille.",
         "adaptation": "Tapaamistiheyttä harvennettiin kesällä.",
         "reason": "Henkilöstön lomat.",
+        "engagement": "Yhteinen koulutus ja viikoittaiset tiimipalaverit; johto antoi aikaa.",
         "resp": "Asiakkaat kokivat saavansa yksilöllistä tukea.",
         "mediator": "Nimetty vastuutyöntekijä lisäsi luottamusta.",
         "unexpected": "Osa asiakkaista hakeutui koulutukseen.",
@@ -139,6 +140,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "delivered": "Coachningen genomfördes för de flesta klienter.",
         "adaptation": "Mötena glesades ut under sommaren.",
         "reason": "Personalens semestrar.",
+        "engagement": "Gemensam utbildning och veckovisa teammöten; cheferna gav tid.",
         "resp": "Klienterna upplevde att de fick individuellt stöd.",
         "mediator": "En namngiven ansvarig arbetstagare ökade förtroendet.",
         "unexpected": "En del klienter sökte sig till utbildning.",
@@ -179,6 +181,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "delivered": "Coaching was delivered to most clients.",
         "adaptation": "Meetings were less frequent in the summer.",
         "reason": "Staff holidays.",
+        "engagement": "Joint training and weekly team meetings; managers set aside working time.",
         "resp": "Clients felt they received individual support.",
         "mediator": "A named responsible worker increased trust.",
         "unexpected": "Some clients moved on to education.",
@@ -203,8 +206,31 @@ def _service_groups(p: Ote4Pilot) -> tuple[list[str], list[float]]:
     )
 
 
-def _clients(p: Ote4Pilot, rng: np.random.Generator) -> tuple[list[Record], list[Record]]:
-    """Client follow-up and self-assessment records of one pilot."""
+def _concept_ratings(schema: Schema, why: str, rng: np.random.Generator) -> tuple[Record, ...]:
+    """Ratings of the quality, participation and cooperation dimensions; a few are left
+    unrated (a blank row is no record)."""
+    out: list[Record] = []
+    for code in schema.codelist("quality_concept").codes:
+        rating = str(rng.choice(["green", "yellow", "red", ""], p=[0.35, 0.35, 0.15, 0.15]))
+        if rating:
+            out.append({"row": code.code, **code.attrs, "rating": rating, "justification": why})
+    return tuple(out)
+
+
+def _age_education(z: float, rng: np.random.Generator) -> tuple[int, str]:
+    """Age and 3-level education, both a little related to the client's prospects ``z``."""
+    age = int(np.clip(round(38 - 4 * z + rng.normal(0, 10)), 18, 64))
+    u = 1 / (1 + np.exp(-(0.6 * z + rng.normal(0, 1))))
+    edu = "no_vocational" if u < 0.3 else "vocational" if u < 0.75 else "college_or_higher"
+    return age, edu
+
+
+def _clients(
+    p: Ote4Pilot, rng: np.random.Generator, extra: np.random.Generator
+) -> tuple[list[Record], list[Record]]:
+    """Client follow-up and self-assessment records of one pilot (``extra``: the stream of
+    the content added with schema 1.2: age, education, the motivation and self-efficacy
+    items and second follow-ups)."""
     n = int(rng.integers(40, 90))
     groups, weights = _service_groups(p)
     tgs = [_TARGET_CODES[t] for t in p.target_groups]
@@ -256,6 +282,7 @@ def _clients(p: Ote4Pilot, rng: np.random.Generator) -> tuple[list[Record], list
                 benefit = int(np.clip(round(3.6 + 0.5 * z + rng.normal(0, 0.8)), 1, 5))
                 participation = int(np.clip(round(3.4 + 0.4 * z + rng.normal(0, 0.9)), 1, 5))
         cid = f"{_PREFIX[p.name]}{i + 1:03d}"
+        age, edu = _age_education(z, extra)
         clients.append(
             {
                 "client_id": cid,
@@ -272,14 +299,19 @@ def _clients(p: Ote4Pilot, rng: np.random.Generator) -> tuple[list[Record], list
                 "feedback_given": feedback,
                 "perceived_benefit": benefit,
                 "experienced_participation": participation,
+                "age": age,
+                "education": edu,
             }
         )
         if rng.random() < 0.85:
             d0 = entry + dt.timedelta(days=int(rng.integers(0, 15)))
-            assessments.append(_assessment(cid, "baseline", d0, z, rng))
+            assessments.append(_assessment(cid, "baseline", d0, z, (rng, extra)))
             d1 = d0 + dt.timedelta(days=int(rng.integers(150, 260)))
             if rng.random() < 0.6 and d1 <= REPORT_DATE:
-                assessments.append(_assessment(cid, "follow_up", d1, z + 0.15, rng))
+                assessments.append(_assessment(cid, "follow_up", d1, z + 0.15, (rng, extra)))
+                d2 = d1 + dt.timedelta(days=int(extra.integers(90, 200)))
+                if extra.random() < 0.4 and d2 <= REPORT_DATE:
+                    assessments.append(_assessment(cid, "follow_up", d2, z + 0.3, (extra, extra)))
     return clients, assessments
 
 
@@ -323,10 +355,18 @@ def _service_use(
     return tuple(rows)
 
 
-def _assessment(cid: str, wave: str, date: dt.date, z: float, rng: np.random.Generator) -> Record:
+def _assessment(
+    cid: str,
+    wave: str,
+    date: dt.date,
+    z: float,
+    rngs: tuple[np.random.Generator, np.random.Generator],
+) -> Record:
+    """One answer; ``rngs``: the streams of the items of schema 1.1 and of those added."""
     inst = load_schema().instrument("work_ability_functioning")
     rec: dict[str, Value] = {"client_id": cid, "wave": wave, "date": date}
     for it in inst.items:
+        rng = rngs[1] if it.since else rngs[0]
         mid = (it.min + it.max) / 2 + 0.05 * (it.max - it.min)
         spread = 0.22 * (it.max - it.min)
         v = mid + spread * (z + rng.normal(0, 0.8))
@@ -429,6 +469,7 @@ def _evaluation(p: Ote4Pilot, lang: Lang, rng: np.random.Generator) -> SelfEvalu
             "reach_actual": int(rng.integers(40, 90)),
             "adaptation": tx["adaptation"],
             "adaptation_reason": tx["reason"],
+            "engagement": tx["engagement"],
         },
         {
             "component": tx["component2"],
@@ -441,6 +482,7 @@ def _evaluation(p: Ote4Pilot, lang: Lang, rng: np.random.Generator) -> SelfEvalu
             "reach_actual": None,
             "adaptation": None,
             "adaptation_reason": None,
+            "engagement": None,
         },
     ]
     mech: list[Record] = [
@@ -467,11 +509,19 @@ def _evaluation(p: Ote4Pilot, lang: Lang, rng: np.random.Generator) -> SelfEvalu
         if p.name != "Fokus"
         else {"studies_to_work", "participation"}
     )
+    # Content added with schema 1.2 draws from its own stream, so the earlier content of a
+    # seed stays as it was.
+    extra = rng.spawn(1)[0]
     crit: list[Record] = []
     for code in schema.codelist("criterion").codes:
         theme = code.attrs["theme"]
         if theme in relevant:
-            rating = str(rng.choice(["green", "yellow", "red"], p=[0.45, 0.4, 0.15]))
+            src = extra if code.since else rng
+            rating = str(src.choice(["green", "yellow", "red"], p=[0.45, 0.4, 0.15]))
+            if code.code.endswith("_clients_involved"):
+                rating = (
+                    "red"  # THL: clients hardly involved in building the models (002 l.700-701)
+                )
             if code.code.endswith("_indicators"):
                 rating = "red"  # as THL found: no pilot considered follow-up indicators
             crit.append(
@@ -479,7 +529,7 @@ def _evaluation(p: Ote4Pilot, lang: Lang, rng: np.random.Generator) -> SelfEvalu
             )
         else:
             crit.append({"row": code.code, **code.attrs, "rating": "na", "justification": None})
-    clients, assess = _clients(p, rng)
+    clients, assess = _clients(p, rng, extra)
     records: dict[str, tuple[Record, ...]] = {
         "target_groups": tuple(target_rows),
         "organisations": tuple(org_rows),
@@ -496,6 +546,7 @@ def _evaluation(p: Ote4Pilot, lang: Lang, rng: np.random.Generator) -> SelfEvalu
     records.update(process)
     # own stream: the content drawn above does not change
     records["service_use"] = _service_use(p, clients, rng.spawn(1)[0])
+    records["quality_concepts"] = _concept_ratings(schema, tx["just"], extra)
     if p.name == FLAWED_PILOT:
         records["mechanisms"] = ()
         records["context"] = ()

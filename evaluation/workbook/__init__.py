@@ -15,9 +15,12 @@ from evaluation.workbook.errors import LocalizedWorkbookError
 from evaluation.workbook.indicators import IndicatorResult, compute_indicators
 from evaluation.workbook.instrument import (
     GroupMeans,
+    InstrumentAnalyses,
     PairedChange,
     PredictiveValidity,
     baseline_means,
+    ethics_rule,
+    instrument_analyses,
     paired_change,
     predictive_validity,
     score_frame,
@@ -29,6 +32,7 @@ from evaluation.workbook.writer import write_template, write_workbook
 __all__ = [
     "GroupMeans",
     "IndicatorResult",
+    "InstrumentAnalyses",
     "LocalizedWorkbookError",
     "PairedChange",
     "PredictiveValidity",
@@ -36,6 +40,8 @@ __all__ = [
     "Submissions",
     "baseline_means",
     "compute_indicators",
+    "ethics_rule",
+    "instrument_analyses",
     "paired_change",
     "predictive_validity",
     "read_workbook",

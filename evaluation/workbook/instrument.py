@@ -3,11 +3,13 @@
 * :func:`score_frame` turns item answers into scores as the instrument defines them;
 * :func:`baseline_means`: means with t-based confidence intervals by service group, with
   small groups suppressed (Tables 10-11, first answer);
-* :func:`paired_change`: first vs follow-up answer of those who answered twice;
+* :func:`paired_change`: first vs follow-up answer of those who answered twice; with several
+  follow-ups per client, the latest (default) or the first of them;
 * :func:`predictive_validity`: baseline scores of those in work or degree education three
   months after the service versus those in another service or unemployed, with a two-group
-  test and ROC AUC (Table 12). Scores describe groups; they must never be used to exclude
-  anyone from a service.
+  test, ROC AUC and the difference adjusted for age and 3-level education by linear
+  regression (Table 12; seed 001 l.5132-5135). Scores describe groups; they must never be
+  used to exclude anyone from a service (:func:`ethics_rule`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import EstimationError, MissingColumnError, OptionError
-from evaluation.schema import Instrument, load_schema
+from evaluation.schema import Instrument, Lang, load_schema
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,6 +36,17 @@ DEFAULT_MIN_N = 5
 #: Outcome codes counted as "work or study" / "other service or unemployed" (Table 12).
 POSITIVE_OUTCOMES = ("work_contract", "degree_education")
 NEGATIVE_OUTCOMES = ("other_employment_service", "unemployed")
+#: The report's covariates of the adjusted comparison: age and 3-level education
+#: (seed 001 l.5132-5135).
+ADJUST_FOR = ("age", "education")
+#: Which of several follow-up answers of a client is compared with the first answer.
+FollowUp = Literal["first", "latest"]
+
+
+def ethics_rule(lang: Lang = "en") -> str:
+    """The rule every place that shows scores carries: scores describe groups and must
+    never be used to exclude anyone from a service (schema text ``ethics_rule``)."""
+    return load_schema().text("ethics_rule", lang)
 
 
 def _instrument(instrument: Instrument | str | None) -> Instrument:
@@ -83,15 +96,19 @@ def score_frame(
 def score_assessments(evaluation: SelfEvaluation) -> pd.DataFrame:
     """Scores of every self-assessment of a pilot, joined with the client's groups.
 
-    Columns: ``pilot, client_id, wave, date, target_group, service_group, outcome_3m`` and
-    one column per score.
+    Columns: ``pilot, client_id, wave, date, target_group, service_group, outcome_3m, age,
+    education`` and one column per score. A workbook of an older template version is
+    scored with the items it has.
     """
     schema = evaluation.schema
     section = schema.section("self_assessment")
-    inst = schema.instrument(section.instrument or DEFAULT_INSTRUMENT)
+    # an older workbook lacks the items added since: its scores use the items it has
+    inst = schema.as_of(evaluation.schema_version).instrument(
+        section.instrument or DEFAULT_INSTRUMENT
+    )
     answers = evaluation.frame("self_assessment")
     clients = evaluation.frame("clients")[
-        ["client_id", "target_group", "service_group", "outcome_3m"]
+        ["client_id", "target_group", "service_group", "outcome_3m", *ADJUST_FOR]
     ]
     scored = score_frame(answers, instrument=inst)
     merged = scored.merge(clients, on="client_id", how="left", validate="many_to_one")
@@ -104,9 +121,20 @@ def score_assessments(evaluation: SelfEvaluation) -> pd.DataFrame:
         "target_group",
         "service_group",
         "outcome_3m",
+        *ADJUST_FOR,
         *(s.id for s in inst.scores),
     ]
     return merged[keep]
+
+
+def one_answer(scores: pd.DataFrame, wave: str, which: FollowUp) -> pd.DataFrame:
+    """One answer per client at ``wave``: the first or the latest by date.
+
+    A client may have several follow-ups (rows of the same wave on different dates).
+    """
+    keys = ["pilot", "client_id"] if "pilot" in scores.columns else ["client_id"]
+    data = scores[scores["wave"] == wave].sort_values([*keys, "date"], kind="stable")
+    return data.drop_duplicates(keys, keep="first" if which == "first" else "last")
 
 
 def _mean_ci(x: np.ndarray, conf_level: float) -> tuple[float, float, float]:
@@ -163,6 +191,7 @@ class _ByGroup:
         for r in self.table.itertuples(index=False):
             head = f"{r.score:<22} {r.group:<24} n={r.n:<5}"
             lines.append(f"{head} *" if r.suppressed else f"{head} {estimate(r)}")
+        lines.append(ethics_rule())
         return "\n".join(lines)
 
 
@@ -220,14 +249,15 @@ def baseline_means(
     by:
         Grouping column (e.g. ``"service_group"``, ``"target_group"`` or ``"pilot"``).
     wave:
-        ``"baseline"`` or ``"follow_up"``.
+        ``"baseline"`` (each client's first answer) or ``"follow_up"`` (each client's
+        latest follow-up).
     min_n:
         Groups with fewer answers are suppressed (default 5).
     """
     _check_level(conf_level, min_n)
     ids = score_ids or tuple(s.id for s in _instrument(instrument).scores)
-    _check_frame(scores, ["wave", by, *ids], "self-assessment scores")
-    data = scores[scores["wave"] == wave]
+    _check_frame(scores, ["client_id", "wave", "date", by, *ids], "self-assessment scores")
+    data = one_answer(scores, wave, "first" if wave == "baseline" else "latest")
     rows = []
     groups = [("all", data), *((str(g), d) for g, d in data.groupby(by, sort=True))]
     for sid in ids:
@@ -297,18 +327,27 @@ def paired_change(
     min_n: int = DEFAULT_MIN_N,
     conf_level: float = 0.95,
     instrument: Instrument | str | None = None,
+    follow_up: FollowUp = "latest",
 ) -> PairedChange:
     """Change from baseline to follow-up with a paired t interval, by group.
 
     Clients are matched on ``pilot`` (when present) and ``client_id``; only those with both
-    waves count. The follow-up is the ``follow_up`` answer.
+    waves count. The baseline is each client's first answer; with several follow-ups,
+    ``follow_up`` picks the ``"latest"`` (default: first vs latest answer) or the
+    ``"first"`` of them.
     """
     _check_level(conf_level, min_n)
+    if follow_up not in ("first", "latest"):
+        raise OptionError(
+            f"follow_up {follow_up!r} is not 'first' or 'latest'",
+            where="option follow_up",
+            fix="use 'latest' (first vs latest answer) or 'first'",
+        )
     ids = score_ids or tuple(s.id for s in _instrument(instrument).scores)
     _check_frame(scores, ["client_id", "wave", "date", by, *ids], "self-assessment scores")
     keys = ["pilot", "client_id"] if "pilot" in scores.columns else ["client_id"]
-    base = scores[scores["wave"] == "baseline"]
-    foll = scores[scores["wave"] == "follow_up"]
+    base = one_answer(scores, "baseline", "first")
+    foll = one_answer(scores, "follow_up", follow_up)
     pairs = base.merge(
         foll[[*keys, "date", *ids]], on=keys, suffixes=("_0", "_1"), validate="one_to_one"
     )
@@ -382,12 +421,18 @@ class PredictiveValidity:
 
     ``table`` columns: ``score, n_positive, n_negative, mean_positive, mean_negative,
     estimate`` (difference of means, positive − negative), ``test, statistic, p_value,
-    auc``. Positive = work contract or degree education; negative = another employment
-    service or unemployed; ``other`` and unknown outcomes are excluded.
+    auc`` and the adjusted comparison ``adjusted_estimate, adjusted_std_error,
+    adjusted_p_value, n_adjusted`` (the group coefficient of a linear regression of the
+    score on the group and ``adjusted_for``; missing when the covariates are not
+    recorded). Positive = work contract or degree education; negative = another
+    employment service or unemployed; ``other`` and unknown outcomes are excluded.
+    ``notes`` says why an adjusted comparison is missing.
     """
 
     table: pd.DataFrame
     curves: dict[str, tuple[np.ndarray, np.ndarray]]
+    adjusted_for: tuple[str, ...] = ADJUST_FOR
+    notes: tuple[str, ...] = ()
 
     def tidy(self) -> pd.DataFrame:
         """The comparison as a tidy DataFrame (a copy)."""
@@ -396,12 +441,15 @@ class PredictiveValidity:
     def summary(self) -> str:
         """Text table of group means, tests and AUC."""
         lines = ["Baseline score by 3-month outcome (work/study vs other service/unemployed)"]
+        adj = " + ".join(self.adjusted_for)
         for r in self.table.itertuples(index=False):
             lines.append(
                 f"{r.score:<22} {r.mean_positive:7.2f} (n={r.n_positive}) vs "
                 f"{r.mean_negative:7.2f} (n={r.n_negative})  {r.test} p={r.p_value:.3f}  "
-                f"AUC={r.auc:.2f}"
+                f"AUC={r.auc:.2f}  adjusted for {adj}: {r.adjusted_estimate:+.2f} "
+                f"p={r.adjusted_p_value:.3f} (n={r.n_adjusted})"
             )
+        lines += [*self.notes, ethics_rule()]
         return "\n".join(lines)
 
     def plot(self) -> Figure:
@@ -429,11 +477,16 @@ def predictive_validity(
     negative: tuple[str, ...] = NEGATIVE_OUTCOMES,
     test: Literal["instrument", "ttest", "mannwhitney"] = "instrument",
     instrument: Instrument | str | None = None,
+    adjust_for: tuple[str, ...] = ADJUST_FOR,
 ) -> PredictiveValidity:
     """Compare baseline scores of the two 3-month outcome groups; ROC AUC per score.
 
     ``test="instrument"`` uses each score's test from the instrument definition
-    (Mann-Whitney for short ordinal scales, Welch t-test otherwise).
+    (Mann-Whitney for short ordinal scales, Welch t-test otherwise). Beside the raw test,
+    the difference is adjusted for ``adjust_for`` (default: age and 3-level education, as
+    the seed report does, 001 l.5132-5135) by ordinary least squares of the score on the
+    group and the covariates; a text covariate enters as indicators of its levels. Each
+    client's first baseline answer counts.
 
     Raises
     ------
@@ -445,10 +498,12 @@ def predictive_validity(
 
     inst = _instrument(instrument)
     ids = score_ids or tuple(s.id for s in inst.scores)
-    _check_frame(scores, ["wave", "outcome_3m", *ids], "self-assessment scores")
-    data = scores[
-        (scores["wave"] == "baseline") & scores["outcome_3m"].isin([*positive, *negative])
-    ]
+    _check_frame(
+        scores, ["client_id", "wave", "date", "outcome_3m", *ids], "self-assessment scores"
+    )
+    base = one_answer(scores, "baseline", "first")
+    data = base[base["outcome_3m"].isin([*positive, *negative])]
+    covariates, notes = _covariates(data, adjust_for)
     y_all = data["outcome_3m"].isin(list(positive)).to_numpy(dtype=bool)
     rows = []
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -470,6 +525,7 @@ def predictive_validity(
             res = stats.mannwhitneyu(xs[ys], xs[~ys], alternative="two-sided")
         else:
             res = stats.ttest_ind(xs[ys], xs[~ys], equal_var=False)
+        adj = _adjusted_difference(xs, ys, None if covariates is None else covariates[ok])
         auc = float(roc_auc_score(ys, xs))
         fpr, tpr, _ = roc_curve(ys, xs)
         curves[sid] = (fpr, tpr)
@@ -485,6 +541,161 @@ def predictive_validity(
                 "statistic": float(res.statistic),
                 "p_value": float(res.pvalue),
                 "auc": auc,
+                **adj,
             }
         )
-    return PredictiveValidity(pd.DataFrame(rows), curves)
+    return PredictiveValidity(pd.DataFrame(rows), curves, tuple(adjust_for), notes)
+
+
+def _covariates(
+    data: pd.DataFrame, adjust_for: tuple[str, ...]
+) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
+    """The covariate design columns (numbers as they are, text as level indicators with
+    the first level left out), or ``None`` and a note when none is recorded."""
+    if not adjust_for:
+        return None, ()
+    absent = [c for c in adjust_for if c not in data.columns or data[c].isna().all()]
+    if absent:
+        note = (
+            f"No adjusted comparison: {', '.join(absent)} not recorded (client sheet; "
+            "workbooks of template version 1.2 on have them)."
+        )
+        return None, (note,)
+    parts: list[pd.DataFrame] = []
+    for c in adjust_for:
+        col = data[c]
+        if pd.api.types.is_numeric_dtype(col):
+            parts.append(pd.to_numeric(col, errors="coerce").astype("float64").to_frame(c))
+        else:
+            dummies = pd.get_dummies(col.astype("object"), prefix=c, drop_first=True, dtype=float)
+            dummies[col.isna().to_numpy()] = np.nan
+            parts.append(dummies)
+    return pd.concat(parts, axis=1).reset_index(drop=True), ()
+
+
+def _adjusted_difference(
+    x: np.ndarray, positive: np.ndarray, covariates: pd.DataFrame | None
+) -> dict[str, float | int]:
+    """OLS coefficient of the positive group on score ``x``, given the covariates."""
+    empty: dict[str, float | int] = {
+        "adjusted_estimate": float("nan"),
+        "adjusted_std_error": float("nan"),
+        "adjusted_p_value": float("nan"),
+        "n_adjusted": 0,
+    }
+    if covariates is None:
+        return empty
+    import statsmodels.api as sm
+
+    design = pd.concat(
+        [pd.Series(positive.astype(float), name="positive"), covariates.reset_index(drop=True)],
+        axis=1,
+    )
+    complete = design.notna().all(axis=1).to_numpy()
+    exog = sm.add_constant(design[complete], has_constant="add")
+    y = x[complete]
+    exog = exog.loc[:, exog.std(ddof=0).gt(0) | (exog.columns == "const")]
+    if len(y) <= exog.shape[1] + 1 or "positive" not in exog.columns:
+        return {**empty, "n_adjusted": len(y)}
+    fit = sm.OLS(y, exog.to_numpy(dtype=float)).fit()
+    k = list(exog.columns).index("positive")
+    return {
+        "adjusted_estimate": float(fit.params[k]),
+        "adjusted_std_error": float(fit.bse[k]),
+        "adjusted_p_value": float(fit.pvalues[k]),
+        "n_adjusted": len(y),
+    }
+
+
+@dataclass(frozen=True)
+class InstrumentAnalyses:
+    """The analyses of the seed report's Tables 10-12 on one or more pilots' answers.
+
+    ``baseline``: means at the first answer by ``by`` (Tables 10-11); ``change``: first
+    vs latest answer (Tables 10-11); ``validity``: baseline scores by the 3-month outcome,
+    raw and adjusted for age and education, with AUC (Table 12), or ``None`` when an
+    outcome group has fewer than two answers (``notes`` says so).
+    """
+
+    baseline: GroupMeans
+    change: PairedChange
+    validity: PredictiveValidity | None
+    notes: tuple[str, ...] = ()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``baseline``, ``change`` and ``validity`` (empty without it) as DataFrames."""
+        return {
+            "baseline": self.baseline.tidy(),
+            "change": self.change.tidy(),
+            "validity": self.validity.tidy() if self.validity else pd.DataFrame(),
+        }
+
+    def tidy(self) -> pd.DataFrame:
+        """One long table: ``analysis, score, group, estimate, conf_low, conf_high,
+        p_value, n`` (``estimate``: the mean, the mean change, or the adjusted difference
+        for ``validity``)."""
+        b = self.baseline.tidy().rename(columns={"mean": "estimate"}).assign(analysis="baseline")
+        c = self.change.tidy().assign(analysis="change")
+        parts = [b, c]
+        if self.validity is not None:
+            v = self.validity.tidy()
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "analysis": "validity_adjusted",
+                        "score": v["score"],
+                        "group": "work_or_study_vs_other",
+                        "estimate": v["adjusted_estimate"],
+                        "p_value": v["adjusted_p_value"],
+                        "n": v["n_adjusted"],
+                    }
+                )
+            )
+        cols = ["analysis", "score", "group", "estimate", "conf_low", "conf_high", "p_value", "n"]
+        return pd.concat(parts, ignore_index=True).reindex(columns=cols)
+
+    def summary(self) -> str:
+        """The three analyses as text, with the ethics rule."""
+        rule = ethics_rule()
+        parts = [f"Self-assessment analyses (seed report Tables 10-12). {rule}"]
+        texts = [self.baseline.summary(), self.change.summary()]
+        if self.validity is not None:
+            texts.append(self.validity.summary())
+        parts += [text.replace(f"\n{rule}", "") for text in texts]
+        parts += list(dict.fromkeys(self.notes))
+        return "\n\n".join(parts)
+
+    def plot(self) -> Figure:
+        """ROC curves of the baseline scores (Table 12), else the mean changes."""
+        return self.validity.plot() if self.validity is not None else self.change.plot()
+
+
+def instrument_analyses(
+    scores: pd.DataFrame,
+    *,
+    by: str = "service_group",
+    min_n: int = DEFAULT_MIN_N,
+    follow_up: FollowUp = "latest",
+    instrument: Instrument | str | None = None,
+) -> InstrumentAnalyses:
+    """Tables 10-12 of the seed report from :func:`score_assessments` output.
+
+    Parameters
+    ----------
+    scores:
+        Scores of one or many pilots (stacked).
+    by:
+        Grouping of the baseline means and changes (default the service group).
+    min_n:
+        Groups with fewer answers are suppressed.
+    follow_up:
+        With several follow-ups per client, compare the first answer with the
+        ``"latest"`` (default) or the ``"first"`` follow-up.
+    """
+    baseline = baseline_means(scores, by=by, min_n=min_n, instrument=instrument)
+    change = paired_change(scores, by=by, min_n=min_n, follow_up=follow_up, instrument=instrument)
+    try:
+        validity = predictive_validity(scores, instrument=instrument)
+    except EstimationError as exc:
+        return InstrumentAnalyses(baseline, change, None, (f"Table 12 not computed: {exc}",))
+    return InstrumentAnalyses(baseline, change, validity, validity.notes)

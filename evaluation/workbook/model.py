@@ -57,6 +57,9 @@ class SelfEvaluation:
         attributes (e.g. theme, dimension). Empty rows are not records.
     schema_version:
         Version of the schema the workbook was made with.
+    notes:
+        Notes for the reader that are not problems, in the workbook's language (e.g. an
+        older template without the questions added since: read, with those left blank).
     """
 
     pilot: str
@@ -65,6 +68,7 @@ class SelfEvaluation:
     records: Mapping[str, tuple[Record, ...]]
     schema_version: str
     schema: Schema = field(default_factory=load_schema, repr=False, compare=False)
+    notes: tuple[str, ...] = ()
 
     # -- access ------------------------------------------------------------------------
     def form(self, section_id: str) -> Mapping[str, Value]:
@@ -148,6 +152,7 @@ class SelfEvaluation:
         indicators (names, values with the language's decimal mark, units)."""
         lang, t = self.lang, self.schema.text
         lines = [t("summary_head", lang, pilot=self.pilot, version=self.schema_version)]
+        lines += list(self.notes)
         for s in self.schema.sections:
             if s.kind == "form":
                 n = sum(v is not None for v in self.forms.get(s.id, {}).values())

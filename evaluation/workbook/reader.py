@@ -29,7 +29,16 @@ from evaluation.privacy import (
     mask_identity_codes,
     normalise_text,
 )
-from evaluation.schema import LANGS, FieldSpec, Lang, Schema, Section, load_schema
+from evaluation.schema import (
+    LANGS,
+    OLDEST_READABLE,
+    FieldSpec,
+    Lang,
+    Schema,
+    Section,
+    load_schema,
+    version_key,
+)
 from evaluation.workbook.errors import LocalizedWorkbookError, RefusedWorkbookError
 from evaluation.workbook.layout import (
     FIRST_ROW,
@@ -578,6 +587,11 @@ def _parse(
     names = book.names
     meta_rows = book.rows(META_SHEET) if META_SHEET in names else None
     lang = _detect_lang(schema, names, meta_rows)
+    full = schema
+    version, pilot = _meta_version(meta_rows, schema), ""
+    readable = _reads_as_older(version, schema)
+    if readable:
+        schema = schema.as_of(version)
     ctx = _Ctx(schema, lang, [])
     # expected sheets by key (A1): sections, instructions, lists and meta
     expected: dict[str, str] = {INSTRUCTIONS_KEY: schema.text("instructions_sheet", lang)}
@@ -602,20 +616,19 @@ def _parse(
         if key not in found:
             ctx.add("missing_sheet", ctx.at(name), sheet=name)
     # meta
-    pilot, version = "", schema.version
     if META_SHEET in found:
         rows_meta = meta_rows if found[META_SHEET] == META_SHEET else book.rows(found[META_SHEET])
         meta = {r[0]: r[1] for r in rows_meta or [] if len(r) >= 2}
         pilot = str(meta.get("pilot") or "")
         version = str(meta.get("schema_version") or schema.version)
-    if version != schema.version and not any_version:
+    if version != full.version and not any_version and not readable:
         where = ctx.at(found.get(INSTRUCTIONS_KEY, expected[INSTRUCTIONS_KEY]))
-        older = _version_key(version) < _version_key(schema.version)
+        older = version_key(version) < version_key(full.version)
         ctx.add(
             "old_version" if older else "new_version",
             where,
             found=version,
-            current=schema.version,
+            current=full.version,
             file=path.name,
         )
     # sections
@@ -646,22 +659,44 @@ def _parse(
         pilot = str(forms.get("pilot", {}).get("pilot_name") or stem)
     if ctx.problems:
         raise LocalizedWorkbookError(str(path), ctx.problems, lang=lang)
+    notes = _older_notes(full, version, lang) if readable else ()
     return SelfEvaluation(
         pilot=pilot,
         lang=lang,
         forms=forms,
         records={k: tuple(r.record for r in v) for k, v in tables.items()},
         schema_version=version,
-        schema=schema,
+        schema=full,
+        notes=notes,
     )
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    """``"1.10"`` -> ``(1, 10)``; anything unreadable sorts first."""
-    try:
-        return tuple(int(p) for p in version.split("."))
-    except ValueError:
-        return (-1,)
+def _meta_version(meta_rows: Rows | None, schema: Schema) -> str:
+    """The template version the meta sheet records (the current one if none)."""
+    meta = {r[0]: r[1] for r in meta_rows or [] if len(r) >= 2}
+    return str(meta.get("schema_version") or schema.version)
+
+
+def _reads_as_older(version: str, schema: Schema) -> bool:
+    """An older workbook from :data:`OLDEST_READABLE` on reads without the later additions."""
+    key = version_key(version)
+    return version_key(OLDEST_READABLE) <= key < version_key(schema.version)
+
+
+def _older_notes(schema: Schema, version: str, lang: Lang) -> tuple[str, ...]:
+    """One note: what an older workbook lacks and how to add it."""
+    added = schema.added_since(version, lang)
+    if not added:
+        return ()
+    return (
+        schema.text(
+            "older_template_note",
+            lang,
+            found=version,
+            current=schema.version,
+            added="; ".join(added),
+        ),
+    )
 
 
 def _cross_checks(

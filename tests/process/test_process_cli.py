@@ -37,3 +37,18 @@ def test_tables_command(process_paths_en: list[Path], tmp_path: Path) -> None:
 def test_tables_without_readable_workbooks(bad: str, tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["tables", str(tmp_path / bad)])
     assert isinstance(res.exception, ProblemsFound)
+
+
+def test_instrument_command(process_paths_en: list[Path], tmp_path: Path) -> None:
+    # Tables 10-12 of seed 001 from the CLI, with the ethics rule
+    paths = [str(p) for p in process_paths_en]
+    res = CliRunner().invoke(app, ["instrument", *paths, "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "a score must never be used to exclude anyone from a service" in text.lower()
+    assert "adjusted for age + education" in text
+    assert "savon_ote.xlsx" in text  # the flawed workbook is listed and left out
+    for name in ("baseline", "change", "validity"):
+        assert (tmp_path / f"instrument_{name}.csv").exists()
+    bad = CliRunner().invoke(app, ["instrument", *paths, "--follow-up", "middle"])
+    assert bad.exit_code != 0 and "--follow-up" in str(bad.exception)

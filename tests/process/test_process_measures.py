@@ -118,7 +118,10 @@ def test_client_process_joins_dose_fidelity_gas_and_outcome() -> None:
     assert first["gas_t_score"] == pytest.approx(60.0)
     assert pd.isna(cp.iloc[1]["gas_t_score"])
     out = cp["outcome_3m"]
-    expect = [None if pd.isna(o) else int(o in ("work_contract", "degree_education")) for o in out]
+    expect = [
+        None if pd.isna(o) or o == "other" else int(o in ("work_contract", "degree_education"))
+        for o in out
+    ]
     assert [None if pd.isna(v) else int(v) for v in cp["positive_outcome"]] == expect
 
 
@@ -167,5 +170,5 @@ def test_process_report_and_comparison_loader(process_read_en: Submissions, tmp_
 
 def test_html_fragment_for_the_demo(process_read_en: Submissions) -> None:
     page = process_report(process_read_en).to_html()
-    assert page.count("<table") == 7
+    assert page.count("<table") == 9  # with intended reach and the concept ratings
     assert "Clients' own goals" in page and "Implementation readiness" in page

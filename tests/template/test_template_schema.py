@@ -74,6 +74,7 @@ def test_sections_cover_the_issue() -> None:
         "readiness",
         "codebook",
         "excerpts",
+        "quality_concepts",
     ]
     # TIDieR: 12 items (item 6 split into mode and detail)
     assert len(schema.section("intervention").fields) == 13

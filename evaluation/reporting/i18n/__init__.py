@@ -64,7 +64,15 @@ def check_language(lang: str) -> Lang:
 MINUS = "\u2212"
 
 #: Catalogue prefixes whose codes are labelled by the schema's code list of the same name.
-SCHEMA_CODELIST_PREFIXES = ("criterion", "theme", "dimension", "target_group", "outcome_3m")
+SCHEMA_CODELIST_PREFIXES = (
+    "criterion",
+    "theme",
+    "dimension",
+    "target_group",
+    "outcome_3m",
+    "quality_concept",
+    "concept_family",
+)
 
 
 def schema_label(key: str, lang: Lang) -> str | None:

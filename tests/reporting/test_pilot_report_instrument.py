@@ -1,0 +1,84 @@
+"""The pilot report's self-assessment section (Tables 10-12 of seed 001) and the rows of
+the new rateable concepts, with the ethics rule in every language (issue 20)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evaluation.reporting import REPORTS_DIR, render_report
+from evaluation.reporting.i18n import translator
+from evaluation.reporting.pilot_report import build_pilot
+from evaluation.reporting.pilot_results import write_pilot_results
+from evaluation.synthetic.filled_workbooks import filled_evaluation
+from evaluation.workbook.instrument import ethics_rule, instrument_analyses
+
+PILOT = "Fokus"
+SEED = 20
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pilot_instrument")
+    write_pilot_results(out, filled_evaluation(PILOT, seed=SEED, lang="en"))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_tables_10_to_12_with_the_ethics_rule(folder: Path, lang: str) -> None:
+    rep = build_pilot(folder, pilot=PILOT, lang=lang)
+    t = translator(lang)
+    validity = rep.instrument_validity_table.set_index(t("col.score"))
+    # the same numbers as the library's analysis of the same answers
+    scores = filled_evaluation(PILOT, seed=SEED, lang="en").scores()
+    v = instrument_analyses(scores, min_n=1).validity
+    assert v is not None
+    row = v.tidy().set_index("score").loc["cognitive"]
+    label = rep.instrument_validity_table[t("col.score")].iloc[
+        list(v.tidy()["score"]).index("cognitive")
+    ]
+    assert validity.loc[label, t("col.auc")] == t.num(float(row["auc"]), 2)
+    assert validity.loc[label, t("col.adjusted_difference")] == t.num(
+        float(row["adjusted_estimate"]), 1
+    )
+    change = rep.instrument_change_table
+    assert set(change[t("col.group")]) >= {t("total")}
+    assert len(change) > 0
+
+
+def test_rendered_report_shows_the_section_concepts_and_ethics(
+    folder: Path, tmp_path: Path
+) -> None:
+    for lang in ("fi", "sv", "en"):
+        path = render_report(
+            REPORTS_DIR / "pilot.qmd",
+            params={"results_dir": str(folder), "pilot": PILOT},
+            output=tmp_path / f"pilot-{lang}.html",
+            lang=lang,
+            engine="builtin",
+        )
+        text = re.sub(r"\s+", " ", html.unescape(path.read_text(encoding="utf-8")))
+        t = translator(lang)
+        assert t("pilot.section_instrument") in text
+        assert text.count(ethics_rule(lang)) >= 2  # the scores table and Tables 10-12
+        if lang == "fi":
+            # the rateable concepts and the second involvement criterion have their rows
+            assert "Lähestyttävyys" in text and "Moniammatillisuus" in text
+            assert "Edustuksellinen osallisuus" in text
+            assert "mukana mallin mukaisen toiminnan suunnittelussa" in text
+            assert "Miten toteuttajat saatiin toimimaan" in text
+
+
+def test_small_groups_are_hidden(tmp_path: Path) -> None:
+    ev = filled_evaluation(PILOT, seed=SEED, lang="en")
+    write_pilot_results(tmp_path, ev)
+    rep = build_pilot(tmp_path, pilot=PILOT, lang="en", threshold=1000)
+    t = translator("en")
+    table = rep.instrument_validity_table
+    assert (table[t("col.auc")] == "–").all()
+    ins = pd.read_csv(tmp_path / "pilot_instrument.csv")
+    assert "client_id" not in ins.columns

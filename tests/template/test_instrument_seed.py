@@ -1,0 +1,206 @@
+"""The instrument as the seed report defines it (issue 20, item 1).
+
+Seed ``001_f30848f05d3f04a5.txt`` (VN TEAS 2020:40): the work-ability question (l.4955-4957),
+the skills domain with motivation and self-efficacy (l.5220-5223), the adjusted comparison
+of Table 12 by age and 3-level education (l.5132-5135), "other" left out (l.4930).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaluation.errors import OptionError
+from evaluation.schema import load_schema
+from evaluation.workbook.instrument import (
+    baseline_means,
+    ethics_rule,
+    paired_change,
+    predictive_validity,
+)
+
+#: Exact, noise-free data: the regression recovers its coefficients up to float rounding.
+TOL = 1e-9
+
+
+def test_work_ability_question_is_the_seeds() -> None:
+    # seed 001 l.4955-4957: "Oletetaan, että työkykysi on parhaimmillaan saanut 10
+    # pistettä. Minkä pistemäärän antaisit nykyiselle työkyvyllesi? 0 = En pysty lainkaan
+    # työhön, 10 = Työkykyni on parhaimmillaan"
+    item = load_schema().instrument("work_ability_functioning").item("work_ability")
+    fi = item.label.fi
+    assert fi.startswith(
+        "Oletetaan, että työkykysi on parhaimmillaan saanut 10 pistettä. Minkä pistemäärän "
+        "antaisit nykyiselle työkyvyllesi?"
+    )
+    assert "0 = En pysty lainkaan työhön" in fi
+    assert "10 = Työkykyni on parhaimmillaan" in fi
+    assert (item.min, item.max) == (0, 10)
+
+
+def test_skills_domain_holds_cognition_motivation_and_self_efficacy() -> None:
+    # seed 001 l.5220-5223: the Taidot section holds questions on cognitive functioning,
+    # motivation and self-efficacy for work or education.
+    inst = load_schema().instrument("work_ability_functioning")
+    skills = next(s for s in inst.scores if s.id == "cognitive")
+    assert skills.label.fi.startswith("Taidot")
+    assert "motivaatio" in skills.label.fi and "pystyvyys" in skills.label.fi
+    labels = [inst.item(i).label.fi for i in skills.items]
+    assert len(labels) == 5
+    assert "Haluan päästä työhön tai koulutukseen." in labels  # motivation
+    assert "Uskon pystyväni työhön tai koulutukseen." in labels  # self-efficacy
+
+
+def test_client_sheet_has_age_and_three_education_levels() -> None:
+    # seed 001 l.5133-5134: "ei ammatillista koulutusta, ammattikoulu, vähintään
+    # opisto/ammattikorkeakoulututkinto"
+    schema = load_schema()
+    clients = schema.section("clients")
+    assert clients.field("age").type == "integer"
+    edu = schema.codelist(clients.field("education").codelist or "")
+    assert [c.label.fi for c in edu.codes] == [
+        "Ei ammatillista koulutusta",
+        "Ammattikoulu",
+        "Vähintään opisto- tai ammattikorkeakoulututkinto",
+    ]
+
+
+def _confounded() -> pd.DataFrame:
+    """Eight clients whose score is exactly 20 + 6·group + 0.5·age + education effect.
+
+    Education effects: none 0, vocational 3, college or higher 8. The positive group
+    is older, so the raw difference is larger than 6.
+    """
+    pos = [
+        (30, "vocational"),
+        (40, "college_or_higher"),
+        (50, "no_vocational"),
+        (60, "college_or_higher"),
+    ]
+    neg = [(20, "no_vocational"), (25, "no_vocational"), (30, "vocational"), (35, "vocational")]
+    edu = {"no_vocational": 0.0, "vocational": 3.0, "college_or_higher": 8.0}
+    rows = []
+    for k, (group, people) in enumerate((("work_contract", pos), ("unemployed", neg))):
+        for i, (age, e) in enumerate(people):
+            score = 20 + 6 * (k == 0) + 0.5 * age + edu[e]
+            rows.append(
+                {
+                    "client_id": f"c{k}{i}",
+                    "wave": "baseline",
+                    "date": pd.Timestamp("2018-01-01"),
+                    "outcome_3m": group,
+                    "age": age,
+                    "education": e,
+                    "overall": score,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    frame["age"] = frame["age"].astype("Int64")
+    frame["education"] = frame["education"].astype("string")
+    return frame
+
+
+def test_adjusted_difference_recovers_the_group_effect_beside_the_raw_one() -> None:
+    s = _confounded()
+    row = predictive_validity(s, score_ids=("overall",)).tidy().iloc[0]
+    # by hand: positive scores 20+6+15+3=44, 20+6+20+8=54, 20+6+25+0=51, 20+6+30+8=64
+    # -> mean 53.25; negative 30, 32.5, 38, 40.5 -> mean 35.25; raw difference 18.0
+    assert row["mean_positive"] == pytest.approx(53.25, abs=TOL)
+    assert row["mean_negative"] == pytest.approx(35.25, abs=TOL)
+    assert row["estimate"] == pytest.approx(18.0, abs=TOL)
+    assert row["adjusted_estimate"] == pytest.approx(6.0, abs=1e-8)  # the true group effect
+    assert row["n_adjusted"] == 8
+
+
+def test_a_difference_explained_by_age_is_not_significant_after_adjustment() -> None:
+    # seed 001 l.5132-5135: the significance of several raw differences vanished once
+    # age and education were taken into account. Here the score depends on age only.
+    rng = np.random.default_rng(20)
+    n = 80
+    positive = np.arange(n) < n // 2
+    age = np.where(positive, rng.normal(45, 5, n), rng.normal(30, 5, n)).round()
+    edu = rng.choice(["no_vocational", "vocational", "college_or_higher"], n)
+    score = 10 + 1.0 * age + rng.normal(0, 4, n)
+    s = pd.DataFrame(
+        {
+            "client_id": [f"c{i}" for i in range(n)],
+            "wave": "baseline",
+            "date": pd.Timestamp("2018-01-01"),
+            "outcome_3m": np.where(positive, "degree_education", "other_employment_service"),
+            "age": age,
+            "education": edu,
+            "overall": score,
+        }
+    )
+    row = predictive_validity(s, score_ids=("overall",), test="ttest").tidy().iloc[0]
+    assert row["p_value"] < 0.001
+    assert row["adjusted_p_value"] > 0.05
+    assert abs(row["adjusted_estimate"]) < 3 * row["adjusted_std_error"]
+
+
+def test_without_covariates_the_adjusted_comparison_is_missing_with_a_note() -> None:
+    s = _confounded().drop(columns=["age", "education"])
+    res = predictive_validity(s, score_ids=("overall",))
+    assert np.isnan(res.tidy()["adjusted_estimate"].iloc[0])
+    assert any("age, education not recorded" in n for n in res.notes)
+    assert ethics_rule() in res.summary()
+    assert "must never be used to exclude anyone from a service" in ethics_rule()
+
+
+def _follow_ups() -> pd.DataFrame:
+    """Client a: baseline 2, follow-ups 4 (March) and 7 (September); client b: baseline
+    5, one follow-up 6 (June). Rows are deliberately out of date order."""
+    rows = [
+        ("a", "follow_up", "2018-09-01", 7.0),
+        ("a", "baseline", "2018-01-01", 2.0),
+        ("a", "follow_up", "2018-03-01", 4.0),
+        ("b", "baseline", "2018-01-01", 5.0),
+        ("b", "follow_up", "2018-06-01", 6.0),
+    ]
+    return pd.DataFrame(
+        {
+            "client_id": [r[0] for r in rows],
+            "wave": [r[1] for r in rows],
+            "date": pd.to_datetime([r[2] for r in rows]),
+            "service_group": "te",
+            "work_ability": [r[3] for r in rows],
+        }
+    )
+
+
+def test_first_vs_latest_answer_with_several_follow_ups() -> None:
+    s = _follow_ups()
+    latest = paired_change(s, score_ids=("work_ability",), min_n=1).tidy().iloc[0]
+    # by hand: a 2 -> 7 (+5), b 5 -> 6 (+1): mean change 3, baseline 3.5, latest 6.5
+    assert latest["n"] == 2
+    assert latest["estimate"] == pytest.approx(3.0, abs=TOL)
+    assert latest["mean_follow_up"] == pytest.approx(6.5, abs=TOL)
+    first = paired_change(s, score_ids=("work_ability",), min_n=1, follow_up="first")
+    # a 2 -> 4 (+2), b +1: mean 1.5
+    assert first.tidy().iloc[0]["estimate"] == pytest.approx(1.5, abs=TOL)
+    # mean days: a 2018-01-01 -> 2018-09-01 = 243, b -> 2018-06-01 = 151; mean 197
+    assert latest["mean_days"] == pytest.approx(197.0, abs=TOL)
+    means = baseline_means(s, wave="follow_up", score_ids=("work_ability",), min_n=1)
+    assert means.tidy().set_index("group").loc["all", "mean"] == pytest.approx(6.5, abs=TOL)
+    with pytest.raises(OptionError, match="follow_up"):
+        paired_change(s, score_ids=("work_ability",), follow_up="middle")  # type: ignore[arg-type]
+
+
+def test_instrument_analyses_bundle_tables_10_to_12() -> None:
+    from evaluation.synthetic.filled_workbooks import filled_evaluation
+    from evaluation.workbook.instrument import instrument_analyses
+
+    scores = filled_evaluation("Fokus", seed=20, lang="en").scores()
+    res = instrument_analyses(scores)
+    tables = res.tables()
+    assert set(tables) == {"baseline", "change", "validity"}
+    # several follow-ups exist in the synthetic data; the change uses one row per client
+    followed = scores[scores["wave"] == "follow_up"]
+    assert followed["client_id"].duplicated().any()
+    all_change = tables["change"].set_index(["score", "group"]).loc[("overall", "all")]
+    assert all_change["n"] == followed.dropna(subset=["overall"])["client_id"].nunique()
+    long = res.tidy()
+    assert set(long["analysis"]) == {"baseline", "change", "validity_adjusted"}
+    assert res.summary().count(ethics_rule()) == 1
+    assert res.plot().axes
