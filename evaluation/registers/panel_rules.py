@@ -15,6 +15,7 @@ The rules themselves are described in :mod:`evaluation.registers.panel`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -43,7 +44,7 @@ FILL_FLAG = 0
 FILL_UNITS = 0
 
 #: Types the rules cast to.
-CastType = Literal["int8", "int16", "int32", "date"]
+CastType = Literal["int8", "int16", "int32", "int64", "float64", "date"]
 
 
 class Dialect(Protocol):
@@ -94,6 +95,19 @@ class Dialect(Protocol):
     def date(self, value: pd.Timestamp) -> Any:
         """A date literal."""
 
+    def text(self, value: str) -> Any:
+        """A string literal."""
+
+
+def _operator(op: str, *, right: bool = False) -> Callable[[Sql, object], Sql]:
+    """A binary operator method of :class:`Sql` (``right``: the reflected one)."""
+
+    def method(self: Sql, other: object) -> Sql:
+        a, b = (other, self) if right else (self, other)
+        return Sql(f"({a} {op} {b})")
+
+    return method
+
 
 @dataclass(frozen=True, eq=False)
 class Sql:
@@ -104,57 +118,28 @@ class Sql:
     def __str__(self) -> str:
         return self.text
 
-    def _op(self, op: str, other: object, *, right: bool = False) -> Sql:
-        a, b = (other, self) if right else (self, other)
-        return Sql(f"({a} {op} {b})")
-
-    def __add__(self, other: object) -> Sql:
-        return self._op("+", other)
-
-    def __radd__(self, other: object) -> Sql:
-        return self._op("+", other, right=True)
-
-    def __sub__(self, other: object) -> Sql:
-        return self._op("-", other)
-
-    def __rsub__(self, other: object) -> Sql:
-        return self._op("-", other, right=True)
-
-    def __mul__(self, other: object) -> Sql:
-        return self._op("*", other)
-
-    def __rmul__(self, other: object) -> Sql:
-        return self._op("*", other, right=True)
-
-    def __floordiv__(self, other: object) -> Sql:
-        return self._op("//", other)
-
-    def __mod__(self, other: object) -> Sql:
-        return self._op("%", other)
-
-    def __lt__(self, other: object) -> Sql:
-        return self._op("<", other)
-
-    def __le__(self, other: object) -> Sql:
-        return self._op("<=", other)
-
-    def __gt__(self, other: object) -> Sql:
-        return self._op(">", other)
-
-    def __ge__(self, other: object) -> Sql:
-        return self._op(">=", other)
-
-    def __and__(self, other: object) -> Sql:
-        return self._op("AND", other)
-
-    def __or__(self, other: object) -> Sql:
-        return self._op("OR", other)
+    __add__ = _operator("+")
+    __radd__ = _operator("+", right=True)
+    __sub__ = _operator("-")
+    __rsub__ = _operator("-", right=True)
+    __mul__ = _operator("*")
+    __rmul__ = _operator("*", right=True)
+    __floordiv__ = _operator("//")
+    __mod__ = _operator("%")
+    __lt__ = _operator("<")
+    __le__ = _operator("<=")
+    __gt__ = _operator(">")
+    __ge__ = _operator(">=")
+    __and__ = _operator("AND")
+    __or__ = _operator("OR")
 
 
 _SQL_TYPES: dict[CastType, str] = {
     "int8": "TINYINT",
     "int16": "SMALLINT",
     "int32": "INTEGER",
+    "int64": "BIGINT",
+    "float64": "DOUBLE",
     "date": "DATE",
 }
 
@@ -221,6 +206,11 @@ class SqlDialect:
     def date(self, value: pd.Timestamp) -> Sql:
         """``DATE 'yyyy-mm-dd'``."""
         return Sql(f"DATE '{value:%Y-%m-%d}'")
+
+    def text(self, value: str) -> Sql:
+        """``'value'`` (quotes doubled)."""
+        escaped = value.replace("'", "''")
+        return Sql(f"'{escaped}'")
 
 
 #: The DuckDB SQL dialect.

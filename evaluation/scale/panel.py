@@ -118,6 +118,12 @@ class IbisDialect:
 
         return ibis.date(value.date())
 
+    def text(self, value: str) -> Any:
+        """A string literal."""
+        import ibis
+
+        return ibis.literal(value)
+
 
 #: The Ibis dialect of the panel rules.
 IBIS = IbisDialect()
