@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import OptionError
+from evaluation.impact.did_rules import check_did_outcome, did_cohort, did_outcome, did_rows
 from evaluation.registers import OUTCOME_COLUMNS, PersonMonthPanel
+from evaluation.registers import panel_rules as rules
 
 #: History covariates (months in the pre-period) of the matching input.
 HISTORY_OUTCOMES = ("employed", "on_unemployment_benefit", "on_health_benefit")
@@ -89,21 +91,19 @@ def did_input(
     duckdb.DuckDBPyRelation
         Columns ``person_id, month_index, cohort, y``.
     """
-    _check_outcome(outcome)
+    check_did_outcome(outcome)
     con = panel.con
     keep = (
         _register_ids(con, "_did_comparison_ids", comparison_ids) if never_participants else "FALSE"
     )
-    pilot_sql = pilot.replace("'", "''")
+    sql, column = rules.SQL, rules.Sql("pilot")
     return con.sql(
         f"""
         SELECT person_id, month_index,
-               CASE WHEN pilot IS NULL THEN 0
-                    ELSE year(first_pilot_month) * 12 + month(first_pilot_month) - 1
-               END AS cohort,
-               CAST({outcome} AS DOUBLE) AS y
+               {did_cohort(sql, column, "first_pilot_month")} AS cohort,
+               {did_outcome(sql, outcome)} AS y
         FROM {panel.table}
-        WHERE pilot = '{pilot_sql}' OR (pilot IS NULL AND {keep})
+        WHERE {did_rows(sql, column, pilot, rules.Sql(f"({keep})"))}
         """
     )
 

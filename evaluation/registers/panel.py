@@ -55,7 +55,9 @@ one unit and the accident compensations another, as in the report's benefit coun
 
 Implementation
 --------------
-Everything runs in DuckDB SQL, in batches of persons (about :data:`BATCH_ROWS`
+The rules are stated once, in :mod:`evaluation.registers.panel_rules`; this builder
+renders them as DuckDB SQL and :func:`evaluation.scale.person_month_panel` as Ibis
+expressions. Everything runs in DuckDB SQL, in batches of persons (about :data:`BATCH_ROWS`
 person-months each): a person's spells, clipped to the window, are collected into a list,
 list lambdas give one status and one flag mask per month, and the lists are unnested into
 rows in (person, month) order, so there is no person x month join and no global sort. The
@@ -84,6 +86,7 @@ from evaluation.errors import (
     Problem,
     ProblemsFound,
 )
+from evaluation.registers import panel_rules as rules
 from evaluation.registers._duck import (
     DuckTable,
     TableInput,
@@ -282,52 +285,30 @@ def to_month(value: DateLike, *, name: str) -> pd.Timestamp:
 
 def month_index(month: pd.Timestamp) -> int:
     """``year*12 + (month-1)`` of a timestamp."""
-    return int(month.year) * 12 + int(month.month) - 1
+    return rules.month_number(month)
 
 
-def _month_sql(index: str) -> str:
-    return f"make_date(CAST(({index}) // 12 AS BIGINT), CAST(({index}) % 12 + 1 AS BIGINT), 1)"
-
-
-def _mi_sql(date: str) -> str:
-    return f"(year({date}) * 12 + month({date}) - 1)"
-
-
-def _days_in_month_sql(date: str) -> str:
-    return f"day(last_day({date}))"
-
-
-def _counted_months_sql(
-    need: int, open_end: int, extract: pd.Timestamp | None, m_end: pd.Timestamp
-) -> tuple[str, str]:
-    """SQL of a spell's first and last counted month index under a month rule.
-
-    ``need`` is the days a month must be covered (1 = any day). A spell's first (last)
-    month counts when the spell covers at least ``min(need, days in month)`` of its days;
-    every month in between is covered fully. Open spells run to the extract date, or over
-    the whole last month of the window.
-    """
-    ms = _mi_sql("s.start")
-    if need <= 1:
-        return ms, f"coalesce({_mi_sql('s.end')}, {open_end})"
-    last = extract if extract is not None else m_end + pd.offsets.MonthEnd(0)
-    end = f"coalesce(s.\"end\", DATE '{last:%Y-%m-%d}')"
-    me = _mi_sql(end)
-    same = f"({ms} = {me})"
-    first_days = (
-        f"CASE WHEN {same} THEN day({end}) - day(s.start) + 1 "
-        f"ELSE {_days_in_month_sql('s.start')} - day(s.start) + 1 END"
+def _window_months_sql(
+    need: int, extract: pd.Timestamp | None, m_end: pd.Timestamp, lo: int, hi: int
+) -> tuple[rules.Sql, rules.Sql, rules.Sql]:
+    """SQL of the spells ``s`` that count in the window and their clipped month range."""
+    open_end, last_day = rules.open_spell_end(extract, m_end)
+    first, last = rules.counted_months(
+        rules.SQL,
+        rules.Sql("s.start"),
+        rules.Sql('s."end"'),
+        need=need,
+        open_end=open_end,
+        last_day=last_day,
     )
-    last_days = f"CASE WHEN {same} THEN day({end}) - day(s.start) + 1 ELSE day({end}) END"
-    first = (
-        f"({ms} + CASE WHEN {first_days} < least({need}, {_days_in_month_sql('s.start')}) "
-        "THEN 1 ELSE 0 END)"
-    )
-    last_month = (
-        f"({me} - CASE WHEN {last_days} < least({need}, {_days_in_month_sql(end)}) "
-        "THEN 1 ELSE 0 END)"
-    )
-    return first, last_month
+    keep, a, b = rules.window_months(rules.SQL, first, last, lo=lo, hi=hi)
+    return keep, a, b
+
+
+def _packed_fill() -> int:
+    """The packed flags-and-units mask of a month no spell covers."""
+    flags = sum(rules.FILL_FLAG << k for k in range(len(flag_bits())))
+    return flags | (rules.FILL_UNITS << UNIT_SHIFT)
 
 
 def _ensure_status_type(con: duckdb.DuckDBPyConnection) -> None:
@@ -566,7 +547,8 @@ def _participants_loaded(con: duckdb.DuckDBPyConnection, view: str, source: str)
     out = unique_name("participants")
     con.execute(
         f"CREATE TEMP TABLE {out} AS SELECT _pid AS person_id, _pilot AS pilot, "
-        f"{_mi_sql('_entry')} AS entry_mi, {_mi_sql('_exit')} AS exit_mi FROM {typed}"
+        f"{rules.month_index(rules.SQL, '_entry')} AS entry_mi, "
+        f"{rules.month_index(rules.SQL, '_exit')} AS exit_mi FROM {typed}"
     )
     return out
 
@@ -624,8 +606,8 @@ def validated_panel_inputs(
         if extra_ids:
             id_sources.append(f"SELECT person_id FROM {extra_ids}")
         part_cols = (
-            f"p.pilot, {_month_sql('p.entry_mi')} AS entry_month, "
-            f"{_month_sql('p.exit_mi')} AS exit_month"
+            f"p.pilot, {rules.month_start(rules.SQL, rules.Sql('p.entry_mi'))} AS entry_month, "
+            f"{rules.month_start(rules.SQL, rules.Sql('p.exit_mi'))} AS exit_month"
             if part
             else "NULL::VARCHAR AS pilot, NULL::DATE AS entry_month, NULL::DATE AS exit_month"
         )
@@ -801,7 +783,6 @@ def build_person_month_panel(
     _ensure_status_type(con)
 
     lo, hi = month_index(m_start), month_index(m_end)
-    open_end = hi if extract is None else month_index(extract)
 
     part, part_notes = (
         _load_participants(participants, con, participants_source)
@@ -846,15 +827,14 @@ def build_person_month_panel(
     )
 
     # -- spell keys clipped to the window: pid, first/last month offset, status, flag mask ----
-    ms, me = _counted_months_sql(min_days(month_rule), open_end, extract, m_end)
+    keep, first_mi, last_mi = _window_months_sql(min_days(month_rule), extract, m_end, lo, hi)
     keys = unique_name("keys")
     con.execute(
         f"""CREATE TEMP TABLE {keys} AS
-        SELECT pid, (greatest({ms}, {lo}) - {lo})::SMALLINT AS a,
-               (least({me}, {hi}) - {lo})::SMALLINT AS b,
+        SELECT pid, ({first_mi} - {lo})::SMALLINT AS a, ({last_mi} - {lo})::SMALLINT AS b,
                CAST(code AS {STATUS_TYPE}) AS st, mask
         FROM {valid.table} s JOIN {people} USING (person_id) JOIN {codes} USING (code)
-        WHERE {ms} <= {hi} AND {me} >= {lo}
+        WHERE {keep}
         ORDER BY pid"""
     )
 
@@ -879,6 +859,9 @@ def build_person_month_panel(
         + "]"
     )
 
+    month, entry, exit_ = rules.Sql("mi"), rules.Sql("entry_mi"), rules.Sql("exit_mi")
+    fill = _packed_fill()
+
     def batch_sql(first: int, last: int) -> str:
         return f"""
         WITH s AS (
@@ -887,10 +870,11 @@ def build_person_month_panel(
         ), per_person AS (
             SELECT p.pid, p.person_id, p.pilot, p.entry_mi, p.exit_mi,
                    list_transform(range({n_months}), lambda i:
-                       list_min(list_transform({covering}, lambda x: x.st))) AS sts,
+                       list_aggregate(list_transform({covering}, lambda x: x.st),
+                                      '{rules.STATUS_COMBINE}')) AS sts,
                    list_transform(range({n_months}), lambda i:
-                       list_aggregate(list_transform({covering}, lambda x: x.m), 'bit_or'))
-                       AS masks
+                       list_aggregate(list_transform({covering}, lambda x: x.m),
+                                      '{rules.PACKED_COMBINE}')) AS masks
             FROM {people} p LEFT JOIN s USING (pid)
             WHERE p.pid BETWEEN {first} AND {last}
             ORDER BY p.pid
@@ -901,16 +885,13 @@ def build_person_month_panel(
             FROM per_person
         )
         SELECT pid, person_id, month, mi::INTEGER AS month_index,
-               coalesce(st, {quote_literal(NO_STATUS)}::{STATUS_TYPE}) AS status,
-               CAST(coalesce(mask, 0) & {(1 << UNIT_SHIFT) - 1} AS SMALLINT) AS flags,
+               coalesce(st, {quote_literal(rules.FILL_STATUS)}::{STATUS_TYPE}) AS status,
+               CAST(coalesce(mask, {fill}) & {(1 << UNIT_SHIFT) - 1} AS SMALLINT) AS flags,
                pilot,
-               CASE WHEN entry_mi IS NOT NULL THEN {_month_sql("entry_mi")} END
-                   AS first_pilot_month,
-               (mi - entry_mi)::INTEGER AS months_since_entry,
-               CASE WHEN entry_mi IS NOT NULL THEN
-                   CAST(mi >= entry_mi AND mi <= coalesce(exit_mi, {hi}) AS TINYINT)
-               END AS in_pilot,
-               CAST(coalesce(mask, 0) >> {UNIT_SHIFT} AS INTEGER) AS {UNITS_COLUMN}
+               {rules.first_pilot_month(rules.SQL, entry)} AS first_pilot_month,
+               {rules.months_since_entry(rules.SQL, month, entry)} AS months_since_entry,
+               {rules.in_pilot(rules.SQL, month, entry, exit_, hi=hi)} AS in_pilot,
+               CAST(coalesce(mask, {fill}) >> {UNIT_SHIFT} AS INTEGER) AS {UNITS_COLUMN}
         FROM person_months"""
 
     # Stored: the flags packed in one SMALLINT (15 int8 columns cost ~5x more to compress)
@@ -951,6 +932,10 @@ def build_person_month_panel(
 # ----------------------------------------------------------------------------------------
 
 
+#: SQL of the anchor month (first day) of an anchor table row ``a``.
+_ANCHOR_MONTH = rules.month_start(rules.SQL, rules.Sql("a.anchor_mi"))
+
+
 def _anchor_table(panel: PersonMonthPanel, anchor: AnchorLike) -> str:
     """Temp view (person_id, anchor_mi) for the given anchor."""
     con = panel.con
@@ -958,7 +943,7 @@ def _anchor_table(panel: PersonMonthPanel, anchor: AnchorLike) -> str:
     if isinstance(anchor, str) and anchor == "first_pilot_month":
         con.execute(
             f"CREATE TEMP VIEW {name} AS SELECT DISTINCT person_id, "
-            f"{_mi_sql('first_pilot_month')} AS anchor_mi FROM {panel.table} "
+            f"{rules.month_index(rules.SQL, 'first_pilot_month')} AS anchor_mi FROM {panel.table} "
             "WHERE first_pilot_month IS NOT NULL"
         )
         return name
@@ -1055,7 +1040,7 @@ def months_in_window(
     anchors = _anchor_table(panel, anchor)
     length = last - first + 1
     out: pd.DataFrame = panel.con.sql(
-        f"""SELECT a.person_id, {_month_sql("a.anchor_mi")} AS anchor_month,
+        f"""SELECT a.person_id, {_ANCHOR_MONTH} AS anchor_month,
                {length} AS window_months,
                count(p.month_index)::INTEGER AS months_observed,
                coalesce(sum(p.{outcome}), 0)::INTEGER AS months_{outcome}
@@ -1113,7 +1098,7 @@ def outcome_at_months(
         for k in ks
     )
     out: pd.DataFrame = panel.con.sql(
-        f"""SELECT a.person_id, {_month_sql("a.anchor_mi")} AS anchor_month, {cols}
+        f"""SELECT a.person_id, {_ANCHOR_MONTH} AS anchor_month, {cols}
         FROM {anchors} a LEFT JOIN {panel.table} p
           ON p.person_id = a.person_id
          AND p.month_index IN ({", ".join(f"a.anchor_mi + ({k})" for k in ks)})

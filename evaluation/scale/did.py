@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evaluation.errors import EstimatorNote, InputDataError, OptionError
+from evaluation.errors import EstimatorNote, InputDataError
 from evaluation.estimators.did.api import att_gt_result, map_cohorts, small_cohorts_note
 from evaluation.estimators.did.cells import BasePeriod, ControlGroup, plan_cells
 from evaluation.estimators.did.kernels import MomentAccumulator, moment_kernel
 from evaluation.estimators.did.results import AttGtResult
-from evaluation.registers.panel import GROUP_COLUMNS, OUTCOME_COLUMNS
+from evaluation.impact.did_rules import check_did_outcome, did_cohort, did_outcome, did_rows
 from evaluation.scale.engines import require_columns, upload
+from evaluation.scale.panel import IBIS
 
 __all__ = ["att_gt", "did_input", "gram_from_sums"]
 
@@ -42,12 +43,7 @@ def did_input(
     """
     import ibis
 
-    if outcome not in (*OUTCOME_COLUMNS, *GROUP_COLUMNS):
-        raise OptionError(
-            f"unknown outcome {outcome!r}",
-            where="outcome",
-            fix=f"use one of {', '.join((*OUTCOME_COLUMNS, *GROUP_COLUMNS))}",
-        )
+    check_did_outcome(outcome)
     require_columns(
         panel, ("person_id", "month_index", "pilot", "first_pilot_month", outcome), where="panel"
     )
@@ -59,13 +55,11 @@ def did_input(
         ids = pd.DataFrame({"person_id": pd.Series(comparison_ids, dtype="string")})
         table = upload(panel._find_backend(), ids, kind="ids")
         keep = panel.person_id.isin(table.person_id)
-    entry = panel.first_pilot_month
-    cohort = ibis.ifelse(panel.pilot.isnull(), 0, entry.year() * 12 + entry.month() - 1)
-    return panel.filter((panel.pilot == pilot) | (panel.pilot.isnull() & keep)).select(
+    return panel.filter(did_rows(IBIS, panel.pilot, pilot, keep)).select(
         "person_id",
         "month_index",
-        cohort=cohort.cast("int64"),
-        y=panel[outcome].cast("float64"),
+        cohort=did_cohort(IBIS, panel.pilot, panel.first_pilot_month),
+        y=did_outcome(IBIS, panel[outcome]),
     )
 
 

@@ -1,7 +1,9 @@
 """The person-month panel as an Ibis expression: the same rules on DuckDB or Spark.
 
 Same rules and columns as :func:`evaluation.registers.build_person_month_panel` (see
-:mod:`evaluation.registers.panel`), written in relational steps that every SQL engine has:
+:mod:`evaluation.registers.panel`): both builders render the one statement of the rules in
+:mod:`evaluation.registers.panel_rules`, here through :data:`IBIS`, in relational steps
+that every SQL engine has:
 
 1. each spell, clipped to the window, is exploded into its months (``sequence``/``range``);
    under a ``month_rule`` other than ``"any_day"`` its first and last months count only
@@ -21,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation.registers.codes import NO_STATUS
+from evaluation.registers import panel_rules as rules
 from evaluation.registers.panel import (
     GROUP_COLUMNS,
     OUTCOME_COLUMNS,
@@ -39,50 +41,103 @@ from evaluation.scale.engines import require_columns, upload
 FLAG_COLUMNS: tuple[str, ...] = (*OUTCOME_COLUMNS, *GROUP_COLUMNS)
 
 
-def _month_index(date: Any) -> Any:
-    return date.year() * 12 + date.month() - 1
+class IbisDialect:
+    """Renders the rules of :mod:`evaluation.registers.panel_rules` as Ibis expressions."""
+
+    def year(self, date: Any) -> Any:
+        """Calendar year."""
+        return date.year()
+
+    def month(self, date: Any) -> Any:
+        """Month (1-12)."""
+        return date.month()
+
+    def day(self, date: Any) -> Any:
+        """Day of the month."""
+        return date.day()
+
+    def eq(self, left: Any, right: Any) -> Any:
+        """``left == right``."""
+        return left == right
+
+    def ne(self, left: Any, right: Any) -> Any:
+        """``left != right``."""
+        return left != right
+
+    def isin(self, value: Any, values: tuple[int, ...]) -> Any:
+        """``value.isin(values)``."""
+        return value.isin(list(values))
+
+    def ifelse(self, condition: Any, yes: Any, no: Any) -> Any:
+        """``ibis.ifelse``."""
+        import ibis
+
+        return ibis.ifelse(condition, yes, no)
+
+    def least(self, left: Any, right: Any) -> Any:
+        """``ibis.least``."""
+        import ibis
+
+        return ibis.least(left, right)
+
+    def greatest(self, left: Any, right: Any) -> Any:
+        """``ibis.greatest``."""
+        import ibis
+
+        return ibis.greatest(left, right)
+
+    def coalesce(self, value: Any, default: Any) -> Any:
+        """``ibis.coalesce``."""
+        import ibis
+
+        return ibis.coalesce(value, default)
+
+    def is_null(self, value: Any) -> Any:
+        """``value.isnull()``."""
+        return value.isnull()
+
+    def null(self, dtype: rules.CastType) -> Any:
+        """``ibis.null(dtype)``."""
+        import ibis
+
+        return ibis.null(dtype)
+
+    def cast(self, value: Any, dtype: rules.CastType) -> Any:
+        """``value.cast(dtype)``."""
+        return value.cast(dtype)
+
+    def make_date(self, year: Any, month: Any, day: Any) -> Any:
+        """``ibis.date(year, month, day)``."""
+        import ibis
+
+        return ibis.date(year, month, day)
+
+    def date(self, value: pd.Timestamp) -> Any:
+        """A date literal."""
+        import ibis
+
+        return ibis.date(value.date())
+
+    def text(self, value: str) -> Any:
+        """A string literal."""
+        import ibis
+
+        return ibis.literal(value)
 
 
-def _first_of_month(index: Any) -> Any:
-    import ibis
-
-    return ibis.date(index // 12, index % 12 + 1, 1)
+#: The Ibis dialect of the panel rules.
+IBIS = IbisDialect()
 
 
-def _days_in_month(date: Any) -> Any:
-    """Days in the date's month, by the Gregorian rule (integer arithmetic, any engine)."""
-    import ibis
-
-    y, m = date.year(), date.month()
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    feb = ibis.ifelse(leap, 29, 28)
-    short = m.isin([4, 6, 9, 11])
-    return ibis.ifelse(m == 2, feb, ibis.ifelse(short, 30, 31))
-
-
-def _counted_months(spells: Any, need: int, open_end: int, last_day: Any) -> tuple[Any, Any]:
-    """First and last counted month index of each spell under a month rule.
-
-    Same rule as :func:`evaluation.registers.panel.build_person_month_panel`: a spell's
-    first (last) month counts when it covers ``min(need, days in month)`` of its days.
-    """
-    import ibis
-
-    first = _month_index(spells.start)
-    if need <= 1:
-        return first, ibis.coalesce(_month_index(spells.end), open_end)
-    end = ibis.coalesce(spells.end, last_day)
-    last = _month_index(end)
-    same = first == last
-    span = end.day() - spells.start.day() + 1
-    first_days = ibis.ifelse(same, span, _days_in_month(spells.start) - spells.start.day() + 1)
-    last_days = ibis.ifelse(same, span, end.day())
-    need_first = ibis.least(need, _days_in_month(spells.start))
-    need_last = ibis.least(need, _days_in_month(end))
-    return (
-        first + ibis.ifelse(first_days < need_first, 1, 0),
-        last - ibis.ifelse(last_days < need_last, 1, 0),
-    )
+def _combine(column: Any, kind: rules.Combine) -> Any:
+    """Aggregate of ``column`` under a combine rule (``bit_or`` of one-bit masks only)."""
+    if kind == "min":
+        return column.min()
+    if kind == "max":
+        return column.max()
+    # Each code's unit mask has at most one bit, so the sum of the distinct masks is their
+    # bitwise or (Spark's Ibis compiler has no bit_or aggregate); see _units.
+    return column.sum()
 
 
 def person_month_panel(
@@ -129,9 +184,10 @@ def person_month_panel(
     lo = month_index(to_month(start, name="start"))
     m_end = to_month(end, name="end")
     hi = month_index(m_end)
-    open_end = (
-        hi if extract_date is None else month_index(to_month(extract_date, name="extract_date"))
-    )
+    extract: pd.Timestamp | None = None
+    if extract_date is not None:
+        to_month(extract_date, name="extract_date")  # raises OptionError if not a date
+        extract = pd.Timestamp(extract_date).normalize()  # type: ignore[arg-type]
     con = spells._find_backend()
     codes = upload(con, code_flag_table(), kind="codes")
     months = upload(
@@ -139,28 +195,19 @@ def person_month_panel(
         pd.DataFrame(
             {
                 "month_index": pd.array(range(lo, hi + 1), dtype="int64"),
-                "month": [
-                    (pd.Timestamp(year=m // 12, month=m % 12 + 1, day=1)).date()
-                    for m in range(lo, hi + 1)
-                ],
+                "month": [rules.month_date(m).date() for m in range(lo, hi + 1)],
             }
         ),
         kind="months",
     )
 
     # 1. spells clipped to the window, one row per covered month
-    last_day = (
-        pd.Timestamp(extract_date).normalize()  # type: ignore[arg-type]
-        if extract_date is not None
-        else m_end + pd.offsets.MonthEnd(0)
+    open_end, last_day = rules.open_spell_end(extract, m_end)
+    first, last = rules.counted_months(
+        IBIS, spells.start, spells.end, need=need, open_end=open_end, last_day=last_day
     )
-    first, last = _counted_months(spells, need, open_end, ibis.date(last_day.date()))
-    clipped = spells.filter(first <= hi, last >= lo, first <= last).select(
-        "person_id",
-        "code",
-        a=ibis.greatest(first, lo),
-        b=ibis.least(last, hi),
-    )
+    keep, a, b = rules.window_months(IBIS, first, last, lo=lo, hi=hi)
+    clipped = spells.filter(keep).select("person_id", "code", a=a, b=b)
     covered = clipped.join(codes, "code").select(
         "person_id",
         "rank",
@@ -168,43 +215,45 @@ def person_month_panel(
         UNITS_COLUMN,
         month_index=ibis.range(clipped.a, clipped.b + 1).unnest(),
     )
-    # 2. per person-month: strongest code, any-spell flags, all benefit units. Each code's
-    # unit mask has at most one bit, so the sum of the distinct masks is their bitwise or
-    # (Spark's Ibis compiler has no bit_or aggregate).
+    # 2. per person-month: strongest code, any-spell flags, all benefit units.
     keys = ["person_id", "month_index"]
     units = (
         covered.select(*keys, UNITS_COLUMN)
         .distinct()
         .group_by(keys)
-        .aggregate(**{UNITS_COLUMN: lambda u: u[UNITS_COLUMN].sum()})
+        .aggregate(**{UNITS_COLUMN: lambda u: _combine(u[UNITS_COLUMN], rules.UNITS_COMBINE)})
     )
     per_month = (
         covered.group_by(keys)
-        .aggregate(rank=covered["rank"].min(), **{c: covered[c].max() for c in FLAG_COLUMNS})
+        .aggregate(
+            rank=_combine(covered["rank"], rules.STATUS_COMBINE),
+            **{c: _combine(covered[c], rules.FLAG_COMBINE) for c in FLAG_COLUMNS},
+        )
         .join(units, keys)
     )
     status = per_month.join(codes.select("rank", status="code"), "rank").drop("rank")
     # 3. the full grid, the participant columns
-    entry = _month_index(people.entry_month)
-    exit_ = _month_index(people.exit_month)
     persons = people.select(
-        "person_id", "pilot", "entry_month", entry_mi=entry, exit_mi=ibis.coalesce(exit_, hi)
+        "person_id",
+        "pilot",
+        "entry_month",
+        entry_mi=rules.month_index(IBIS, people.entry_month),
+        exit_mi=rules.month_index(IBIS, people.exit_month),
     )
     grid = persons.cross_join(months)
     panel = grid.left_join(status, ["person_id", "month_index"])
     mi = panel.month_index
-    in_pilot = ((mi >= panel.entry_mi) & (mi <= panel.exit_mi)).cast("int8")
     return panel.select(
         "person_id",
         "month",
         month_index=mi.cast("int32"),
-        status=panel.status.fill_null(NO_STATUS),
-        **{c: panel[c].fill_null(0).cast("int8") for c in FLAG_COLUMNS},
+        status=panel.status.fill_null(rules.FILL_STATUS),
+        **{c: panel[c].fill_null(rules.FILL_FLAG).cast("int8") for c in FLAG_COLUMNS},
         pilot=panel.pilot,
         first_pilot_month=panel.entry_month,
-        months_since_entry=(mi - panel.entry_mi).cast("int32"),
-        in_pilot=ibis.ifelse(panel.entry_mi.isnull(), ibis.null("int8"), in_pilot),
-        **{UNITS_COLUMN: panel[UNITS_COLUMN].fill_null(0).cast("int32")},
+        months_since_entry=rules.months_since_entry(IBIS, mi, panel.entry_mi),
+        in_pilot=rules.in_pilot(IBIS, mi, panel.entry_mi, panel.exit_mi, hi=hi),
+        **{UNITS_COLUMN: panel[UNITS_COLUMN].fill_null(rules.FILL_UNITS).cast("int32")},
     ).order_by(["person_id", "month_index"])
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from evaluation.errors import OptionError
 from evaluation.impact import covariates_with_variation, did_input, matching_input
-from evaluation.registers import PersonMonthPanel, build_person_month_panel
+from evaluation.registers import GROUP_COLUMNS, PersonMonthPanel, build_person_month_panel
 from evaluation.synthetic import SyntheticRegisters, generate_registers
 
 PILOT = "Sataosaa"
@@ -88,3 +88,17 @@ def test_unknown_outcome_is_a_clear_error(
     _, panel = synthetic
     with pytest.raises(OptionError, match="unknown outcome"):
         did_input(panel, pilot=PILOT, outcome="salary")
+
+
+def test_did_input_takes_a_benefit_group_as_outcome(
+    synthetic: tuple[SyntheticRegisters, PersonMonthPanel],
+) -> None:
+    # One list of DiD outcomes (evaluation.impact.did_rules.DID_OUTCOMES) for both the
+    # in-process and the Ibis did_input: the benefit-group columns are 0/1 outcomes too.
+    _, panel = synthetic
+    column = GROUP_COLUMNS[0]
+    frame = did_input(panel, pilot=PILOT, outcome=column).df()
+    cells = panel.to_pandas()[["person_id", "month_index", column]]
+    merged = frame.merge(cells, on=["person_id", "month_index"], how="left")
+    assert len(merged) == len(frame) > 0
+    assert (merged["y"] == merged[column].astype("float64")).all()
