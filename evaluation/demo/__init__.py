@@ -40,6 +40,7 @@ def report_links(ctx: DemoContext) -> list[tuple[str, Path]]:
         "compare.html": "nav.compare_en",
         "vertailu.html": "nav.compare_fi",
         "impact.html": "nav.impact",
+        "vaikutus.html": "nav.impact_fi",
     }
     links = []
     for path in ctx.reports:

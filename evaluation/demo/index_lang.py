@@ -37,7 +37,7 @@ def _reports(ctx: DemoContext, t: Translator) -> str:
     items = []
     for path in ctx.reports:
         href = html.escape(path.relative_to(ctx.out).as_posix())
-        if path.name in ("vertailu.html", "compare.html", "impact.html"):
+        if path.name in ("vertailu.html", "compare.html", "impact.html", "vaikutus.html"):
             label, about = t(f"demo.report.{path.stem}"), t(f"demo.report.{path.stem}.about")
         else:  # pilot-<slug>.html
             pilot = _pilot_of(path, ctx)

@@ -192,6 +192,7 @@ def render_reports(ctx: DemoContext) -> None:
         ("compare.qmd", params, "compare.html", "en"),
         ("compare.qmd", params, "vertailu.html", "fi"),
         ("impact.qmd", {**params, "pilot": ""}, "impact.html", "en"),
+        ("impact.qmd", {**params, "pilot": ""}, "vaikutus.html", "fi"),
     ]
     if ctx.overview is not None:
         for evaluation in ctx.overview.submissions.evaluations:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -108,8 +109,10 @@ def _cli(*args: str) -> tuple[int, str]:
     import sys
 
     code = "from evaluation.cli import main; main()"
+    # a wide console: file paths are not wrapped mid-name (pytest's temp paths are long)
+    env = {**os.environ, "COLUMNS": "400"}
     run = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env
     )
     return run.returncode, run.stdout + run.stderr
 
