@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from evaluation.contract import interval_alpha
 from evaluation.errors import InputDataError, MissingColumnError, OptionError
 
 if TYPE_CHECKING:
@@ -134,7 +135,8 @@ def goal_attainment(
     *,
     rho: float = DEFAULT_RHO,
     min_n: int = DEFAULT_MIN_N,
-    conf_level: float = 0.95,
+    alpha: float = 0.05,
+    conf_level: float | None = None,
 ) -> GasResult:
     """GAS T-scores of each client and per pilot.
 
@@ -147,9 +149,12 @@ def goal_attainment(
         Assumed correlation between goal scales (default 0.3).
     min_n:
         Pilots with fewer scored clients are suppressed.
+    alpha:
+        Significance level of the t-based confidence intervals (0.05: 95% intervals).
     conf_level:
-        Level of the t-based confidence interval of the mean T-score.
+        Deprecated: the confidence level (``1 - alpha``); use ``alpha``.
     """
+    level = 1.0 - interval_alpha(alpha, conf_level, where="goal_attainment", old_name="conf_level")
     _check_rho(rho)
     if min_n < 1:
         raise OptionError(f"min_n {min_n} is below 1", where="option min_n", fix="use e.g. 5")
@@ -196,7 +201,7 @@ def goal_attainment(
     clients = pd.DataFrame(
         rows, columns=["pilot", "client_id", "goals_set", "goals_rated", "t_score"]
     )
-    return GasResult(clients, _by_pilot(clients, min_n, conf_level), rho, min_n)
+    return GasResult(clients, _by_pilot(clients, min_n, level), rho, min_n)
 
 
 def _by_pilot(clients: pd.DataFrame, min_n: int, conf_level: float) -> pd.DataFrame:

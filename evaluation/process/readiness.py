@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from evaluation.contract import interval_alpha
 from evaluation.errors import MissingColumnError, OptionError
 from evaluation.schema import load_schema
 from evaluation.workbook.instrument import score_frame
@@ -135,7 +136,11 @@ class ReadinessResult:
 
 
 def readiness_scores(
-    responses: pd.DataFrame, *, min_n: int = DEFAULT_MIN_N, conf_level: float = 0.95
+    responses: pd.DataFrame,
+    *,
+    min_n: int = DEFAULT_MIN_N,
+    alpha: float = 0.05,
+    conf_level: float | None = None,
 ) -> ReadinessResult:
     """Score readiness answers and aggregate them per pilot, round and theme.
 
@@ -146,10 +151,14 @@ def readiness_scores(
         column per item of the instrument (whole numbers 1-5, missing as NA).
     min_n:
         Groups with fewer respondents with a score get blank estimates.
+    alpha:
+        Significance level of the t-based confidence intervals (0.05: 95% intervals).
     conf_level:
-        Level of the t-based confidence intervals.
+        Deprecated: the confidence level (``1 - alpha``); use ``alpha``.
     """
     from scipy import stats
+
+    level = 1.0 - interval_alpha(alpha, conf_level, where="readiness_scores", old_name="conf_level")
 
     if min_n < 1:
         raise OptionError(f"min_n {min_n} is below 1", where="option min_n", fix="use e.g. 5")
@@ -173,7 +182,7 @@ def readiness_scores(
             if not supp:
                 mean = float(x.mean())
                 se = float(x.std(ddof=1)) / math.sqrt(n)
-                q = float(stats.t.ppf(0.5 + conf_level / 2, n - 1))
+                q = float(stats.t.ppf(0.5 + level / 2, n - 1))
                 lo, hi = mean - q * se, mean + q * se
             rows.append(
                 {

@@ -44,6 +44,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from evaluation.contract import interval_alpha
 from evaluation.errors import InputDataError, MissingColumnError, OptionError
 from evaluation.registers.codes import CODES
 from evaluation.registers.panel import MonthRule, min_days
@@ -394,7 +395,8 @@ def register_outcomes(
     after: int = 12,
     month_rule: MonthRule = "any_day",
     reference: str | None = None,
-    level: float = 0.95,
+    alpha: float = 0.05,
+    level: float | None = None,
 ) -> RegisterOutcomes:
     """Registered-unemployment months, care contacts and benefit euros around anchor months.
 
@@ -413,8 +415,10 @@ def register_outcomes(
     reference:
         Group the others' change is compared with (``difference_in_change``); e.g.
         ``"comparison"``.
+    alpha:
+        Significance level of the intervals (0.05: 95% intervals).
     level:
-        Confidence level of the intervals.
+        Deprecated: the confidence level (``1 - alpha``); use ``alpha``.
 
     Returns
     -------
@@ -441,10 +445,7 @@ def register_outcomes(
                 where=f"{_WHERE}({name}=...)",
                 fix="use e.g. 12",
             )
-    if not 0.0 < level < 1.0:
-        raise OptionError(
-            f"level {level} is not between 0 and 1", where=f"{_WHERE}(level=...)", fix="e.g. 0.95"
-        )
+    conf = 1.0 - interval_alpha(alpha, level, where=_WHERE)
     anch = _anchors(anchors)
     if reference is not None and reference not in set(anch.frame["group"]):
         raise OptionError(
@@ -469,4 +470,4 @@ def register_outcomes(
         b, a = _window_sums(rows, anch, before, after)
         persons[f"{measure}_before"], persons[f"{measure}_after"] = b, a
         measures.append(measure)
-    return RegisterOutcomes(persons, tuple(measures), int(before), int(after), reference, level)
+    return RegisterOutcomes(persons, tuple(measures), int(before), int(after), reference, conf)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from evaluation.contract import interval_alpha
 from evaluation.errors import EstimationError, MissingColumnError, OptionError
 from evaluation.schema import Instrument, Lang, load_schema
 
@@ -157,19 +158,16 @@ def _check_frame(scores: pd.DataFrame, needed: list[str], where: str) -> None:
         raise MissingColumnError(missing, where=where, available=scores.columns)
 
 
-def _check_level(conf_level: float, min_n: int) -> None:
-    if not 0 < conf_level < 1:
-        raise OptionError(
-            f"conf_level {conf_level} is not between 0 and 1",
-            where="option conf_level",
-            fix="use e.g. 0.95",
-        )
+def _check_level(alpha: float, conf_level: float | None, min_n: int, where: str) -> float:
+    """The confidence level from ``alpha`` (or the deprecated ``conf_level``), checked."""
+    level = 1.0 - interval_alpha(alpha, conf_level, where=where, old_name="conf_level")
     if min_n < 1:
         raise OptionError(
             f"min_n {min_n} is below 1",
             where="option min_n",
             fix="use a positive threshold such as 5",
         )
+    return level
 
 
 @dataclass(frozen=True)
@@ -237,7 +235,8 @@ def baseline_means(
     wave: str = "baseline",
     score_ids: tuple[str, ...] | None = None,
     min_n: int = DEFAULT_MIN_N,
-    conf_level: float = 0.95,
+    alpha: float = 0.05,
+    conf_level: float | None = None,
     instrument: Instrument | str | None = None,
 ) -> GroupMeans:
     """Means of the scores at one wave by group, with t-based confidence intervals.
@@ -253,8 +252,12 @@ def baseline_means(
         latest follow-up).
     min_n:
         Groups with fewer answers are suppressed (default 5).
+    alpha:
+        Significance level of the t intervals (0.05: 95% intervals).
+    conf_level:
+        Deprecated: the confidence level (``1 - alpha``); use ``alpha``.
     """
-    _check_level(conf_level, min_n)
+    conf_level = _check_level(alpha, conf_level, min_n, "baseline_means")
     ids = score_ids or tuple(s.id for s in _instrument(instrument).scores)
     _check_frame(scores, ["client_id", "wave", "date", by, *ids], "self-assessment scores")
     data = one_answer(scores, wave, "first" if wave == "baseline" else "latest")
@@ -325,7 +328,8 @@ def paired_change(
     by: str = "service_group",
     score_ids: tuple[str, ...] | None = None,
     min_n: int = DEFAULT_MIN_N,
-    conf_level: float = 0.95,
+    alpha: float = 0.05,
+    conf_level: float | None = None,
     instrument: Instrument | str | None = None,
     follow_up: FollowUp = "latest",
 ) -> PairedChange:
@@ -336,7 +340,7 @@ def paired_change(
     ``follow_up`` picks the ``"latest"`` (default: first vs latest answer) or the
     ``"first"`` of them.
     """
-    _check_level(conf_level, min_n)
+    conf_level = _check_level(alpha, conf_level, min_n, "paired_change")
     if follow_up not in ("first", "latest"):
         raise OptionError(
             f"follow_up {follow_up!r} is not 'first' or 'latest'",
