@@ -147,6 +147,13 @@ def _columns_design(data: pd.DataFrame, covariates: list[str]) -> Design:
             full.append(dummies)
     mframe = pd.concat(model, axis=1)
     fframe = pd.concat(full, axis=1)
+    return _from_frames(mframe, fframe, tuple(covariates), None)
+
+
+def _from_frames(
+    mframe: pd.DataFrame, fframe: pd.DataFrame, variables: tuple[str, ...], formula: str | None
+) -> Design:
+    """The design from its model matrix and its full (every level) balance matrix."""
     x = _check_finite(mframe)
     bx = _check_finite(fframe)
     return Design(
@@ -156,8 +163,8 @@ def _columns_design(data: pd.DataFrame, covariates: list[str]) -> Design:
         bx=bx,
         bnames=tuple(str(c) for c in fframe.columns),
         bbinary=_binary_flags(bx),
-        variables=tuple(covariates),
-        formula=None,
+        variables=variables,
+        formula=formula,
     )
 
 
@@ -183,15 +190,4 @@ def _formula_design(data: pd.DataFrame, rhs: str) -> Design:
             where=WHERE,
             fix="name at least one covariate in the formula",
         )
-    x = _check_finite(mframe)
-    bx = _check_finite(fframe)
-    return Design(
-        x=x,
-        names=tuple(str(c) for c in mframe.columns),
-        binary=_binary_flags(x),
-        bx=bx,
-        bnames=tuple(str(c) for c in fframe.columns),
-        bbinary=_binary_flags(bx),
-        variables=tuple(variables),
-        formula=rhs,
-    )
+    return _from_frames(mframe, fframe, tuple(variables), rhs)
