@@ -121,10 +121,10 @@ def check_command(
     t = translator(cli_language(report.lang))
     written = t("cli.html_report", path=mask_identity_codes(str(out)))
     if refusal is not None:
-        console.print(written, markup=False)
+        console.print(written, markup=False, soft_wrap=True)  # a path is never cut
         raise refusal  # exit 2: located, no code echoed, nothing of the file shown
     console.print(report.summary(), markup=False)
-    console.print(written, markup=False)
+    console.print(written, markup=False, soft_wrap=True)  # a path is never cut
     if not report.ok:
         raise typer.Exit(1)
 

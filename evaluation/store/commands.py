@@ -78,7 +78,7 @@ def submit_command(
     console.print(result.report.summary(), markup=False)
     if html is not None:
         result.report.write_html(html)
-        console.print(t("cli.html_report", path=html), markup=False)
+        console.print(t("cli.html_report", path=html), markup=False, soft_wrap=True)
     fields = {
         "status": t(f"cli.status.{s.status}"),
         "pilot": s.pilot,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -109,10 +108,8 @@ def _cli(*args: str) -> tuple[int, str]:
     import sys
 
     code = "from evaluation.cli import main; main()"
-    # a wide console: file paths are not wrapped mid-name (pytest's temp paths are long)
-    env = {**os.environ, "COLUMNS": "400"}
     run = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
     )
     return run.returncode, run.stdout + run.stderr
 
