@@ -67,6 +67,13 @@ MEASURES: dict[str, str] = {
     "care_contacts": "care_contacts",
     "benefit_eur": "benefit_spending_eur",
 }
+#: Columns each input table must have (anchors and the three extracts).
+EXTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "anchors": ("person_id", "group", "anchor_month"),
+    "jobseeker": ("person_id", "status", "start", "end"),
+    "care": ("person_id", "date", "kind"),
+    "payments": ("person_id", "month", "code", "amount_eur"),
+}
 #: Terms of :meth:`RegisterOutcomes.tidy` per group and measure.
 TERMS: tuple[str, ...] = ("before", "after", "change", "difference_in_change")
 
@@ -125,7 +132,7 @@ class Anchors:
 
 
 def _anchors(anchors: pd.DataFrame) -> Anchors:
-    frame = _frame(anchors, "anchors", ("person_id", "group", "anchor_month"))
+    frame = _frame(anchors, "anchors", EXTRACT_COLUMNS["anchors"])
     if frame["person_id"].duplicated().any():
         dup = frame.loc[frame["person_id"].duplicated(), "person_id"].iloc[0]
         raise InputDataError(
@@ -153,7 +160,7 @@ def jobseeker_months(jobseeker: pd.DataFrame, *, month_rule: MonthRule = "any_da
     spell runs to the end of the data's last month. Overlapping spells count a month once.
     """
     need = min_days(month_rule, where=f"{_WHERE}(month_rule=...)")
-    frame = _frame(jobseeker, "jobseeker", ("person_id", "status", "start", "end"))
+    frame = _frame(jobseeker, "jobseeker", EXTRACT_COLUMNS["jobseeker"])
     _codes(frame["status"], JOBSEEKER_STATUSES, "jobseeker", "status")
     start = _dates(frame["start"], "jobseeker", "start", allow_missing=False)
     end = _dates(frame["end"], "jobseeker", "end", allow_missing=True)
@@ -199,7 +206,7 @@ def _counted_range(start: pd.Series, end: pd.Series, need: int) -> tuple[np.ndar
 
 
 def _care_rows(care: pd.DataFrame) -> pd.DataFrame:
-    frame = _frame(care, "care", ("person_id", "date", "kind"))
+    frame = _frame(care, "care", EXTRACT_COLUMNS["care"])
     _codes(frame["kind"], CARE_KINDS, "care", "kind")
     date = _dates(frame["date"], "care", "date", allow_missing=False)
     visits = (
@@ -224,7 +231,7 @@ def _care_rows(care: pd.DataFrame) -> pd.DataFrame:
 
 
 def _payment_rows(payments: pd.DataFrame) -> pd.DataFrame:
-    frame = _frame(payments, "payments", ("person_id", "month", "code", "amount_eur"))
+    frame = _frame(payments, "payments", EXTRACT_COLUMNS["payments"])
     benefits = tuple(c for c, spec in CODES.items() if spec.kind == "benefit")
     _codes(frame["code"], benefits, "payments", "code")
     month = _dates(frame["month"], "payments", "month", allow_missing=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -197,6 +197,7 @@ def trajectories(
     max_iter: int = 5000,
     alpha: float = 0.05,
     level: float | None = None,
+    on_fit: Callable[[TrajectoryModel], None] | None = None,
 ) -> TrajectoryResult:
     """Group-based trajectory models: finite mixtures of polynomial trajectories (Nagin).
 
@@ -238,6 +239,9 @@ def trajectories(
         Significance level: the trajectory bands and coefficient intervals cover ``1 - alpha``.
     level:
         Deprecated: the coverage; use ``alpha``.
+    on_fit:
+        Called with each fitted model as soon as it is fitted, in the order of ``groups``
+        (e.g. to advance a progress bar); it does not change the fits.
 
     Returns
     -------
@@ -261,8 +265,9 @@ def trajectories(
         panel, outcome, time=time, person=person, degree=degree, family=family, trials=trials
     )
     rng = np.random.default_rng(seed)
-    models = tuple(
-        _fit_one(
+    models = []
+    for k in group_list:
+        model = _fit_one(
             prep,
             k,
             family,
@@ -273,9 +278,10 @@ def trajectories(
             outcome=outcome,
             level=coverage,
         )
-        for k in group_list
-    )
-    return TrajectoryResult(models=models, outcome=outcome, degree=degree, family=family)
+        if on_fit is not None:
+            on_fit(model)
+        models.append(model)
+    return TrajectoryResult(models=tuple(models), outcome=outcome, degree=degree, family=family)
 
 
 def _all_int(groups: Iterable[int]) -> bool:
