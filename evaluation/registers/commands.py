@@ -565,6 +565,7 @@ def _print_trajectories(
         f"BIC {chosen.bic:.2f} (groups of fewer than {ledger.threshold} persons: "
         f"<{ledger.threshold}).",
         markup=False,
+        soft_wrap=True,
     )
     groups = trajectory_group_table(results, translator(cli_language()), ledger)
     console.print(groups.to_string(index=False), markup=False, soft_wrap=True)
