@@ -215,17 +215,33 @@ def _label(option: str) -> str:
     return f"option {option}" if option.startswith("--") else f"argument {option}"
 
 
-def read_extract(path: Path, option: str, columns: Sequence[str]) -> pd.DataFrame:
+def read_extract(
+    path: Path, option: str, columns: Sequence[str], *, extra: Sequence[str] | None = None
+) -> pd.DataFrame:
     """A CSV or parquet table given on the command line, checked at the door.
 
     Refuses identity codes (in the path and the cells), reads CSV cells as text (ids keep
     their leading zeros) and checks that ``columns`` are there.
+
+    Parameters
+    ----------
+    path:
+        The ``.csv`` or ``.parquet`` file.
+    option:
+        The option (``"--care"``) or argument (``"PANEL"``) that named it, for messages.
+    columns:
+        Columns the table must have.
+    extra:
+        ``None`` keeps every column; otherwise only ``columns`` and those of ``extra`` the
+        file has are read (a large panel is screened on the columns used only).
 
     Raises
     ------
     evaluation.errors.InputDataError
         The file is missing, not CSV/parquet, unreadable or lacks a column (named with
         the option and the file).
+    evaluation.errors.IntakeRefusedError
+        The path or a cell holds an identity code.
     """
     where = f"{path.name} ({_label(option)})"
     refuse_codes_in_path(path, where=where)
@@ -245,10 +261,12 @@ def read_extract(path: Path, option: str, columns: Sequence[str]) -> pd.DataFram
             fix="export the table again (CSV: UTF-8 with a header line; or parquet)",
         ) from None
     frame.columns = [str(c) for c in frame.columns]
-    refuse_identity_codes_in_frame(frame, source=path.name)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise missing_column_error(missing, where=where, available=list(frame.columns))
+    if extra is not None:
+        frame = frame[[*columns, *(c for c in extra if c in frame.columns and c not in columns)]]
+    refuse_identity_codes_in_frame(frame, source=path.name)
     return frame
 
 
@@ -343,7 +361,9 @@ def outcomes_command(
     try:
         outcomes = register_outcomes(
             frame,
-            **tables,
+            jobseeker=tables["jobseeker"],
+            care=tables["care"],
+            payments=tables["payments"],
             before=before,
             after=after,
             month_rule=month_rule,
@@ -416,9 +436,7 @@ def _trajectory_panel(
             where="option --population",
             fix="use participants (persons with a pilot) or all",
         )
-    frame = read_extract(path, "PANEL", columns)
-    extra = [c for c in ("pilot", "months_observed") if c in frame.columns]
-    frame = frame[[*columns, *extra]]
+    frame = read_extract(path, "PANEL", columns, extra=("pilot", "months_observed"))
     if population == "participants" and "pilot" in frame.columns:
         frame = frame[frame["pilot"].notna()]
     if time == "year" and "months_observed" in frame.columns:
@@ -436,8 +454,9 @@ def _trajectory_panel(
 def _shown_share(model: TrajectoryModel, threshold: int) -> str:
     """The smallest group's share, or ``<threshold`` when it has fewer persons."""
     g = model.groups()
-    row = g.loc[g["share"].idxmin()]
-    return f"<{threshold}" if small(float(row["assigned"]), threshold) else f"{row['share']:.3f}"
+    at = int(np.argmin(g["share"].to_numpy()))
+    share, persons = float(g["share"].iloc[at]), float(g["assigned"].iloc[at])
+    return f"<{threshold}" if small(persons, threshold) else f"{share:.3f}"
 
 
 def _selection_table(result: TrajectoryResult, threshold: int) -> pd.DataFrame:
