@@ -169,9 +169,11 @@ that an 'unemployed' or 'laid_off' jobseeker spell covers by --month-rule (jobse
 not benefit months); care contacts are care-register visits and stays; benefit euros are
 Income-Register payments. At least one of --jobseeker, --care and --payments is needed.
 
-The report: a benefit counts for a person who received it "for at least a month"
-(vähintään kuukauden ajan, seed 001_… l.5359-5360): --month-rule full_month or min_days=N
-follows it, any_day (the default, as the panel) counts any day of a month. Recommendation 7
+The report counts a benefit for a person who received it "for at least a month"
+(vähintään kuukauden ajan, seed 001_… l.5359-5360) on registers of granted months; a month
+is granted when the benefit covers it whole or in part, so --month-rule any_day (the
+default, as in the panel) reproduces the report's month, and full_month or min_days=N are
+stricter sensitivity rules that drop a spell's partly covered months. Recommendation 7
 asks that effects be followed beyond employment: health service use, benefits and the cost
 effects of failed coordination (seed 001_… l.9189-9199).
 
@@ -181,7 +183,7 @@ mean resting on fewer than --threshold persons is shown as <threshold.
 
 Example: pilot-eval registers outcomes anchors.csv --pilot "Pilot A" --results results
 --jobseeker jobseeker.parquet --care care.csv --payments payments.csv --reference
-comparison --month-rule full_month
+comparison
 """
 
 #: ``--help`` of ``registers trajectories``.

@@ -84,10 +84,12 @@ def _mean(rows: pd.DataFrame, measure: str, term: str, group: str = "participant
 @pytest.mark.parametrize(
     ("rule", "months"),
     [
-        # any day of a month: P1 Jan, Feb, Mar before; P2 May, Jun, Jul after -> 3/5 each.
+        # The report's month (l.5359-5360: "for at least a month" of granted months; a
+        # month covered in part is granted): P1 Jan, Feb, Mar before; P2 May, Jun, Jul
+        # after -> 3/5 each.
         ("any_day", 0.6),
-        # the report's "at least a month" (l.5359-5360) read as whole months: P1 Feb, Mar;
-        # P2 May, Jun (January's 17 and July's 10 days do not count) -> 2/5 each.
+        # Stricter, whole months only: P1 Feb, Mar; P2 May, Jun (January's 17 and July's
+        # 10 days do not count) -> 2/5 each.
         ("full_month", 0.4),
         # 15 days: January's 17 count, July's 10 do not -> P1 3, P2 2.
         ("min_days=15", None),
@@ -162,6 +164,7 @@ def test_help_teaches_the_measure_its_seed_lines_and_an_example() -> None:
         "Recommendation 7",
         "seed 001_… l.9189-9199",
         "Example: pilot-eval registers outcomes anchors.csv",
+        "any_day (the default, as in the panel) reproduces the report's month",
     ):
         assert needle in text
     assert OUTCOMES_HELP.splitlines()[0] in text
