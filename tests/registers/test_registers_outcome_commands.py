@@ -231,3 +231,20 @@ def test_no_extract_is_a_clear_error(
     )  # fmt: skip
     assert code == 2 and "no register extract given" in output
     assert "give at least one of --jobseeker, --care and --payments" in output
+
+
+def test_threshold_option_and_linked_results_folder(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With --threshold 6 the five participants' means are hidden too.
+    output = _outcomes(files, "--threshold", "6")
+    line = next(x for x in output.splitlines() if "Participants" in x and "Benefit" in x)
+    assert line.split()[-4:] == ["<6"] * 4
+    link = files["anchors"].parent / "linked"
+    link.symlink_to(files["results"], target_is_directory=True)
+    code, text = _main(
+        ["registers", "outcomes", str(files["anchors"]), "--pilot", "A", "--results", str(link),
+         "--payments", str(files["payments"])],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 2 and "option --results" in text and "symbolic link" in text

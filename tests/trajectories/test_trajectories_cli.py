@@ -166,3 +166,17 @@ def test_bad_input_exits_2_with_a_located_message(
     assert stop.value.code == 2
     assert message in output and "Fix:" in output and "Traceback" not in output
     assert not (tmp_path / "results" / "trajectory_groups.csv").exists()
+
+
+def test_plot_through_a_link_is_refused(
+    panel_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "elsewhere.png"
+    target.write_bytes(b"")
+    link = tmp_path / "plot.png"
+    link.symlink_to(target)
+    args = ["registers", "trajectories", str(panel_file), "--outcome", "months_on_main_benefit",
+            "--results", str(tmp_path / "results"), *FIT, "--plot", str(link)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert "option --plot" in str(result.exception) and "symbolic link" in str(result.exception)
+    assert target.read_bytes() == b""
