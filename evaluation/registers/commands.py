@@ -1,4 +1,4 @@
-"""``pilot-eval registers ...``: code table, spell checks and panels from the command line.
+"""``pilot-eval registers ...``: code table, spell checks, panels, register outcomes, trajectories.
 
 Mount with ``app.add_typer(registers_app, name="registers")`` where
 ``from evaluation.registers.commands import app as registers_app``. Errors are the
@@ -439,18 +439,35 @@ def _trajectory_panel(
             fix="use participants (persons with a pilot) or all",
         )
     frame = read_extract(path, "PANEL", columns, extra=("pilot", "months_observed"))
-    if population == "participants" and "pilot" in frame.columns:
-        frame = frame[frame["pilot"].notna()]
+    if population == "participants":
+        frame = _participants(frame, console)
     if time == "year" and "months_observed" in frame.columns:
-        whole = pd.to_numeric(frame["months_observed"], errors="coerce") == MONTHS_PER_YEAR
-        if not whole.all():
-            console.print(
-                f"Note: {int((~whole).sum())} person-year(s) with fewer than "
-                f"{MONTHS_PER_YEAR} months observed (the window's edges) left out.",
-                markup=False,
-            )
-        frame = frame[whole]
+        frame = _whole_years(frame, console)
     return frame[columns]
+
+
+def _participants(frame: pd.DataFrame, console: Console) -> pd.DataFrame:
+    """Rows with a pilot (all rows, with a note, when the panel has no ``pilot``)."""
+    if "pilot" in frame.columns:
+        return frame[frame["pilot"].notna()]
+    console.print(
+        "Note: the panel has no 'pilot' column; every person is taken as a participant "
+        "(build the panel with --participants, or use --population all).",
+        markup=False,
+    )
+    return frame
+
+
+def _whole_years(frame: pd.DataFrame, console: Console) -> pd.DataFrame:
+    """Person-years with all 12 months observed (a note says how many were left out)."""
+    whole = pd.to_numeric(frame["months_observed"], errors="coerce") == MONTHS_PER_YEAR
+    if not whole.all():
+        console.print(
+            f"Note: {int((~whole).sum())} person-year(s) with fewer than "
+            f"{MONTHS_PER_YEAR} months observed (the window's edges) left out.",
+            markup=False,
+        )
+    return frame[whole]
 
 
 def _shown_share(model: TrajectoryModel, threshold: int) -> str:
