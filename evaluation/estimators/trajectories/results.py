@@ -276,11 +276,13 @@ def _occ_text(occ: float) -> str:
 
 
 def _link(mean: Array, family: Family, trials: int) -> Array:
-    if family == "binomial":
-        q = mean / trials
-        out: Array = np.log(q) - np.log1p(-q)
-        return out
-    return np.log(mean)
+    # A saturated group (mean 0 or trials) has an infinite link; its band is the point.
+    with np.errstate(divide="ignore"):
+        if family == "binomial":
+            q = mean / trials
+            out: Array = np.log(q) - np.log1p(-q)
+            return out
+        return np.log(mean)
 
 
 def _inverse_link(eta: Array, family: Family, trials: int) -> Array:
