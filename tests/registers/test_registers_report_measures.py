@@ -18,7 +18,8 @@ from evaluation.registers import (
 )
 from evaluation.registers.codes import BENEFIT_UNITS
 
-#: Benefit rows of Liite 4 (l.9961-10018), as the seed writes them, by group. The row
+#: Benefit rows of Liite 4 (heading l.9956-9957, rows l.9961-10021), as the seed writes them,
+#: by group. The row
 #: "Toimeentulotuki" above "Varsinainen" is the total of the four parts, not a benefit.
 LIITE_4 = {
     "education": ["Aikuiskoulutustuki", "Ammatillinen tutkinto", "Korkeakoulututkinto"],
@@ -49,8 +50,8 @@ LIITE_4 = {
         "Toimeentulotuki, kuntouttava",
     ],
 }
-#: Benefits the text lists beside Liite 4: Kela's rehabilitation allowance (l.5328),
-#: the accident compensations (l.5336) and the general housing allowance (l.5341-5342).
+#: Benefits the text lists beside Liite 4: Kela's rehabilitation allowance (l.5331),
+#: the accident compensations (l.5339) and the general housing allowance (l.5344-5345).
 TEXT_BENEFITS = {
     "rehabilitation": ["Kelan kuntoutusraha"],
     "accident": ["Tapaturmavakuutuskorvaukset"],
@@ -70,7 +71,7 @@ def test_every_liite_4_benefit_has_a_code_in_its_group() -> None:
 
 
 def test_family_and_accident_components_count_as_one_benefit_each() -> None:
-    # l.5324-5327: äitiysraha, erityisäitiysraha, isyysraha, vanhempainraha, osittainen
+    # l.5326-5329: äitiysraha, erityisäitiysraha, isyysraha, vanhempainraha, osittainen
     # vanhempainraha, sairauspäivärahan aikainen vanhempainraha, kotihoidon tuki,
     # erityishoitoraha = one benefit "Perhe- ja vanhempainetuudet".
     family = [
@@ -83,7 +84,7 @@ def test_family_and_accident_components_count_as_one_benefit_each() -> None:
         "child_home_care_allowance",
         "special_care_allowance",
     ]
-    # l.5336-5340: tapaturmavakuutuksen päiväraha, liikennevakuutuksen ansionmenetyskorvaus,
+    # l.5339-5343: tapaturmavakuutuksen päiväraha, liikennevakuutuksen ansionmenetyskorvaus,
     # sotilastapaturmavakuutuksen päiväraha, tapaturmavakuutuksen kuntoutuksen päiväraha ja
     # eläke, liikennevakuutuksen kuntoutuksen ansionmenetyskorvaus, sotilastapaturma-
     # vakuutuksen kuntoutuksen päiväraha ja eläke = one benefit "Tapaturmavakuutuskorvaukset".
@@ -118,7 +119,7 @@ def _year(frame: pd.DataFrame, person: str) -> pd.Series:
 
 def test_distinct_benefit_count_merges_family_and_accident() -> None:
     # l.5633-5634: recipients got "noin kolmea eri etuutta tai etuuksien kokonaisuutta"
-    # (about three distinct benefits or benefit aggregates) a year; l.5341-5343: family and
+    # (about three distinct benefits or benefit aggregates) a year; l.5345-5348: family and
     # accident benefits are each one aggregate. Hand count for 2016:
     # A: labour market subsidy, basic allowance, maternity + parental allowance (family = 1),
     #    basic + supplementary social assistance -> 5 benefits in 3 groups.
