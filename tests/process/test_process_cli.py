@@ -40,7 +40,8 @@ def test_tables_without_readable_workbooks(bad: str, tmp_path: Path) -> None:
 
 
 def test_instrument_command(process_paths_en: list[Path], tmp_path: Path) -> None:
-    # Tables 10-12 of seed 001 from the CLI, with the ethics rule
+    # Tables 10-12 of seed 001 (l.4955-4957 Table 10, l.5132-5135 the adjusted Table 12)
+    # from the CLI, with the ethics rule (001 l.5234-5237)
     paths = [str(p) for p in process_paths_en]
     res = CliRunner().invoke(app, ["instrument", *paths, "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output

@@ -127,8 +127,10 @@ def test_quality_participation_and_cooperation_are_rateable() -> None:
         "Tasapuolisuus",
         "Lähestyttävyys",
     ]
-    # seed 000 l.137, 179: participation in services, representative, societal
+    # seed 000 l.137, 179: participation in services ("osallisuudesta palveluissa", l.179),
+    # representative ("edustukselliseen osallisuuteen", l.137), societal (l.137, 179)
     assert len(by_family["participation_level"]) == 3
+    assert by_family["participation_level"][0] == "Perustaso: osallisuus omissa palveluissa"
     assert by_family["participation_level"][1].startswith("Edustuksellinen osallisuus")
     assert by_family["participation_level"][2] == "Yhteiskunnallinen osallisuus"
     # seed 001 l.717-721: monitasoisuus, monisektorisuus, monitoimijuus, moniammatillisuus

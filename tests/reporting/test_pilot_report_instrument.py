@@ -1,5 +1,8 @@
-"""The pilot report's self-assessment section (Tables 10-12 of seed 001) and the rows of
-the new rateable concepts, with the ethics rule in every language (issue 20)."""
+"""The pilot report's self-assessment section (Tables 10-12 of seed 001, l.4955-5135) and the
+rows of the new rateable concepts (001 l.8722-8723, l.717-721; 000 l.137, 179), with the
+ethics rule (001 l.5234-5237) in every language (issue 20). The numbers themselves are
+checked by hand in ``tests/template/test_instrument_seed.py``; here the report must show
+the library's numbers."""
 
 from __future__ import annotations
 

@@ -146,6 +146,8 @@ EXPECTED = {
     "feedback_rate": (4, 80.0),
     "perceived_benefit": (4, 3.5),
     "experienced_participation": (2, 100 * 2 / 3),
+    # effectiveness (002_… l.1051-1053): employed among those who started job coaching or
+    # work activity, within 3, 6 and 12 months of the start, among those followed that long.
     "employed_3m_after_job_coaching": (1, 20.0),
     "employed_6m_after_job_coaching": (1, 100 / 3),
     "employed_12m_after_job_coaching": (2, 100 * 2 / 3),
