@@ -1,7 +1,8 @@
 """Register measures as the national report defines them (issue 20, item 3).
 
 Expected values are written by hand from the definitions in the seed report
-``../shared/seeds/001_…`` (line numbers cited at each test).
+``../shared/seeds/001_…`` (line numbers cited at each test): the benefit list (l.5323-5345)
+and Liite 4 (l.9956-10021).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Indicators computed from the client sheet match values computed by hand."""
+"""Indicators computed from the client sheet match values computed by hand.
+
+The indicators answer the list of ``002_…`` l.1034-1053 (need, availability and use of
+services, users' assessments, effectiveness); the seed line is cited at each value.
+"""
 
 from __future__ import annotations
 
