@@ -53,3 +53,47 @@ def test_instrument_command(process_paths_en: list[Path], tmp_path: Path) -> Non
         assert (tmp_path / f"instrument_{name}.csv").exists()
     bad = CliRunner().invoke(app, ["instrument", *paths, "--follow-up", "middle"])
     assert bad.exit_code != 0 and "--follow-up" in str(bad.exception)
+
+
+def test_instrument_command_first_vs_latest_by_hand(tmp_path: Path) -> None:
+    # seed 001 l.4900-4902: first vs latest answer of those who answered at least twice.
+    # Two clients answer the work-ability question (l.4955-4957) by hand: the first
+    # 2 -> 4 -> 7, the second 5 -> 6. Latest: change (7-2 + 6-5)/2 = 3, mean follow-up
+    # (7 + 6)/2 = 6.5; first follow-up: change (4-2 + 6-5)/2 = 1.5, mean (4 + 6)/2 = 5.
+    import dataclasses
+    import datetime as dt
+
+    import pandas as pd
+
+    from evaluation.synthetic.filled_workbooks import filled_evaluation
+    from evaluation.workbook.writer import write_workbook
+
+    ev = filled_evaluation("Fokus", seed=2, lang="en")
+    first, second = ev.records["clients"][:2]
+    answers = [(first, 0, "baseline", 2), (first, 60, "follow_up", 4)]
+    answers += [(first, 240, "follow_up", 7), (second, 0, "baseline", 5)]
+    answers += [(second, 150, "follow_up", 6)]
+    template = dict(ev.records["self_assessment"][0])
+    rows = tuple(
+        {
+            **template,
+            "client_id": c["client_id"],
+            "wave": wave,
+            "date": c["entry_date"] + dt.timedelta(days=days),  # type: ignore[operator]
+            "work_ability": value,
+        }
+        for c, days, wave, value in answers
+    )
+    ev = dataclasses.replace(ev, records={**ev.records, "self_assessment": rows})
+    path = str(write_workbook(ev, tmp_path / "fokus.xlsx"))
+    expected = {"latest": (3.0, 6.5), "first": (1.5, 5.0)}
+    for follow_up, (change, mean) in expected.items():
+        out = tmp_path / follow_up
+        args = ["instrument", path, "--min-n", "1", "--follow-up", follow_up, "--out", str(out)]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        table = pd.read_csv(out / "instrument_change.csv")
+        row = table[(table["score"] == "work_ability") & (table["group"] == "all")].iloc[0]
+        assert row["n"] == 2
+        assert row["estimate"] == pytest.approx(change, abs=1e-12)
+        assert row["mean_follow_up"] == pytest.approx(mean, abs=1e-12)

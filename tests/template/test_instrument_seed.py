@@ -20,6 +20,7 @@ from evaluation.workbook.instrument import (
     ethics_rule,
     paired_change,
     predictive_validity,
+    score_frame,
 )
 
 #: Exact, noise-free data: the regression recovers its coefficients up to float rounding.
@@ -52,6 +53,24 @@ def test_skills_domain_holds_cognition_motivation_and_self_efficacy() -> None:
     assert len(labels) == 5
     assert "Haluan päästä työhön tai koulutukseen." in labels  # motivation
     assert "Uskon pystyväni työhön tai koulutukseen." in labels  # self-efficacy
+
+
+def test_skills_score_counts_motivation_and_self_efficacy() -> None:
+    # seed 001 l.5219-5222: the Taidot score holds cognition, motivation and self-efficacy.
+    # Two clients with the same cognition answers (4, 4, 4); a wants work and believes in
+    # managing it (5, 5), b does not (1, 1); every other item is 3.
+    # by hand: a (4+4+4+5+5)/5 = 4.4 -> (4.4-1)/4*100 = 85; b (4+4+4+1+1)/5 = 2.8 -> 45;
+    # the other four domains (all items 3) score (3-1)/4*100 = 50, so the overall score
+    # (mean of the five domains) is (4*50 + 85)/5 = 57 for a and (4*50 + 45)/5 = 49 for b.
+    inst = load_schema().instrument("work_ability_functioning")
+    base = {it.id: 3 for it in inst.items} | {"cognitive_1": 4, "cognitive_2": 4, "cognitive_3": 4}
+    answers = pd.DataFrame(
+        [base | {"cognitive_4": 5, "cognitive_5": 5}, base | {"cognitive_4": 1, "cognitive_5": 1}]
+    )
+    got = score_frame(answers)
+    assert got["cognitive"].tolist() == pytest.approx([85.0, 45.0], abs=TOL)
+    assert got["social"].tolist() == pytest.approx([50.0, 50.0], abs=TOL)
+    assert got["overall"].tolist() == pytest.approx([57.0, 49.0], abs=TOL)
 
 
 def test_client_sheet_has_age_and_three_education_levels() -> None:
