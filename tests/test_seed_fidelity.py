@@ -12,6 +12,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = Path(__file__).with_name("seed_fidelity.md")
 #: "tests/x/test_y.py::test_z"
@@ -20,6 +22,10 @@ TEST_REF = re.compile(r"(tests/[\w/]+\.py)::(test_\w+)")
 SEED_LINE = re.compile(r"\bl\.\d{3,5}")
 #: The issue's five parts; every part has rows.
 PARTS = {"1", "2", "3", "4", "5"}
+#: The seed documents beside the project (``../shared/seeds``; absent outside the project).
+SEEDS = ROOT.parent / "shared" / "seeds"
+#: "001 l.5132-5135, l.4908" -> the file prefix and its ranges.
+SEED_PART = re.compile(r"(00[0-4])((?:,? ?l\.\d+(?:-\d+)?)+)")
 
 
 def _rows() -> list[list[str]]:
@@ -60,3 +66,15 @@ def test_named_tests_exist_and_cite_the_seed() -> None:
             if SEED_LINE.search(seed):
                 cited = SEED_LINE.search(funcs[name]) or SEED_LINE.search(doc or "")
                 assert cited, f"item {item}: {path}::{name} cites no seed line"
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed documents not beside the project")
+def test_cited_seed_lines_are_text_lines_of_the_seed() -> None:
+    files = {p.name[:3]: p for p in SEEDS.glob("00?_*.txt")}
+    for item, _, _, seed in _rows():
+        for prefix, ranges in SEED_PART.findall(seed):
+            lines = files[prefix].read_text(encoding="utf-8").split("\n")
+            for first, last in re.findall(r"l\.(\d+)(?:-(\d+))?", ranges):
+                a, b = int(first), int(last or first)
+                assert 1 <= a <= b <= len(lines), f"item {item}: {prefix} l.{a}-{b}"
+                assert any(ln.strip() for ln in lines[a - 1 : b]), f"item {item}: blank"

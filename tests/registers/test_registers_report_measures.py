@@ -216,3 +216,15 @@ def test_open_spell_under_full_month_runs_to_the_extract_date() -> None:
     assert cut["on_health_benefit"].tolist() == [0, 0, 1, 1, 0, 0]
     whole = build_person_month_panel(spells, **kw).to_pandas()
     assert whole["on_health_benefit"].tolist() == [0, 0, 1, 1, 1, 1]
+
+
+def test_the_reports_month_rule_is_documented_with_its_seed_lines() -> None:
+    # Issue 20 item 3: the month_rule options "with the report's rule documented": the
+    # panel's rules name l.5359-5360 ("vähintään kuukauden ajan") and the granted months of
+    # l.5318-5320, and say which option reproduces the report (the default any_day).
+    from evaluation.registers import panel
+
+    doc = " ".join((panel.__doc__ or "").split())
+    assert "l.5359-5360" in doc and "vähintään kuukauden ajan" in doc
+    assert "l.5318-5320" in doc
+    assert '"any_day"`` is the rule that reproduces the report\'s month' in doc
