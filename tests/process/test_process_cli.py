@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from typer.testing import CliRunner
 
 from evaluation.errors import ProblemsFound
 from evaluation.process.commands import app
+from evaluation.workbook.model import SelfEvaluation
 
 
 def test_excerpts_command(tmp_path: Path) -> None:
@@ -55,36 +57,19 @@ def test_instrument_command(process_paths_en: list[Path], tmp_path: Path) -> Non
     assert bad.exit_code != 0 and "--follow-up" in str(bad.exception)
 
 
-def test_instrument_command_first_vs_latest_by_hand(tmp_path: Path) -> None:
+def test_instrument_command_first_vs_latest_by_hand(
+    tmp_path: Path, with_hand_follow_ups: Callable[[SelfEvaluation], SelfEvaluation]
+) -> None:
     # seed 001 l.4900-4902: first vs latest answer of those who answered at least twice.
-    # Two clients answer the work-ability question (l.4955-4957) by hand: the first
-    # 2 -> 4 -> 7, the second 5 -> 6. Latest: change (7-2 + 6-5)/2 = 3, mean follow-up
-    # (7 + 6)/2 = 6.5; first follow-up: change (4-2 + 6-5)/2 = 1.5, mean (4 + 6)/2 = 5.
-    import dataclasses
-    import datetime as dt
-
+    # Two clients answer the work-ability question (l.4955-4957) by hand (HAND_FOLLOW_UPS
+    # of conftest): 2 -> 4 -> 7 and 5 -> 6. Latest: change (7-2 + 6-5)/2 = 3, mean
+    # follow-up (7 + 6)/2 = 6.5; first follow-up: change (4-2 + 6-5)/2 = 1.5, mean 5.
     import pandas as pd
 
     from evaluation.synthetic.filled_workbooks import filled_evaluation
     from evaluation.workbook.writer import write_workbook
 
-    ev = filled_evaluation("Fokus", seed=2, lang="en")
-    first, second = ev.records["clients"][:2]
-    answers = [(first, 0, "baseline", 2), (first, 60, "follow_up", 4)]
-    answers += [(first, 240, "follow_up", 7), (second, 0, "baseline", 5)]
-    answers += [(second, 150, "follow_up", 6)]
-    template = dict(ev.records["self_assessment"][0])
-    rows = tuple(
-        {
-            **template,
-            "client_id": c["client_id"],
-            "wave": wave,
-            "date": c["entry_date"] + dt.timedelta(days=days),  # type: ignore[operator]
-            "work_ability": value,
-        }
-        for c, days, wave, value in answers
-    )
-    ev = dataclasses.replace(ev, records={**ev.records, "self_assessment": rows})
+    ev = with_hand_follow_ups(filled_evaluation("Fokus", seed=2, lang="en"))
     path = str(write_workbook(ev, tmp_path / "fokus.xlsx"))
     expected = {"latest": (3.0, 6.5), "first": (1.5, 5.0)}
     for follow_up, (change, mean) in expected.items():
