@@ -170,3 +170,40 @@ def attack_log(log: Any) -> list[str]:
 def lp_attacker() -> Any:
     """:func:`attack_log`: the primary cells an LP attacker recovers from a disclosure log."""
     return attack_log
+
+
+#: Work-ability answers written by hand (issue 20, first vs latest answer; seed ``001_…``
+#: l.4900-4902): (client: 0 first / 1 second of the workbook, days after entry, wave,
+#: answer). The first client answers 2 -> 4 -> 7, the second 5 -> 6.
+HAND_FOLLOW_UPS = (
+    (0, 0, "baseline", 2),
+    (0, 60, "follow_up", 4),
+    (0, 240, "follow_up", 7),
+    (1, 0, "baseline", 5),
+    (1, 150, "follow_up", 6),
+)
+
+
+@pytest.fixture
+def with_hand_follow_ups() -> Any:
+    """A function giving a self-evaluation whose self-assessment sheet holds only
+    :data:`HAND_FOLLOW_UPS` (other items as in the evaluation's first answer)."""
+    import dataclasses
+    import datetime as dt
+
+    def apply(ev: Any) -> Any:
+        clients = ev.records["clients"]
+        template = dict(ev.records["self_assessment"][0])
+        rows = tuple(
+            {
+                **template,
+                "client_id": clients[k]["client_id"],
+                "wave": wave,
+                "date": clients[k]["entry_date"] + dt.timedelta(days=days),
+                "work_ability": value,
+            }
+            for k, days, wave, value in HAND_FOLLOW_UPS
+        )
+        return dataclasses.replace(ev, records={**ev.records, "self_assessment": rows})
+
+    return apply

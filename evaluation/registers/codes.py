@@ -20,10 +20,10 @@ Every spell in a register extract carries one ``code`` from :data:`CODES`. A cod
   assistance, housing allowance) come last because they accompany other statuses;
 * for benefits, its *counting unit* in the report's distinct-benefit count: the code
   itself, except that the family and parental benefits count as one benefit and the accident
-  compensations as one (``001_…`` l.5341-5343); :data:`BENEFIT_UNITS` lists the units;
+  compensations as one (``001_…`` l.5345-5348); :data:`BENEFIT_UNITS` lists the units;
 * labels in Finnish, Swedish and English.
 
-Every benefit row of Liite 4 (l.9956-10018) and of the benefit list on l.5320-5343 has a
+Every benefit row of Liite 4 (l.9956-10021) and of the benefit list on l.5323-5345 has a
 code (``seed_name_fi`` is the row's name), including the supplementary, preventive and
 rehabilitative social assistance, the training allowances and the rehabilitation variants.
 
@@ -53,7 +53,7 @@ BenefitGroup = Literal[
 KINDS: tuple[str, ...] = get_args(Kind)
 BENEFIT_GROUPS: tuple[str, ...] = get_args(BenefitGroup)
 
-#: Benefit groups the report counts as one benefit each (``001_…`` l.5341-5343).
+#: Benefit groups the report counts as one benefit each (``001_…`` l.5345-5348).
 MERGED_GROUPS: tuple[str, ...] = ("family", "accident")
 
 #: Status of a person-month not covered by any spell.
@@ -124,8 +124,8 @@ class StatusCode:
         """The benefit this code counts as in distinct-benefit counts (None if no benefit).
 
         The report counts distinct benefits, with the family and parental benefits and the
-        accident compensations each merged into one benefit (``001_…`` l.5324-5327,
-        5336-5343, 5633-5634): their codes count as ``"family"`` and ``"accident"``; every
+        accident compensations each merged into one benefit (``001_…`` l.5326-5329,
+        5339-5348, 5633-5634): their codes count as ``"family"`` and ``"accident"``; every
         other benefit code counts as itself.
         """
         if self.benefit_group is None:
@@ -347,9 +347,9 @@ _ROWS: tuple[_Row, ...] = (
 )  # fmt: skip
 
 #: All codes, ordered by precedence (strongest first). Benefits follow the seed report's
-#: Liite 4 (``001_…`` l.9956-10018) and the benefit list on l.5320-5343: every Liite 4 row
+#: Liite 4 (``001_…`` l.9956-10021) and the benefit list on l.5323-5345: every Liite 4 row
 #: has a code whose ``seed_name_fi`` is the row's name; the family and accident benefits,
-#: which the report merges into one benefit each (l.5324-5327, 5336-5343), have one code per
+#: which the report merges into one benefit each (l.5326-5329, 5339-5348), have one code per
 #: component benefit and share one counting unit (:attr:`StatusCode.counting_unit`).
 CODE_TABLE: tuple[StatusCode, ...] = tuple(
     _c(code, kind, group, flags, rank, fi, sv, en, seed)

@@ -16,7 +16,7 @@ on its own (two back-to-back spells of the same code are not merged) and to ever
 The report's rule (``001_…`` l.5359-5360, Liite 4 heading l.9956): a person received a
 benefit in a year when they received it "for at least a month" (vähintään kuukauden ajan),
 counted on registers that record the benefit months *granted* per person and year
-(myönnettyjen ... kuukausien määränä, l.5316-5319). The report sets no day threshold: its
+(myönnettyjen ... kuukausien määränä, l.5318-5320). The report sets no day threshold: its
 month is the register's granted month, and "at least a month" is a threshold on the
 number of such months (``received_<group>`` and ``n_benefits`` of the person-year panel
 need one month). A register counts a month as granted when the benefit was granted for it,

@@ -17,7 +17,7 @@ group, ``received_<group>`` (0/1: at least one month of the group in the year),
 ``n_benefit_groups`` (number of groups received in the year, 0-8), ``n_benefits`` (number of
 distinct benefits received for at least one month in the year, the family benefits counted
 as one benefit and the accident compensations as one: the report's measure, ``001_…``
-l.5341-5343 and l.5633-5634, "noin kolmea eri etuutta tai etuuksien kokonaisuutta"), and
+l.5345-5348 and l.5633-5634, "noin kolmea eri etuutta tai etuuksien kokonaisuutta"), and
 for participants ``pilot``, ``entry_year`` and ``years_since_entry`` (null for others).
 
 ``n_benefit_groups`` is kept as a second measure: it counts groups, so a person on labour

@@ -127,8 +127,10 @@ def test_quality_participation_and_cooperation_are_rateable() -> None:
         "Tasapuolisuus",
         "Lähestyttävyys",
     ]
-    # seed 000 l.137, 179: participation in services, representative, societal
+    # seed 000 l.137, 179: participation in services ("osallisuudesta palveluissa", l.179),
+    # representative ("edustukselliseen osallisuuteen", l.137), societal (l.137, 179)
     assert len(by_family["participation_level"]) == 3
+    assert by_family["participation_level"][0] == "Perustaso: osallisuus omissa palveluissa"
     assert by_family["participation_level"][1].startswith("Edustuksellinen osallisuus")
     assert by_family["participation_level"][2] == "Yhteiskunnallinen osallisuus"
     # seed 001 l.717-721: monitasoisuus, monisektorisuus, monitoimijuus, moniammatillisuus
@@ -153,6 +155,19 @@ def test_implementer_engagement_is_a_field() -> None:
     ev = filled_evaluation("Fokus", seed=2, lang="en")
     got = implementer_engagement([ev])
     assert len(got) == 1 and got["engagement"].iloc[0].startswith("Joint training")
+    # by hand: three components, two answer how the implementers were engaged, one is blank
+    rows = (
+        {"component": "Job coaching", "engagement": "Shared training days."},
+        {"component": "Cooperation with employers", "engagement": None},
+        {"component": "Peer groups", "engagement": "Paid working time for the groups."},
+    )
+    got = implementer_engagement([_with(ev, implementation=rows)])
+    assert got["component"].tolist() == ["Job coaching", "Peer groups"]
+    assert got["engagement"].tolist() == [
+        "Shared training days.",
+        "Paid working time for the groups.",
+    ]
+    assert set(got["pilot"]) == {ev.pilot}
 
 
 def test_the_legend_uses_the_reports_wording() -> None:

@@ -1,7 +1,8 @@
 """Registered unemployment, care use, benefit euros and service need (issue 20, items 2-3).
 
 Expected values are written by hand from the seed definitions (``../shared/seeds/``; line
-numbers cited at each test): unemployment months (``001_…`` l.5725, l.5747), the care
+numbers cited at each test): unemployment months (``001_…`` l.5725, l.5747, Table 16
+l.5824), the care
 register's day surgery, inpatient stays and outpatient visits (l.5310-5311), health-service
 use, benefits and cost effects to follow (recommendation 7, l.9193-9199), "received for at
 least a month" (l.5359-5360) and distinct benefits (l.5633-5634).
@@ -44,8 +45,10 @@ JOBSEEKER = pd.DataFrame(
 def test_registered_unemployment_months_come_from_jobseeker_status(
     rule: str, months: list[int]
 ) -> None:
-    # 001_… l.5725, l.5747: unemployment months (työttömyyskuukaudet) are the jobseeker
-    # status, unemployed or laid off; an employed jobseeker is not unemployed.
+    # 001_… l.5725, l.5747 and Table 16 (l.5824) follow unemployment months
+    # (työttömyyskuukaudet) per person; the seed does not say how a month is counted, so
+    # (issue 20) they come from the jobseeker status: unemployed or laid off count, an
+    # employed jobseeker does not, and a month is counted by the month rule.
     got = jobseeker_months(JOBSEEKER, month_rule=rule)
     assert got["person_id"].tolist() == ["A"] * len(months)
     assert got["month_index"].tolist() == months
@@ -107,7 +110,8 @@ def test_windows_sum_each_measure_before_and_after_the_anchor_month() -> None:
     assert _value(tidy, "pilot", "unemployment_months", "after") == pytest.approx(0.5, abs=TOL)
     assert _value(tidy, "pilot", "care_contacts", "before") == pytest.approx(0.5, abs=TOL)
     assert _value(tidy, "pilot", "care_contacts", "after") == pytest.approx(0.5, abs=TOL)
-    # Cost per participant after entry and change in benefit spending (l.9193-9199).
+    # Cost per participant after entry and change in benefit spending (l.9193-9199:
+    # "terveyspalveluiden käyttö, etuudet", "kustannusvaikutuksiin").
     assert _value(tidy, "pilot", "benefit_eur", "after") == pytest.approx(150.0, abs=TOL)
     assert _value(tidy, "pilot", "benefit_eur", "change") == pytest.approx(-550.0, abs=TOL)
     # B (anchor April 2017): 500 before (Jan), 1000 after (Jun, Jul); the April 2018 visit

@@ -1,7 +1,8 @@
 """Register measures as the national report defines them (issue 20, item 3).
 
 Expected values are written by hand from the definitions in the seed report
-``../shared/seeds/001_…`` (line numbers cited at each test).
+``../shared/seeds/001_…`` (line numbers cited at each test): the benefit list (l.5323-5345)
+and Liite 4 (l.9956-10021).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from evaluation.registers import (
 )
 from evaluation.registers.codes import BENEFIT_UNITS
 
-#: Benefit rows of Liite 4 (l.9961-10018), as the seed writes them, by group. The row
+#: Benefit rows of Liite 4 (heading l.9956-9957, rows l.9961-10021), as the seed writes them,
+#: by group. The row
 #: "Toimeentulotuki" above "Varsinainen" is the total of the four parts, not a benefit.
 LIITE_4 = {
     "education": ["Aikuiskoulutustuki", "Ammatillinen tutkinto", "Korkeakoulututkinto"],
@@ -49,8 +51,8 @@ LIITE_4 = {
         "Toimeentulotuki, kuntouttava",
     ],
 }
-#: Benefits the text lists beside Liite 4: Kela's rehabilitation allowance (l.5328),
-#: the accident compensations (l.5336) and the general housing allowance (l.5341-5342).
+#: Benefits the text lists beside Liite 4: Kela's rehabilitation allowance (l.5331),
+#: the accident compensations (l.5339) and the general housing allowance (l.5344-5345).
 TEXT_BENEFITS = {
     "rehabilitation": ["Kelan kuntoutusraha"],
     "accident": ["Tapaturmavakuutuskorvaukset"],
@@ -70,7 +72,7 @@ def test_every_liite_4_benefit_has_a_code_in_its_group() -> None:
 
 
 def test_family_and_accident_components_count_as_one_benefit_each() -> None:
-    # l.5324-5327: äitiysraha, erityisäitiysraha, isyysraha, vanhempainraha, osittainen
+    # l.5326-5329: äitiysraha, erityisäitiysraha, isyysraha, vanhempainraha, osittainen
     # vanhempainraha, sairauspäivärahan aikainen vanhempainraha, kotihoidon tuki,
     # erityishoitoraha = one benefit "Perhe- ja vanhempainetuudet".
     family = [
@@ -83,7 +85,7 @@ def test_family_and_accident_components_count_as_one_benefit_each() -> None:
         "child_home_care_allowance",
         "special_care_allowance",
     ]
-    # l.5336-5340: tapaturmavakuutuksen päiväraha, liikennevakuutuksen ansionmenetyskorvaus,
+    # l.5339-5343: tapaturmavakuutuksen päiväraha, liikennevakuutuksen ansionmenetyskorvaus,
     # sotilastapaturmavakuutuksen päiväraha, tapaturmavakuutuksen kuntoutuksen päiväraha ja
     # eläke, liikennevakuutuksen kuntoutuksen ansionmenetyskorvaus, sotilastapaturma-
     # vakuutuksen kuntoutuksen päiväraha ja eläke = one benefit "Tapaturmavakuutuskorvaukset".
@@ -118,7 +120,7 @@ def _year(frame: pd.DataFrame, person: str) -> pd.Series:
 
 def test_distinct_benefit_count_merges_family_and_accident() -> None:
     # l.5633-5634: recipients got "noin kolmea eri etuutta tai etuuksien kokonaisuutta"
-    # (about three distinct benefits or benefit aggregates) a year; l.5341-5343: family and
+    # (about three distinct benefits or benefit aggregates) a year; l.5345-5348: family and
     # accident benefits are each one aggregate. Hand count for 2016:
     # A: labour market subsidy, basic allowance, maternity + parental allowance (family = 1),
     #    basic + supplementary social assistance -> 5 benefits in 3 groups.
@@ -214,3 +216,15 @@ def test_open_spell_under_full_month_runs_to_the_extract_date() -> None:
     assert cut["on_health_benefit"].tolist() == [0, 0, 1, 1, 0, 0]
     whole = build_person_month_panel(spells, **kw).to_pandas()
     assert whole["on_health_benefit"].tolist() == [0, 0, 1, 1, 1, 1]
+
+
+def test_the_reports_month_rule_is_documented_with_its_seed_lines() -> None:
+    # Issue 20 item 3: the month_rule options "with the report's rule documented": the
+    # panel's rules name l.5359-5360 ("vähintään kuukauden ajan") and the granted months of
+    # l.5318-5320, and say which option reproduces the report (the default any_day).
+    from evaluation.registers import panel
+
+    doc = " ".join((panel.__doc__ or "").split())
+    assert "l.5359-5360" in doc and "vähintään kuukauden ajan" in doc
+    assert "l.5318-5320" in doc
+    assert '"any_day"`` is the rule that reproduces the report\'s month' in doc

@@ -7,6 +7,7 @@ toteutus aiotun kohderyhmän").
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -62,3 +63,28 @@ def test_a_results_folder_without_the_new_tables_still_loads(tmp_path: Path) -> 
     assert rep.concepts_table.empty
     assert translator("en")("col.intended_reach") not in rep.reach_table.columns
     assert isinstance(rep.reach_table, pd.DataFrame)
+
+
+def test_concept_rows_show_each_pilots_rating_in_words(tmp_path: Path) -> None:
+    # Ratings set by hand: Fokus rates "Systemaattisuus" green, "Lähestyttävyys" (001
+    # l.8722-8723) red and "Moniammatillisuus" (001 l.720-721) yellow; every other row and
+    # all of Sataosaa's are left blank, which reads "ei tietoa" (not rated), never "ei koske".
+    hand = {"systematic": "green", "approachable": "red", "multi_professional": "yellow"}
+    evs = []
+    for p in PILOTS:
+        ev = filled_evaluation(p, seed=4, lang="en")
+        rows = tuple(
+            {**r, "rating": hand.get(str(r["row"])) if p == "Fokus" else None}
+            for r in ev.records["quality_concepts"]
+        )
+        evs.append(dataclasses.replace(ev, records={**ev.records, "quality_concepts": rows}))
+    example_results(tmp_path, pilots=PILOTS)
+    write_comparison_tables(tmp_path, evs, process=process_measures(evs))
+    t = translator("fi")
+    table = build_comparison(tmp_path, lang="fi").concepts_table.set_index(t("col.concept"))
+    assert table.loc["Systemaattisuus", "Fokus"] == "vihreä"
+    assert table.loc["Lähestyttävyys", "Fokus"] == "punainen"
+    moni = [c for c in table.index if c.startswith("Moniammatillisuus")]
+    assert len(moni) == 1 and table.loc[moni[0], "Fokus"] == "keltainen"
+    assert (table["Fokus"] == "ei tietoa").sum() == 14 - 3
+    assert (table["Sataosaa"] == "ei tietoa").all()

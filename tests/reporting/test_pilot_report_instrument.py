@@ -1,10 +1,14 @@
-"""The pilot report's self-assessment section (Tables 10-12 of seed 001) and the rows of
-the new rateable concepts, with the ethics rule in every language (issue 20)."""
+"""The pilot report's self-assessment section (Tables 10-12 of seed 001, l.4955-5135) and the
+rows of the new rateable concepts (001 l.8722-8723, l.717-721; 000 l.137, 179), with the
+ethics rule (001 l.5234-5237) in every language (issue 20). The numbers themselves are
+checked by hand in ``tests/template/test_instrument_seed.py``; here the report must show
+the library's numbers."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +18,10 @@ from evaluation.reporting import REPORTS_DIR, render_report
 from evaluation.reporting.i18n import translator
 from evaluation.reporting.pilot_report import build_pilot
 from evaluation.reporting.pilot_results import write_pilot_results
+from evaluation.schema import load_schema
 from evaluation.synthetic.filled_workbooks import filled_evaluation
 from evaluation.workbook.instrument import ethics_rule, instrument_analyses
+from evaluation.workbook.model import SelfEvaluation
 
 PILOT = "Fokus"
 SEED = 20
@@ -82,3 +88,28 @@ def test_small_groups_are_hidden(tmp_path: Path) -> None:
     assert (table[t("col.auc")] == "–").all()
     ins = pd.read_csv(tmp_path / "pilot_instrument.csv")
     assert "client_id" not in ins.columns
+
+
+def test_change_table_by_hand(
+    tmp_path: Path, with_hand_follow_ups: Callable[[SelfEvaluation], SelfEvaluation]
+) -> None:
+    # seed 001 l.4900-4902 (first answer of all; first vs latest of those who answered
+    # twice) and Table 10 (l.4955-4957, the work-ability question). Two clients answer by
+    # hand (HAND_FOLLOW_UPS of conftest): 2 -> 4 -> 7 and 5 -> 6. All: first answers
+    # (2 + 5)/2 = 3.5 (n 2); twice or more: first 3.5, latest (7 + 6)/2 = 6.5, change
+    # (5 + 1)/2 = 3.0.
+    ev = with_hand_follow_ups(filled_evaluation(PILOT, seed=SEED, lang="en"))
+    write_pilot_results(tmp_path, ev)
+    t = translator("fi")
+    table = build_pilot(tmp_path, pilot=PILOT, lang="fi", threshold=1).instrument_change_table
+    scores = load_schema().instrument("work_ability_functioning").scores
+    work = next(s.label.fi for s in scores if s.id == "work_ability")
+    row = table[(table[t("col.score")] == work) & (table[t("col.group")] == t("total"))]
+    assert len(row) == 1
+    got = row.iloc[0]
+    assert got[t("col.n") + " (1)"] == "2"
+    assert got[t("col.first_answer") + " (1)"] == t.num(3.5, 1)
+    assert got[t("col.n") + " (2)"] == "2"
+    assert got[t("col.first_answer") + " (2)"] == t.num(3.5, 1)
+    assert got[t("col.latest_answer") + " (2)"] == t.num(6.5, 1)
+    assert got[t("col.change")].startswith(t.num(3.0, 1) + " (")

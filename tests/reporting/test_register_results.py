@@ -110,4 +110,53 @@ def test_impact_report_carries_the_register_sections(tmp_path: Path) -> None:
     _outcomes(tmp_path)
     report = build_impact(tmp_path, lang="fi", threshold=THRESHOLD)
     assert "Vertailuryhmä" in set(report.register_table["Ryhmä"])
+    # by hand (see _outcomes): six comparison persons, 0 euros before and 700 after each;
+    # the three participants' means are hidden.
+    t = translator("fi")
+    rows = report.register_table.set_index("Ryhmä")
+    assert rows.loc["Vertailuryhmä", t("register.term.after")] == t.num(700.0, 0)
+    assert rows.loc["Vertailuryhmä", t("register.term.change")] == t.num(700.0, 0)
+    assert rows.loc[t("register.group.participants"), t("register.term.after")] == "<5"
     assert report.trajectory_figure is None  # no trajectory results written
+
+
+def test_comparison_report_shows_cost_per_participant_and_change(tmp_path: Path) -> None:
+    # 001_… l.9193-9199 (recommendation 7): benefits and cost effects are followed; the
+    # comparison report shows benefit euros per person after entry (cost per participant)
+    # and the change in benefit spending beside the comparison group's.
+    from evaluation.reporting.compare import build_comparison
+    from evaluation.reporting.results import example_results
+
+    example_results(tmp_path, pilots=("Fokus", "Sataosaa"))
+    parts, comps = [f"p{i}" for i in range(5)], [f"c{i}" for i in range(5)]
+    anchors = pd.DataFrame(
+        {
+            "person_id": parts + comps,
+            "group": ["participants"] * 5 + ["comparison"] * 5,
+            "anchor_month": "2017-04",
+        }
+    )
+    before = [1000.0] * 5 + [500.0] * 5  # February 2017, month -2
+    after = [200.0, 300.0, 400.0, 500.0, 600.0, 400.0, 450.0, 500.0, 550.0, 600.0]  # June
+    payments = pd.DataFrame(
+        {
+            "person_id": (parts + comps) * 2,
+            "month": ["2017-02"] * 10 + ["2017-06"] * 10,
+            "code": "labour_market_subsidy",
+            "amount_eur": before + after,
+        }
+    )
+    res = register_outcomes(anchors, payments=payments, reference="comparison")
+    write_register_outcomes(tmp_path, res, pilot="Sataosaa")
+    t = translator("en")
+    table = build_comparison(tmp_path, lang="en", threshold=THRESHOLD).register_table
+    rows = table[table[t("col.pilot")] == "Sataosaa"].set_index("Group")
+    # by hand: participants 1000 before, (200+300+400+500+600)/5 = 400 after, change -600;
+    # comparison 500 before, (400+450+500+550+600)/5 = 500 after, change 0; difference in
+    # change -600 - 0 = -600. Five persons per group: shown at the threshold of 5.
+    assert rows.loc["Participants", "12 months before"] == t.num(1000.0, 0)
+    assert rows.loc["Participants", "12 months after"] == t.num(400.0, 0)
+    assert rows.loc["Participants", "Change"] == t.num(-600.0, 0)
+    assert rows.loc["Participants", "Difference in change"] == t.num(-600.0, 0)
+    assert rows.loc["Comparison group", "12 months after"] == t.num(500.0, 0)
+    assert rows.loc["Comparison group", "Change"] == t.num(0.0, 0)

@@ -1,8 +1,10 @@
 """The instrument as the seed report defines it (issue 20, item 1).
 
 Seed ``001_f30848f05d3f04a5.txt`` (VN TEAS 2020:40): the work-ability question (l.4955-4957),
-the skills domain with motivation and self-efficacy (l.5220-5223), the adjusted comparison
-of Table 12 by age and 3-level education (l.5132-5135), "other" left out (l.4930).
+the skills domain with motivation and self-efficacy (l.5219-5222), the adjusted comparison
+of Table 12 by age and 3-level education (l.5132-5135), the first and the latest answer
+(l.4900-4902), the outcome groups (l.4908-4911, l.4928-4930: "other" left out) and the rule
+that a score must never exclude anyone from a service (l.5234-5237).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from evaluation.workbook.instrument import (
     ethics_rule,
     paired_change,
     predictive_validity,
+    score_frame,
 )
 
 #: Exact, noise-free data: the regression recovers its coefficients up to float rounding.
@@ -40,7 +43,7 @@ def test_work_ability_question_is_the_seeds() -> None:
 
 
 def test_skills_domain_holds_cognition_motivation_and_self_efficacy() -> None:
-    # seed 001 l.5220-5223: the Taidot section holds questions on cognitive functioning,
+    # seed 001 l.5219-5222: the Taidot section holds questions on cognitive functioning,
     # motivation and self-efficacy for work or education.
     inst = load_schema().instrument("work_ability_functioning")
     skills = next(s for s in inst.scores if s.id == "cognitive")
@@ -50,6 +53,24 @@ def test_skills_domain_holds_cognition_motivation_and_self_efficacy() -> None:
     assert len(labels) == 5
     assert "Haluan päästä työhön tai koulutukseen." in labels  # motivation
     assert "Uskon pystyväni työhön tai koulutukseen." in labels  # self-efficacy
+
+
+def test_skills_score_counts_motivation_and_self_efficacy() -> None:
+    # seed 001 l.5219-5222: the Taidot score holds cognition, motivation and self-efficacy.
+    # Two clients with the same cognition answers (4, 4, 4); a wants work and believes in
+    # managing it (5, 5), b does not (1, 1); every other item is 3.
+    # by hand: a (4+4+4+5+5)/5 = 4.4 -> (4.4-1)/4*100 = 85; b (4+4+4+1+1)/5 = 2.8 -> 45;
+    # the other four domains (all items 3) score (3-1)/4*100 = 50, so the overall score
+    # (mean of the five domains) is (4*50 + 85)/5 = 57 for a and (4*50 + 45)/5 = 49 for b.
+    inst = load_schema().instrument("work_ability_functioning")
+    base = {it.id: 3 for it in inst.items} | {"cognitive_1": 4, "cognitive_2": 4, "cognitive_3": 4}
+    answers = pd.DataFrame(
+        [base | {"cognitive_4": 5, "cognitive_5": 5}, base | {"cognitive_4": 1, "cognitive_5": 1}]
+    )
+    got = score_frame(answers)
+    assert got["cognitive"].tolist() == pytest.approx([85.0, 45.0], abs=TOL)
+    assert got["social"].tolist() == pytest.approx([50.0, 50.0], abs=TOL)
+    assert got["overall"].tolist() == pytest.approx([57.0, 49.0], abs=TOL)
 
 
 def test_client_sheet_has_age_and_three_education_levels() -> None:
@@ -102,6 +123,7 @@ def _confounded() -> pd.DataFrame:
 
 
 def test_adjusted_difference_recovers_the_group_effect_beside_the_raw_one() -> None:
+    # seed 001 l.5132-5135: the Table 12 comparison adjusted for age and 3-level education.
     s = _confounded()
     row = predictive_validity(s, score_ids=("overall",)).tidy().iloc[0]
     # by hand: positive scores 20+6+15+3=44, 20+6+20+8=54, 20+6+25+0=51, 20+6+30+8=64
@@ -170,6 +192,8 @@ def _follow_ups() -> pd.DataFrame:
 
 
 def test_first_vs_latest_answer_with_several_follow_ups() -> None:
+    # seed 001 l.4900-4902: "Vähintään kaksi kertaa täyttäneiden osalta esitetään myös
+    # ensimmäisen ja viimeisimmän kyselykerran vertailu" (first vs latest answer).
     s = _follow_ups()
     latest = paired_change(s, score_ids=("work_ability",), min_n=1).tidy().iloc[0]
     # by hand: a 2 -> 7 (+5), b 5 -> 6 (+1): mean change 3, baseline 3.5, latest 6.5
@@ -204,3 +228,55 @@ def test_instrument_analyses_bundle_tables_10_to_12() -> None:
     assert set(long["analysis"]) == {"baseline", "change", "validity_adjusted"}
     assert res.summary().count(ethics_rule()) == 1
     assert res.plot().axes
+
+
+def test_outcome_groups_are_the_seeds_and_other_is_left_out() -> None:
+    # seed 001 l.4908-4911: three months after the service, a work contract of at least 6
+    # months, degree studies, another employment service or unemployed jobseeker;
+    # l.4928-4930: work and study form one group, other service and unemployment the
+    # other; "Muuhun tilanteeseen siirtyneet jätettiin analyysin ulkopuolelle".
+    labels = {c.code: c.label.fi for c in load_schema().codelist("outcome_3m").codes}
+    assert labels["work_contract"] == "Vähintään 6 kuukauden työsopimus"
+    assert labels["unemployed"] == "Työtön työnhakija"
+    rows = [
+        ("work_contract", 60.0),
+        ("degree_education", 70.0),
+        ("other_employment_service", 40.0),
+        ("unemployed", 50.0),
+        ("other", 100.0),  # left out: counted on either side it would move a mean
+    ]
+    s = pd.DataFrame(
+        {
+            "client_id": [f"c{i}" for i in range(len(rows))],
+            "wave": "baseline",
+            "date": pd.Timestamp("2018-01-01"),
+            "outcome_3m": [r[0] for r in rows],
+            "overall": [r[1] for r in rows],
+        }
+    )
+    row = predictive_validity(s, score_ids=("overall",), adjust_for=()).tidy().iloc[0]
+    # by hand: positive (60 + 70) / 2 = 65, negative (40 + 50) / 2 = 45, difference 20;
+    # every positive score is above every negative one: AUC = 4/4 pairs = 1.
+    assert (row["n_positive"], row["n_negative"]) == (2, 2)
+    assert row["mean_positive"] == pytest.approx(65.0, abs=TOL)
+    assert row["mean_negative"] == pytest.approx(45.0, abs=TOL)
+    assert row["estimate"] == pytest.approx(20.0, abs=TOL)
+    assert row["auc"] == pytest.approx(1.0, abs=TOL)
+
+
+def test_every_score_summary_carries_the_ethics_rule() -> None:
+    # seed 001 l.5234-5237: "ei tulos saa olla palvelua poissulkeva, vaan asiakkaalle
+    # palvelusta tietoa antava ja hänen omaa päätöksentekoaan tukeva".
+    assert "Pisteitä ei saa koskaan käyttää kenenkään rajaamiseen palvelun ulkopuolelle" in (
+        ethics_rule("fi")
+    )
+    assert "aldrig användas för att utestänga någon från en tjänst" in ethics_rule("sv")
+    s = _follow_ups()
+    ids = ("work_ability",)
+    texts = {
+        "baseline_means": baseline_means(s, score_ids=ids, min_n=1).summary(),
+        "paired_change": paired_change(s, score_ids=ids, min_n=1).summary(),
+        "predictive_validity": predictive_validity(_confounded(), score_ids=("overall",)).summary(),
+    }
+    for name, text in texts.items():
+        assert text.count(ethics_rule()) == 1, name

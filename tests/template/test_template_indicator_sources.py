@@ -1,4 +1,5 @@
-"""Every indicator of the dictionary names the seed line it answers (issue 20, item 2).
+"""Every indicator of the dictionary names the seed line it answers (issue 20, item 2;
+the indicator list of ``002_…`` l.1034-1053).
 
 The cited lines are stored in ``reference/seed_lines.json``, written from the seeds
 (``../shared/seeds/``, outside the repository) by ``reference/make_seed_lines.py``: each cited

@@ -1,4 +1,8 @@
-"""Indicators computed from the client sheet match values computed by hand."""
+"""Indicators computed from the client sheet match values computed by hand.
+
+The indicators answer the list of ``002_…`` l.1034-1053 (need, availability and use of
+services, users' assessments, effectiveness); the seed line is cited at each value.
+"""
 
 from __future__ import annotations
 
@@ -146,6 +150,8 @@ EXPECTED = {
     "feedback_rate": (4, 80.0),
     "perceived_benefit": (4, 3.5),
     "experienced_participation": (2, 100 * 2 / 3),
+    # effectiveness (002_… l.1051-1053): employed among those who started job coaching or
+    # work activity, within 3, 6 and 12 months of the start, among those followed that long.
     "employed_3m_after_job_coaching": (1, 20.0),
     "employed_6m_after_job_coaching": (1, 100 / 3),
     "employed_12m_after_job_coaching": (2, 100 * 2 / 3),
