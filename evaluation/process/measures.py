@@ -24,6 +24,7 @@ import pandas as pd
 from evaluation.errors import EstimationError, MissingColumnError, OptionError
 from evaluation.process.gas import DEFAULT_RHO, goal_attainment
 from evaluation.tables import TABLES
+from evaluation.workbook.instrument import POSITIVE_OUTCOMES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 
 #: Columns of the ``process`` table read by the funders' comparison report (registry).
 PROCESS_COLUMNS = TABLES["process"].names
-#: Outcomes 3 months after exit counted as positive (work or degree education).
-POSITIVE_OUTCOMES = ("work_contract", "degree_education")
 #: Outcomes left out of outcome comparisons (seed 001 l.4930: "Muuhun tilanteeseen
 #: siirtyneet jätettiin analyysin ulkopuolelle").
 EXCLUDED_OUTCOMES = ("other",)

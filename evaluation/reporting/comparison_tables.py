@@ -38,8 +38,9 @@ def wilson_interval(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarr
     z = float(stats.norm.ppf(0.5 + CONF_LEVEL / 2))
     n = trials.astype("float64")
     p = np.divide(successes, n, out=np.full_like(n, np.nan), where=n > 0)
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    with np.errstate(divide="ignore", invalid="ignore"):  # n = 0: no interval (NaN)
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     return centre - half, centre + half
 
 

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 DEFAULT_INSTRUMENT = "work_ability_functioning"
 #: Groups smaller than this are suppressed, as the seed report's Tables 10-11 do.
 DEFAULT_MIN_N = 5
-#: Outcome codes counted as "work or study" / "other service or unemployed" (Table 12).
+#: Outcome codes 3 months after exit counted as "work or study" / "other service or
+#: unemployed" (Table 12; the process measures read the same constants).
 POSITIVE_OUTCOMES = ("work_contract", "degree_education")
 NEGATIVE_OUTCOMES = ("other_employment_service", "unemployed")
 #: The report's covariates of the adjusted comparison: age and 3-level education
