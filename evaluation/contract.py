@@ -38,6 +38,7 @@ __all__ = [
     "TERM_COLUMN",
     "Result",
     "ResultMixin",
+    "alpha_of_level",
     "interval_alpha",
     "is_estimate_table",
     "scalar_fields",
@@ -142,6 +143,23 @@ class ResultMixin:
 
     def __repr__(self) -> str:
         return short_repr(self)
+
+
+def alpha_of_level(confidence: float) -> float:
+    """The significance level of a stored confidence level, for ``glance()`` (``0.95``
+    gives ``0.05``, rounded to 12 digits so float noise does not show).
+
+    Parameters
+    ----------
+    confidence:
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    float
+        ``1 - confidence``.
+    """
+    return round(1.0 - confidence, 12)
 
 
 def interval_alpha(

@@ -44,7 +44,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from evaluation.contract import ESTIMATE_COLUMNS, TERM_COLUMN, ResultMixin, interval_alpha
+from evaluation.contract import (
+    ESTIMATE_COLUMNS,
+    TERM_COLUMN,
+    ResultMixin,
+    alpha_of_level,
+    interval_alpha,
+)
 from evaluation.errors import InputDataError, MissingColumnError, OptionError
 from evaluation.registers.codes import CODES
 from evaluation.registers.panel import MonthRule, min_days
@@ -337,7 +343,7 @@ class RegisterOutcomes(ResultMixin):
                     "before": self.before,
                     "after": self.after,
                     "reference": self.reference,
-                    "alpha": round(1.0 - self.level, 12),
+                    "alpha": alpha_of_level(self.level),
                 }
             ]
         )

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import ESTIMATE_COLUMNS, TERM_COLUMN, ResultMixin, interval_alpha
+from evaluation.contract import (
+    ESTIMATE_COLUMNS,
+    TERM_COLUMN,
+    ResultMixin,
+    alpha_of_level,
+    interval_alpha,
+)
 from evaluation.errors import EstimationError, MissingColumnError, OptionError
 from evaluation.schema import Instrument, Lang, load_schema
 
@@ -253,7 +259,7 @@ class _ByGroup(ResultMixin):
                     "groups": int(t["group"].nunique()),
                     "suppressed": int(t["suppressed"].sum()),
                     "min_n": self.min_n,
-                    "alpha": round(1.0 - self.conf_level, 12),
+                    "alpha": alpha_of_level(self.conf_level),
                 }
             ]
         )
@@ -769,7 +775,7 @@ class InstrumentAnalyses(ResultMixin):
                     "by": b.by,
                     "scores": int(b.table["score"].nunique()),
                     "min_n": b.min_n,
-                    "alpha": round(1.0 - b.conf_level, 12),
+                    "alpha": alpha_of_level(b.conf_level),
                     "validity": self.validity is not None,
                     "notes": len(self.notes),
                 }

@@ -480,3 +480,21 @@ def test_paired_change_statistic_is_the_paired_t(analysis_results: dict[str, Bui
     df = ok["n"].to_numpy() - 1
     p = 2 * stats.t.sf(np.abs(ok["statistic"].to_numpy(dtype=float)), df)
     np.testing.assert_allclose(p, ok["p_value"].to_numpy(dtype=float), rtol=1e-9)
+
+
+def test_glance_reports_the_options_and_agrees_with_tidy(
+    evaluations: tuple[SelfEvaluation, ...],
+) -> None:
+    # alpha given is alpha reported; the counts of glance() are sums over tidy().
+    goals = pd.concat([ev.frame("client_goals").assign(pilot=ev.pilot) for ev in evaluations])
+    gas = goal_attainment(goals.reset_index(drop=True), min_n=2, alpha=0.1)
+    glance = gas.glance().iloc[0]
+    assert glance["alpha"] == 0.1 and glance["min_n"] == 2
+    assert glance["pilots"] == len(gas.tidy()) == len(evaluations)
+    assert glance["clients_scored"] == gas.tidy()["clients_scored"].sum()
+    scores = pd.concat([ev.scores() for ev in evaluations], ignore_index=True)
+    means = baseline_means(scores, min_n=2, alpha=0.1)
+    assert means.glance().iloc[0]["alpha"] == 0.1
+    assert means.glance().iloc[0]["suppressed"] == means.tidy()["suppressed"].sum()
+    analyses = instrument_analyses(scores, min_n=2)
+    assert analyses.glance().iloc[0]["validity"] == (analyses.validity is not None)

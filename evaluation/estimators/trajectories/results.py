@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 from scipy.special import expit
 
-from evaluation.contract import ResultMixin, scalar_fields
+from evaluation.contract import ResultMixin, alpha_of_level, scalar_fields
 from evaluation.errors import OptionError
 from evaluation.estimators.trajectories.kernels import (
     Family,
@@ -125,7 +125,7 @@ class TrajectoryModel(ResultMixin):
                     "aic": self.aic,
                     "entropy": self.entropy,
                     "converged": self.fit.converged,
-                    "alpha": round(1.0 - self.level, 12),
+                    "alpha": alpha_of_level(self.level),
                 }
             ]
         )
