@@ -8,6 +8,11 @@
 * ``plot()``: a matplotlib ``Figure``.
 * ``repr()``: one short line (the scalar attributes), never a dump of arrays or frames.
 
+A result class names the columns of its ``tidy()`` once, in a module constant, and points
+its ``tidy_columns`` class attribute at it. An estimate table has ``term`` and
+:data:`ESTIMATE_COLUMNS` among them (:func:`is_estimate_table`); any other ``tidy()`` is a
+*descriptive table* (counts, means, shares per group) and its class docstring says so.
+
 Intervals are asked for with one keyword, ``alpha`` (``0.05``: 95% intervals);
 :func:`interval_alpha` still accepts the older ``level`` / ``conf_level`` with a
 ``DeprecationWarning`` where they existed.
@@ -18,7 +23,8 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import warnings
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Iterable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -29,15 +35,20 @@ from evaluation.errors import OptionError
 __all__ = [
     "ESTIMATE_COLUMNS",
     "REPR_WIDTH",
+    "TERM_COLUMN",
     "Result",
     "ResultMixin",
+    "alpha_of_level",
     "interval_alpha",
+    "is_estimate_table",
     "scalar_fields",
     "short_repr",
 ]
 
 #: Columns an estimate table carries (``tidy()`` of every estimator), in this order.
 ESTIMATE_COLUMNS = ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+#: The column naming each row's parameter in an estimate table.
+TERM_COLUMN = "term"
 #: Longest ``repr()`` of a result, in characters.
 REPR_WIDTH = 160
 
@@ -57,6 +68,23 @@ class Result(Protocol):
 
     def plot(self) -> Figure:
         """A figure of the result."""
+
+
+def is_estimate_table(columns: Iterable[str]) -> bool:
+    """Whether a ``tidy()`` with these columns is an estimate table (``estimate`` and
+    ``std_error``); such a table must also carry ``term`` and every :data:`ESTIMATE_COLUMNS`.
+
+    Parameters
+    ----------
+    columns:
+        Column names of a ``tidy()`` table.
+
+    Returns
+    -------
+    bool
+        True for an estimate table, False for a descriptive one.
+    """
+    return {"estimate", "std_error"} <= set(columns)
 
 
 def scalar_fields(obj: object) -> dict[str, Any]:
@@ -99,6 +127,10 @@ class ResultMixin:
     not replace the short ``__repr__``.
     """
 
+    #: Columns of ``tidy()``, in order: a module constant of the result's module (empty
+    #: where a result has not declared them).
+    tidy_columns: ClassVar[tuple[str, ...]] = ()
+
     def glance(self) -> pd.DataFrame:
         """One row: the result's scalar attributes (sizes, options, overall statistics).
 
@@ -111,6 +143,23 @@ class ResultMixin:
 
     def __repr__(self) -> str:
         return short_repr(self)
+
+
+def alpha_of_level(confidence: float) -> float:
+    """The significance level of a stored confidence level, for ``glance()`` (``0.95``
+    gives ``0.05``, rounded to 12 digits so float noise does not show).
+
+    Parameters
+    ----------
+    confidence:
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    float
+        ``1 - confidence``.
+    """
+    return round(1.0 - confidence, 12)
 
 
 def interval_alpha(

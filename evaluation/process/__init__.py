@@ -13,11 +13,14 @@ From read self-evaluation workbooks:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 
+from evaluation.contract import ResultMixin
 from evaluation.process.gas import DEFAULT_RHO, GasResult, gas_t_score, goal_attainment
 from evaluation.process.integration import (
     concept_ratings,
@@ -50,9 +53,12 @@ from evaluation.process.readiness import ReadinessResult, readiness_scores
 from evaluation.workbook.model import SelfEvaluation
 from evaluation.workbook.reader import Submissions
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-@dataclass(frozen=True)
-class ProcessReport:
+
+@dataclass(frozen=True, repr=False)
+class ProcessReport(ResultMixin):
     """Process evidence of several pilots, as tidy tables.
 
     ``process`` (the funders' comparison table), ``gas`` (per pilot), ``readiness`` (per
@@ -62,7 +68,11 @@ class ProcessReport:
     (per-client dose, fidelity, GAS and outcome), ``reach`` (the intended target groups
     reached, :func:`intended_reach`), ``concepts`` (service quality, participation and
     cooperation ratings) and ``engagement`` (how the implementers were engaged).
+    :meth:`tidy` is the ``process`` table, a descriptive table (columns
+    :data:`PROCESS_COLUMNS`).
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = PROCESS_COLUMNS
 
     process: pd.DataFrame
     gas: pd.DataFrame
@@ -81,7 +91,42 @@ class ProcessReport:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """All tables by name (``process`` is what the comparison report reads)."""
-        return {k: getattr(self, k).copy() for k in self.__dataclass_fields__}
+        return {f.name: getattr(self, f.name).copy() for f in dataclasses.fields(self)}
+
+    def tidy(self) -> pd.DataFrame:
+        """The funders' comparison ``process`` table (one row per pilot)."""
+        return self.process.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """One row: pilots, participants, completed, clients with a GAS T-score, coded
+        excerpts and quotes."""
+        return pd.DataFrame(
+            [
+                {
+                    "pilots": len(self.process),
+                    "participants": int(self.process["participants"].sum()),
+                    "completed": int(self.process["completed"].sum()),
+                    "clients_scored": int(self.gas["clients_scored"].sum()),
+                    "coded_excerpts": int(self.code_counts["n"].sum()),
+                    "quotes": len(self.quotes),
+                }
+            ]
+        )
+
+    def plot(self) -> Figure:
+        """Participants and those who completed the service, per pilot."""
+        from matplotlib.figure import Figure
+
+        p = self.process
+        fig = Figure(figsize=(6, 0.45 * len(p) + 1.4))
+        ax = fig.subplots()
+        names = p["pilot"].astype(str).tolist()
+        ax.barh(names, p["participants"].astype("float64"), label="participants")
+        ax.barh(names, p["completed"].astype("float64"), label="completed", height=0.5)
+        ax.set_xlabel("clients")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        return fig
 
     def summary(self) -> str:
         """The process table as text."""

@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import interval_alpha
+from evaluation.contract import ResultMixin, interval_alpha
 from evaluation.errors import InputDataError, MissingColumnError, OptionError
 
 if TYPE_CHECKING:
@@ -84,23 +84,48 @@ def _check_rho(rho: float) -> None:
         )
 
 
-@dataclass(frozen=True)
-class GasResult:
+@dataclass(frozen=True, repr=False)
+class GasResult(ResultMixin):
     """GAS T-scores per client and their summary per pilot.
 
     ``clients``: ``pilot, client_id, goals_set, goals_rated, t_score`` (``t_score`` missing
     when no goal is rated). ``pilots``: see :data:`PILOT_COLUMNS`; estimates of pilots with
     fewer than ``min_n`` scored clients are blanked and ``suppressed`` is true.
+    :meth:`tidy` is a descriptive table (mean T-scores with t intervals, columns
+    :data:`PILOT_COLUMNS`), not an estimate table.
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = PILOT_COLUMNS
 
     clients: pd.DataFrame
     pilots: pd.DataFrame
     rho: float
     min_n: int
+    alpha: float = 0.05
 
     def tidy(self) -> pd.DataFrame:
         """Per-pilot summary (one row per pilot)."""
         return self.pilots.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """One row: pilots (and how many suppressed), clients, goals, ``rho``, ``min_n``,
+        ``alpha``."""
+        p = self.pilots
+        return pd.DataFrame(
+            [
+                {
+                    "pilots": len(p),
+                    "pilots_suppressed": int(p["suppressed"].sum()),
+                    "clients_with_goals": len(self.clients),
+                    "clients_scored": int(self.clients["t_score"].notna().sum()),
+                    "goals_set": int(self.clients["goals_set"].sum()),
+                    "goals_rated": int(self.clients["goals_rated"].sum()),
+                    "rho": self.rho,
+                    "min_n": self.min_n,
+                    "alpha": self.alpha,
+                }
+            ]
+        )
 
     def summary(self) -> str:
         """Readable per-pilot summary."""
@@ -154,7 +179,8 @@ def goal_attainment(
     conf_level:
         Deprecated: the confidence level (``1 - alpha``); use ``alpha``.
     """
-    level = 1.0 - interval_alpha(alpha, conf_level, where="goal_attainment", old_name="conf_level")
+    alpha = interval_alpha(alpha, conf_level, where="goal_attainment", old_name="conf_level")
+    level = 1.0 - alpha
     _check_rho(rho)
     if min_n < 1:
         raise OptionError(f"min_n {min_n} is below 1", where="option min_n", fix="use e.g. 5")
@@ -201,7 +227,7 @@ def goal_attainment(
     clients = pd.DataFrame(
         rows, columns=["pilot", "client_id", "goals_set", "goals_rated", "t_score"]
     )
-    return GasResult(clients, _by_pilot(clients, min_n, level), rho, min_n)
+    return GasResult(clients, _by_pilot(clients, min_n, level), rho, min_n, alpha)
 
 
 def _by_pilot(clients: pd.DataFrame, min_n: int, conf_level: float) -> pd.DataFrame:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 
+from evaluation.contract import ResultMixin
 from evaluation.errors import EstimationError, MissingColumnError, OptionError
 from evaluation.process.gas import DEFAULT_RHO, goal_attainment
 from evaluation.tables import TABLES
@@ -40,6 +41,18 @@ EXCLUDED_OUTCOMES = ("other",)
 FIDELITY_SCORE = {"as_planned": 1.0, "partly": 0.5, "not_delivered": 0.0}
 #: Average days per month, for months in service.
 DAYS_PER_MONTH = 30.4375
+#: Columns of :meth:`DoseResponse.tidy` (one row per dose band).
+DOSE_BAND_COLUMNS = (
+    "band",
+    "dose_low",
+    "dose_high",
+    "n",
+    "n_followed",
+    "positive_share",
+    "mean_gas_t_score",
+)
+#: Columns of :meth:`Reach.tidy` (one row per served target group, then ``all``).
+REACH_COLUMNS = ("target_group", "planned", "participants", "reached", "share", "pilot")
 
 Dose = Literal["service_hours", "meetings", "months_in_service"]
 
@@ -151,14 +164,17 @@ def client_process(
     return out
 
 
-@dataclass(frozen=True)
-class DoseResponse:
+@dataclass(frozen=True, repr=False)
+class DoseResponse(ResultMixin):
     """Outcome by dose band.
 
     ``bands``: ``band, dose_low, dose_high, n, n_followed, positive_share,
     mean_gas_t_score``; ``spearman_rho`` and ``p_value``: rank correlation of dose and
-    the positive outcome among clients followed up.
+    the positive outcome among clients followed up. :meth:`tidy` is a descriptive table
+    (columns :data:`DOSE_BAND_COLUMNS`); the test is in :meth:`glance`.
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = DOSE_BAND_COLUMNS
 
     dose: str
     bands: pd.DataFrame
@@ -169,6 +185,20 @@ class DoseResponse:
     def tidy(self) -> pd.DataFrame:
         """The dose bands."""
         return self.bands.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """One row: ``dose, bands, n`` (followed up), ``spearman_rho, p_value``."""
+        return pd.DataFrame(
+            [
+                {
+                    "dose": self.dose,
+                    "bands": len(self.bands),
+                    "n": self.n,
+                    "spearman_rho": self.spearman_rho,
+                    "p_value": self.p_value,
+                }
+            ]
+        )
 
     def summary(self) -> str:
         """Bands and the rank correlation."""
@@ -259,11 +289,11 @@ def dose_response(
         rho, p = float(res.statistic), float(res.pvalue)
     else:
         rho = p = float("nan")
-    return DoseResponse(dose, pd.DataFrame(rows), rho, p, len(f))
+    return DoseResponse(dose, pd.DataFrame(rows, columns=list(DOSE_BAND_COLUMNS)), rho, p, len(f))
 
 
-@dataclass(frozen=True)
-class Reach:
+@dataclass(frozen=True, repr=False)
+class Reach(ResultMixin):
     """Whether the pilot reached its intended target groups.
 
     ``groups``: one row per target group the pilot serves (*Target groups* sheet,
@@ -272,7 +302,10 @@ class Reach:
     without a plan). ``share`` overall is the sum of ``reached`` over the sum of
     ``planned``: more clients in one group never make up for a group not reached, so it
     never exceeds 1. ``outside`` counts participants of groups the pilot does not serve.
+    :meth:`tidy` is a descriptive table (columns :data:`REACH_COLUMNS`).
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = REACH_COLUMNS
 
     pilot: str
     groups: pd.DataFrame
@@ -294,7 +327,23 @@ class Reach:
             ]
         )
         parts = [g for g in (self.groups, total) if len(g)]
-        return pd.concat(parts, ignore_index=True).assign(pilot=self.pilot)
+        return pd.concat(parts, ignore_index=True).assign(pilot=self.pilot)[list(REACH_COLUMNS)]
+
+    def glance(self) -> pd.DataFrame:
+        """One row: ``pilot``, served target groups, planned clients, ``participants``,
+        ``outside`` the intended groups and the overall capped ``share``."""
+        return pd.DataFrame(
+            [
+                {
+                    "pilot": self.pilot,
+                    "target_groups": len(self.groups),
+                    "planned": int(self.groups["planned"].sum()),
+                    "participants": self.participants,
+                    "outside": self.outside,
+                    "share": self.share,
+                }
+            ]
+        )
 
     def summary(self) -> str:
         """One line per intended target group and the overall capped share."""

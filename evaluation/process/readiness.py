@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import interval_alpha
+from evaluation.contract import ResultMixin, interval_alpha
 from evaluation.errors import MissingColumnError, OptionError
 from evaluation.schema import load_schema
 from evaluation.workbook.instrument import score_frame
@@ -47,22 +47,43 @@ def theme_ids() -> tuple[str, ...]:
     return tuple(s.id for s in load_schema().instrument(INSTRUMENT).scores)
 
 
-@dataclass(frozen=True)
-class ReadinessResult:
+@dataclass(frozen=True, repr=False)
+class ReadinessResult(ResultMixin):
     """Readiness scores per respondent and aggregated per pilot, round and theme.
 
     ``respondents``: the answers with one column per theme score. ``aggregate`` (see
     :meth:`tidy`): ``pilot, survey_round, theme, n, mean, conf_low, conf_high,
-    suppressed``.
+    suppressed``. :meth:`tidy` is a descriptive table (means with t intervals, columns
+    :data:`TIDY_COLUMNS`), not an estimate table.
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = TIDY_COLUMNS
 
     respondents: pd.DataFrame
     aggregate: pd.DataFrame
     min_n: int
+    alpha: float = 0.05
 
     def tidy(self) -> pd.DataFrame:
         """Per pilot, round and theme (long)."""
         return self.aggregate.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """One row: pilots, survey rounds, answers, suppressed pilot-rounds, ``min_n``,
+        ``alpha``."""
+        overall = self.aggregate[self.aggregate["theme"] == "overall"]
+        return pd.DataFrame(
+            [
+                {
+                    "pilots": int(self.aggregate["pilot"].nunique()),
+                    "rounds": int(self.aggregate["survey_round"].nunique()),
+                    "answers": len(self.respondents),
+                    "groups_suppressed": int(overall["suppressed"].sum()),
+                    "min_n": self.min_n,
+                    "alpha": self.alpha,
+                }
+            ]
+        )
 
     def wide(self) -> pd.DataFrame:
         """Latest round of each pilot: one row per pilot, one column per theme (mean)."""
@@ -158,7 +179,8 @@ def readiness_scores(
     """
     from scipy import stats
 
-    level = 1.0 - interval_alpha(alpha, conf_level, where="readiness_scores", old_name="conf_level")
+    alpha = interval_alpha(alpha, conf_level, where="readiness_scores", old_name="conf_level")
+    level = 1.0 - alpha
 
     if min_n < 1:
         raise OptionError(f"min_n {min_n} is below 1", where="option min_n", fix="use e.g. 5")
@@ -196,4 +218,5 @@ def readiness_scores(
                     "suppressed": supp,
                 }
             )
-    return ReadinessResult(scored, pd.DataFrame(rows, columns=list(TIDY_COLUMNS)), min_n)
+    aggregate = pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+    return ReadinessResult(scored, aggregate, min_n, alpha)

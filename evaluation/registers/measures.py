@@ -37,14 +37,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from evaluation.contract import interval_alpha
+from evaluation.contract import (
+    ESTIMATE_COLUMNS,
+    TERM_COLUMN,
+    ResultMixin,
+    alpha_of_level,
+    interval_alpha,
+)
 from evaluation.errors import InputDataError, MissingColumnError, OptionError
 from evaluation.registers.codes import CODES
 from evaluation.registers.panel import MonthRule, min_days
@@ -76,6 +82,15 @@ EXTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: Terms of :meth:`RegisterOutcomes.tidy` per group and measure.
 TERMS: tuple[str, ...] = ("before", "after", "change", "difference_in_change")
+#: Columns of :meth:`RegisterOutcomes.tidy` (an estimate table).
+OUTCOME_TIDY_COLUMNS: tuple[str, ...] = (
+    "group",
+    "measure",
+    "indicator",
+    TERM_COLUMN,
+    *ESTIMATE_COLUMNS,
+    "n_persons",
+)
 
 _WHERE = "register_outcomes"
 
@@ -267,8 +282,8 @@ def _window_sums(
     return out[0], out[1]
 
 
-@dataclass(frozen=True)
-class RegisterOutcomes:
+@dataclass(frozen=True, repr=False)
+class RegisterOutcomes(ResultMixin):
     """Per-person register outcomes before and after the anchor month.
 
     Attributes
@@ -285,6 +300,8 @@ class RegisterOutcomes:
     level:
         Confidence level of the intervals.
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = OUTCOME_TIDY_COLUMNS
 
     persons: pd.DataFrame
     measures: tuple[str, ...]
@@ -319,7 +336,24 @@ class RegisterOutcomes:
                     rows.append(self._row(group, measure, term, values.to_numpy(dtype=float)))
                 if self.reference is not None and group != self.reference:
                     rows.append(self._difference(group, measure, change.to_numpy(dtype=float)))
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=list(OUTCOME_TIDY_COLUMNS))
+
+    def glance(self) -> pd.DataFrame:
+        """One row: persons, groups, the measures (comma-separated), the windows, the
+        reference group and ``alpha``."""
+        return pd.DataFrame(
+            [
+                {
+                    "persons": len(self.persons),
+                    "groups": int(self.persons["group"].nunique()),
+                    "measures": ", ".join(self.measures),
+                    "before": self.before,
+                    "after": self.after,
+                    "reference": self.reference,
+                    "alpha": alpha_of_level(self.level),
+                }
+            ]
+        )
 
     def _changes(self, group: str, measure: str) -> np.ndarray:
         sub = self.persons[self.persons["group"] == group]

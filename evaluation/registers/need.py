@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.contract import ResultMixin
 from evaluation.errors import InputDataError, MissingColumnError, OptionError
 from evaluation.registers.yearly import PersonYearPanel
 
@@ -32,11 +34,15 @@ NEED_COLUMNS: tuple[str, ...] = (
     "recipients_share",
     "mean_benefits",
 )
+#: Columns of :meth:`NeedIndicators.tidy` (one row per region, year and indicator).
+NEED_TIDY_COLUMNS: tuple[str, ...] = ("region", "year", "indicator", "value", "n")
 
 
-@dataclass(frozen=True)
-class NeedIndicators:
+@dataclass(frozen=True, repr=False)
+class NeedIndicators(ResultMixin):
     """The target group's population and benefit use per region and year.
+
+    :meth:`tidy` is a descriptive table (columns :data:`NEED_TIDY_COLUMNS`).
 
     Attributes
     ----------
@@ -47,7 +53,25 @@ class NeedIndicators:
         of the person-year panel; persons without a panel row count 0).
     """
 
+    tidy_columns: ClassVar[tuple[str, ...]] = NEED_TIDY_COLUMNS
+
     table: pd.DataFrame
+
+    def glance(self) -> pd.DataFrame:
+        """One row: regions, years (first and last) and the population of the last year."""
+        years = self.table["year"]
+        last = self.table[years == years.max()] if len(years) else self.table
+        return pd.DataFrame(
+            [
+                {
+                    "regions": int(self.table["region"].nunique()),
+                    "years": int(years.nunique()),
+                    "first_year": int(years.min()) if len(years) else pd.NA,
+                    "last_year": int(years.max()) if len(years) else pd.NA,
+                    "population_last_year": int(last["population"].sum()),
+                }
+            ]
+        )
 
     def tidy(self) -> pd.DataFrame:
         """One row per region, year and indicator: ``region, year, indicator, value, n``."""
@@ -68,7 +92,8 @@ class NeedIndicators:
             )
             for ind, col in columns.items()
         ]
-        return pd.concat(parts).sort_values(["region", "year"], kind="stable", ignore_index=True)
+        out = pd.concat(parts).sort_values(["region", "year"], kind="stable", ignore_index=True)
+        return out[list(NEED_TIDY_COLUMNS)]
 
     def summary(self) -> str:
         """The table as text."""

@@ -26,6 +26,7 @@ from evaluation.workbook.instrument import (
     score_frame,
 )
 from evaluation.workbook.model import SelfEvaluation
+from evaluation.workbook.overview import SubmissionsOverview, submissions_overview
 from evaluation.workbook.reader import Submissions, read_workbook, read_workbooks
 from evaluation.workbook.writer import write_template, write_workbook
 
@@ -38,6 +39,7 @@ __all__ = [
     "PredictiveValidity",
     "SelfEvaluation",
     "Submissions",
+    "SubmissionsOverview",
     "baseline_means",
     "compute_indicators",
     "ethics_rule",
@@ -47,6 +49,7 @@ __all__ = [
     "read_workbook",
     "read_workbooks",
     "score_frame",
+    "submissions_overview",
     "write_template",
     "write_workbook",
 ]

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from evaluation.contract import ResultMixin
 from evaluation.schema import Indicator, Schema
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from evaluation.workbook.model import SelfEvaluation
 
 TIDY_COLUMNS = (
@@ -32,15 +35,18 @@ TIDY_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class IndicatorResult:
+@dataclass(frozen=True, repr=False)
+class IndicatorResult(ResultMixin):
     """Indicator values of one pilot.
 
     ``table`` has the columns of :data:`TIDY_COLUMNS`: ``group_var`` is ``"all"`` for the
     whole pilot or the disaggregation field; ``numerator`` is the count of rows meeting the
     rule (for ``mean``: the number of answers), ``denominator`` the base (missing for
     counts and means), ``value`` the count, percentage or mean (missing if the base is 0).
+    :meth:`tidy` is a descriptive table (columns :data:`TIDY_COLUMNS`).
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = TIDY_COLUMNS
 
     table: pd.DataFrame
     report_date: dt.date | None
@@ -48,6 +54,37 @@ class IndicatorResult:
     def tidy(self) -> pd.DataFrame:
         """The indicator values as a tidy DataFrame (a copy)."""
         return self.table.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """One row: ``pilot``, ``report_date``, indicators, rows and whole-pilot values
+        that could be computed."""
+        t = self.table
+        whole = t[t["group_var"] == "all"]
+        return pd.DataFrame(
+            [
+                {
+                    "pilot": str(t["pilot"].iloc[0]) if len(t) else "",
+                    "report_date": self.report_date,
+                    "indicators": int(t["indicator"].nunique()),
+                    "rows": len(t),
+                    "computed": int(whole["value"].notna().sum()),
+                }
+            ]
+        )
+
+    def plot(self) -> Figure:
+        """Whole-pilot values of the percentage indicators."""
+        from matplotlib.figure import Figure
+
+        t = self.table
+        share = t[(t["group_var"] == "all") & (t["unit"] == "percent")].dropna(subset=["value"])
+        fig = Figure(figsize=(6, 0.3 * len(share) + 1.4))
+        ax = fig.add_subplot()
+        ax.barh(share["indicator"].astype(str), share["value"].astype("float64"))
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% (whole pilot)")
+        fig.tight_layout()
+        return fig
 
     def value(self, indicator_id: str) -> float:
         """The whole-pilot value of one indicator (NaN if not computable)."""

@@ -16,12 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import interval_alpha
+from evaluation.contract import (
+    ESTIMATE_COLUMNS,
+    TERM_COLUMN,
+    ResultMixin,
+    alpha_of_level,
+    interval_alpha,
+)
 from evaluation.errors import EstimationError, MissingColumnError, OptionError
 from evaluation.schema import Instrument, Lang, load_schema
 
@@ -43,6 +49,64 @@ NEGATIVE_OUTCOMES = ("other_employment_service", "unemployed")
 ADJUST_FOR = ("age", "education")
 #: Which of several follow-up answers of a client is compared with the first answer.
 FollowUp = Literal["first", "latest"]
+
+#: Columns of :meth:`GroupMeans.tidy` (a descriptive table).
+GROUP_MEANS_COLUMNS = ("score", "group", "n", "mean", "conf_low", "conf_high", "suppressed")
+#: Columns of :attr:`PairedChange.table`.
+PAIRED_CHANGE_TABLE_COLUMNS = (
+    "score",
+    "group",
+    "n",
+    "mean_baseline",
+    "mean_follow_up",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "mean_days",
+    "suppressed",
+)
+#: Columns of :meth:`PairedChange.tidy` (an estimate table; ``term`` is ``"change"``).
+PAIRED_CHANGE_COLUMNS = (
+    "score",
+    "group",
+    "n",
+    "mean_baseline",
+    "mean_follow_up",
+    TERM_COLUMN,
+    *ESTIMATE_COLUMNS,
+    "mean_days",
+    "suppressed",
+)
+#: Columns of :meth:`PredictiveValidity.tidy` (a descriptive table).
+VALIDITY_COLUMNS = (
+    "score",
+    "n_positive",
+    "n_negative",
+    "mean_positive",
+    "mean_negative",
+    "estimate",
+    "test",
+    "statistic",
+    "p_value",
+    "auc",
+    "adjusted_estimate",
+    "adjusted_std_error",
+    "adjusted_p_value",
+    "n_adjusted",
+)
+#: Columns of :meth:`InstrumentAnalyses.tidy` (a descriptive table).
+ANALYSES_COLUMNS = (
+    "analysis",
+    "score",
+    "group",
+    "estimate",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "n",
+)
 
 
 def ethics_rule(lang: Lang = "en") -> str:
@@ -171,8 +235,8 @@ def _check_level(alpha: float, conf_level: float | None, min_n: int, where: str)
     return level
 
 
-@dataclass(frozen=True)
-class _ByGroup:
+@dataclass(frozen=True, repr=False)
+class _ByGroup(ResultMixin):
     """A table of estimates per score and group, small groups suppressed."""
 
     table: pd.DataFrame
@@ -184,6 +248,23 @@ class _ByGroup:
         """The estimates as a tidy DataFrame (a copy)."""
         return self.table.copy()
 
+    def glance(self) -> pd.DataFrame:
+        """One row: ``by``, scores, groups (with ``all``), suppressed cells, ``min_n``,
+        ``alpha``."""
+        t = self.table
+        return pd.DataFrame(
+            [
+                {
+                    "by": self.by,
+                    "scores": int(t["score"].nunique()),
+                    "groups": int(t["group"].nunique()),
+                    "suppressed": int(t["suppressed"].sum()),
+                    "min_n": self.min_n,
+                    "alpha": alpha_of_level(self.conf_level),
+                }
+            ]
+        )
+
     def _summary(self, title: str, estimate: Callable[[Any], str]) -> str:
         """Text table, one row per score and group; suppressed cells shown as ``*``."""
         lines = [f"{title} by {self.by} ({self.conf_level:.0%} CI; * = n < {self.min_n})"]
@@ -194,13 +275,16 @@ class _ByGroup:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GroupMeans(_ByGroup):
     """Means with confidence intervals by group; small groups suppressed.
 
     ``table`` columns: ``score, group, n, mean, conf_low, conf_high, suppressed``; the
     ``group`` ``"all"`` is everyone. Suppressed rows keep ``n`` but no estimates.
+    :meth:`tidy` is a descriptive table (columns :data:`GROUP_MEANS_COLUMNS`).
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = GROUP_MEANS_COLUMNS
 
     def summary(self) -> str:
         """Text table; suppressed cells shown as ``*``."""
@@ -280,16 +364,29 @@ def baseline_means(
                     "suppressed": small,
                 }
             )
-    return GroupMeans(pd.DataFrame(rows), by=by, conf_level=conf_level, min_n=min_n)
+    table = pd.DataFrame(rows, columns=list(GROUP_MEANS_COLUMNS))
+    return GroupMeans(table, by=by, conf_level=conf_level, min_n=min_n)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PairedChange(_ByGroup):
     """Baseline vs follow-up among those who answered both.
 
     ``table`` columns: ``score, group, n, mean_baseline, mean_follow_up, estimate`` (mean
-    change), ``std_error, conf_low, conf_high, p_value, mean_days, suppressed``.
+    change), ``std_error, conf_low, conf_high, p_value, mean_days, suppressed``
+    (:data:`PAIRED_CHANGE_TABLE_COLUMNS`). :meth:`tidy` is an estimate table: the same
+    with ``term`` (``"change"``) and the paired t ``statistic``
+    (:data:`PAIRED_CHANGE_COLUMNS`).
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = PAIRED_CHANGE_COLUMNS
+
+    def tidy(self) -> pd.DataFrame:
+        """The mean changes as an estimate table (a copy; see the class docstring)."""
+        t = self.table
+        se = t["std_error"].astype("float64")
+        stat = np.where(se > 0, t["estimate"].astype("float64") / se.where(se > 0), np.nan)
+        return t.assign(term="change", statistic=stat)[list(PAIRED_CHANGE_COLUMNS)]
 
     def summary(self) -> str:
         """Text table of mean changes."""
@@ -403,25 +500,12 @@ def paired_change(
                     }
                 )
             rows.append(row)
-    cols = [
-        "score",
-        "group",
-        "n",
-        "mean_baseline",
-        "mean_follow_up",
-        "estimate",
-        "std_error",
-        "conf_low",
-        "conf_high",
-        "p_value",
-        "mean_days",
-        "suppressed",
-    ]
-    return PairedChange(pd.DataFrame(rows)[cols], by=by, conf_level=conf_level, min_n=min_n)
+    table = pd.DataFrame(rows, columns=list(PAIRED_CHANGE_TABLE_COLUMNS))
+    return PairedChange(table, by=by, conf_level=conf_level, min_n=min_n)
 
 
-@dataclass(frozen=True)
-class PredictiveValidity:
+@dataclass(frozen=True, repr=False)
+class PredictiveValidity(ResultMixin):
     """How well baseline scores separate the 3-month outcome groups (Table 12).
 
     ``table`` columns: ``score, n_positive, n_negative, mean_positive, mean_negative,
@@ -431,8 +515,12 @@ class PredictiveValidity:
     score on the group and ``adjusted_for``; missing when the covariates are not
     recorded). Positive = work contract or degree education; negative = another
     employment service or unemployed; ``other`` and unknown outcomes are excluded.
-    ``notes`` says why an adjusted comparison is missing.
+    ``notes`` says why an adjusted comparison is missing. :meth:`tidy` is a descriptive
+    table (columns :data:`VALIDITY_COLUMNS`): ``statistic`` and ``p_value`` are those of
+    the named ``test``, not of ``estimate``.
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = VALIDITY_COLUMNS
 
     table: pd.DataFrame
     curves: dict[str, tuple[np.ndarray, np.ndarray]]
@@ -442,6 +530,22 @@ class PredictiveValidity:
     def tidy(self) -> pd.DataFrame:
         """The comparison as a tidy DataFrame (a copy)."""
         return self.table.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """One row: scores, persons in each outcome group (the most of any score), the
+        covariates adjusted for, and how many notes."""
+        t = self.table
+        return pd.DataFrame(
+            [
+                {
+                    "scores": len(t),
+                    "n_positive": int(t["n_positive"].max()) if len(t) else 0,
+                    "n_negative": int(t["n_negative"].max()) if len(t) else 0,
+                    "adjusted_for": ", ".join(self.adjusted_for),
+                    "notes": len(self.notes),
+                }
+            ]
+        )
 
     def summary(self) -> str:
         """Text table of group means, tests and AUC."""
@@ -549,7 +653,8 @@ def predictive_validity(
                 **adj,
             }
         )
-    return PredictiveValidity(pd.DataFrame(rows), curves, tuple(adjust_for), notes)
+    table = pd.DataFrame(rows, columns=list(VALIDITY_COLUMNS))
+    return PredictiveValidity(table, curves, tuple(adjust_for), notes)
 
 
 def _covariates(
@@ -612,15 +717,18 @@ def _adjusted_difference(
     }
 
 
-@dataclass(frozen=True)
-class InstrumentAnalyses:
+@dataclass(frozen=True, repr=False)
+class InstrumentAnalyses(ResultMixin):
     """The analyses of the seed report's Tables 10-12 on one or more pilots' answers.
 
     ``baseline``: means at the first answer by ``by`` (Tables 10-11); ``change``: first
     vs latest answer (Tables 10-11); ``validity``: baseline scores by the 3-month outcome,
     raw and adjusted for age and education, with AUC (Table 12), or ``None`` when an
-    outcome group has fewer than two answers (``notes`` says so).
+    outcome group has fewer than two answers (``notes`` says so). :meth:`tidy` is a
+    descriptive table of the three (columns :data:`ANALYSES_COLUMNS`).
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = ANALYSES_COLUMNS
 
     baseline: GroupMeans
     change: PairedChange
@@ -656,8 +764,24 @@ class InstrumentAnalyses:
                     }
                 )
             )
-        cols = ["analysis", "score", "group", "estimate", "conf_low", "conf_high", "p_value", "n"]
-        return pd.concat(parts, ignore_index=True).reindex(columns=cols)
+        return pd.concat(parts, ignore_index=True).reindex(columns=list(ANALYSES_COLUMNS))
+
+    def glance(self) -> pd.DataFrame:
+        """One row: ``by``, scores, ``min_n``, ``alpha``, whether Table 12 was computed and
+        how many notes."""
+        b = self.baseline
+        return pd.DataFrame(
+            [
+                {
+                    "by": b.by,
+                    "scores": int(b.table["score"].nunique()),
+                    "min_n": b.min_n,
+                    "alpha": alpha_of_level(b.conf_level),
+                    "validity": self.validity is not None,
+                    "notes": len(self.notes),
+                }
+            ]
+        )
 
     def summary(self) -> str:
         """The three analyses as text, with the ethics rule."""

@@ -11,10 +11,16 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 
+from evaluation.contract import ResultMixin
+from evaluation.workbook.indicators import TIDY_COLUMNS
 from evaluation.workbook.reader import Submissions, read_workbooks
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Indicators shown in the overview, in display order.
 KEY_INDICATORS: tuple[str, ...] = (
@@ -27,13 +33,16 @@ KEY_INDICATORS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class SubmissionsOverview:
+@dataclass(frozen=True, repr=False)
+class SubmissionsOverview(ResultMixin):
     """Key indicators per pilot and the problems of unreadable workbooks.
 
     ``indicators`` has one row per pilot and one column per key indicator (whole-pilot
-    values); ``problems`` has columns ``file, where, what, fix``.
+    values); ``problems`` has columns ``file, where, what, fix``. :meth:`tidy` is a
+    descriptive table (the indicators' :data:`~evaluation.workbook.indicators.TIDY_COLUMNS`).
     """
+
+    tidy_columns: ClassVar[tuple[str, ...]] = TIDY_COLUMNS
 
     submissions: Submissions
     indicators: pd.DataFrame
@@ -41,7 +50,33 @@ class SubmissionsOverview:
 
     def tidy(self) -> pd.DataFrame:
         """All indicators of all clean workbooks, long format."""
-        return self.submissions.indicators()
+        return self.submissions.indicators().reindex(columns=list(TIDY_COLUMNS))
+
+    def glance(self) -> pd.DataFrame:
+        """One row: workbooks, how many were read and how many failed, located problems."""
+        read, failed = len(self.submissions.evaluations), len(self.submissions.errors)
+        return pd.DataFrame(
+            [
+                {
+                    "workbooks": read + failed,
+                    "read": read,
+                    "failed": failed,
+                    "problems": len(self.problems),
+                }
+            ]
+        )
+
+    def plot(self) -> Figure:
+        """Clients per pilot (whole-pilot ``clients_total``)."""
+        from matplotlib.figure import Figure
+
+        t = self.indicators
+        fig = Figure(figsize=(6, 0.4 * len(t) + 1.4))
+        ax = fig.add_subplot()
+        ax.barh(t["pilot"].astype(str), t["clients_total"].astype("float64"))
+        ax.set_xlabel("clients")
+        fig.tight_layout()
+        return fig
 
     def summary(self) -> str:
         """One line per workbook."""

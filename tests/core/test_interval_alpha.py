@@ -91,3 +91,11 @@ def test_process_and_instrument_intervals_take_alpha() -> None:
     wide = goal_attainment(goals).pilots  # default: 95% intervals, wider than 90%
     width = (wide["conf_high"] - wide["conf_low"]).iloc[0]
     assert width > (new["conf_high"] - new["conf_low"]).iloc[0]
+
+
+def test_alpha_of_level_hides_float_noise() -> None:
+    from evaluation.contract import alpha_of_level
+
+    assert 1 - 0.95 != 0.05  # the noise alpha_of_level rounds away
+    assert alpha_of_level(0.95) == 0.05
+    assert alpha_of_level(1 - 0.1) == 0.1

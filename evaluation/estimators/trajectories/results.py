@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 from scipy.special import expit
 
-from evaluation.contract import ResultMixin
+from evaluation.contract import ResultMixin, alpha_of_level, scalar_fields
 from evaluation.errors import OptionError
 from evaluation.estimators.trajectories.kernels import (
     Family,
@@ -63,6 +63,8 @@ class TrajectoryModel(ResultMixin):
     are on the scaled time ``s = (t - time_centre) / time_scale``.
     """
 
+    tidy_columns: ClassVar[tuple[str, ...]] = TIDY_COLUMNS
+
     fit: MixtureFit
     person_ids: pd.Index
     times: Array
@@ -106,6 +108,27 @@ class TrajectoryModel(ResultMixin):
     def entropy(self) -> float:
         """Relative entropy of the posterior (1 = every person clearly in one group)."""
         return relative_entropy(self.fit.posterior)
+
+    def glance(self) -> pd.DataFrame:
+        """One row: the scalar attributes (``outcome``, time scaling, ``level``), groups,
+        persons, fit (log-likelihood, parameters, BIC, AIC, entropy), convergence and
+        ``alpha``."""
+        return pd.DataFrame(
+            [
+                {
+                    **scalar_fields(self),
+                    "groups": self.n_groups,
+                    "persons": self.n_persons,
+                    "loglik": self.loglik,
+                    "n_params": self.fit.n_params,
+                    "bic": self.bic,
+                    "aic": self.aic,
+                    "entropy": self.entropy,
+                    "converged": self.fit.converged,
+                    "alpha": alpha_of_level(self.level),
+                }
+            ]
+        )
 
     def _z(self) -> float:
         return float(stats.norm.ppf(0.5 + self.level / 2))
@@ -296,6 +319,8 @@ def _inverse_link(eta: Array, family: Family, trials: int) -> Array:
 class TrajectoryResult(ResultMixin):
     """Trajectory models for several numbers of groups; the smallest BIC is chosen."""
 
+    tidy_columns: ClassVar[tuple[str, ...]] = TIDY_COLUMNS
+
     models: tuple[TrajectoryModel, ...]
     outcome: str
     degree: int
@@ -343,6 +368,23 @@ class TrajectoryResult(ResultMixin):
     def tidy(self) -> pd.DataFrame:
         """Coefficients and shares of the chosen model (see :meth:`TrajectoryModel.tidy`)."""
         return self.chosen.tidy()
+
+    def glance(self) -> pd.DataFrame:
+        """One row: ``outcome``, ``degree``, ``family``, the numbers of groups tried, the
+        chosen number (smallest BIC) and the chosen model's fit (:meth:`TrajectoryModel.glance`)."""
+        chosen = self.chosen.glance().drop(columns=["outcome"])
+        head = pd.DataFrame(
+            [
+                {
+                    "outcome": self.outcome,
+                    "degree": self.degree,
+                    "family": self.family,
+                    "groups_tried": ", ".join(str(m.n_groups) for m in self.models),
+                    "chosen_groups": self.chosen.n_groups,
+                }
+            ]
+        )
+        return pd.concat([head, chosen.drop(columns=["groups"])], axis=1)
 
     def trajectories(self) -> pd.DataFrame:
         """Trajectories with bands of the chosen model."""
