@@ -218,11 +218,10 @@ class Portal:
         )
 
     def run_removed(self, record: RunRecord) -> None:
-        """Audit-log the removal of an old plan run (``keep_runs``)."""
+        """Audit-log the removal of an old plan run by the portal itself (``keep_runs``)."""
         self.users.audit(
             "plan run removed (keep runs)",
-            email=record.user,
-            detail=f"{record.run_id} {record.plan} (keep {self.config.keep_runs} per plan)",
+            detail=f"{record.run_id} {record.plan} (--keep-runs {self.config.keep_runs})",
         )
 
     # -- request plumbing ----------------------------------------------------------------

@@ -38,14 +38,15 @@ def _field(form: FormData | None, name: str) -> str:
 # -- plan runs -----------------------------------------------------------------------------
 async def runs_page(portal: Portal, ctx: Ctx, request: Request, form: FormData | None) -> Response:
     records = await run_in_threadpool(portal.runner.records)
-    deleted = request.query_params.get("deleted", "")
+    deleted = request.query_params.get("deleted", "")  # after a deletion: say so
+    gone = is_run_id(deleted) and all(r.run_id != deleted for r in records)
     return portal.render(
         ctx,
         "runs.html",
         plans=plan_files(portal.config.plans),
         records=records,
         busy=portal.runner.active() is not None,
-        deleted=deleted if is_run_id(deleted) else "",
+        deleted=deleted if gone else "",
     )
 
 

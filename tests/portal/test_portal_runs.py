@@ -167,6 +167,9 @@ def test_evaluator_deletes_a_finished_run_after_confirming(portal_env: PortalEnv
     assert _events(portal_env, run_id) == [
         ("plan run deleted", EVALUATOR, f"{run_id} {SMALL_PLAN}")
     ]
+    # the note names only a run that is gone
+    page = s.get(f"{portal_env.url}/evaluator/runs?deleted={portal_env.run_id}").text
+    assert 'id="deleted"' not in page
 
 
 @pytest.mark.parametrize("role", ["pilot", "funder"])
@@ -275,11 +278,7 @@ def test_portal_audit_logs_each_removal_by_keep_runs(portal_env: PortalEnv) -> N
     record = _finished_run(config.runs_dir(), "20250601T000000Z-0000e1")
     portal.run_removed(record)
     assert _events(portal_env, record.run_id) == [
-        (
-            "plan run removed (keep runs)",
-            EVALUATOR,
-            f"{record.run_id} {SMALL_PLAN} (keep 1 per plan)",
-        )
+        ("plan run removed (keep runs)", "", f"{record.run_id} {SMALL_PLAN} (--keep-runs 1)")
     ]
     assert portal.runner.keep == 1 and portal.runner.on_remove == portal.run_removed
 
