@@ -127,6 +127,8 @@ class RunRecord:
         ValueError, TypeError, KeyError, StopIteration
             If ``data`` is not such a record.
         """
+        if not isinstance(data, dict):
+            raise TypeError(f"a run record is a mapping, not {type(data).__name__}")
         text = {k: str(data[k]) for k in _TEXT_FIELDS if k in data}
         summary = data.get("summary")
         code = data.get("exit_code")

@@ -19,7 +19,7 @@ from evaluation.errors import OptionError
 from evaluation.portal import UserStore, users_path
 from evaluation.portal.app import Portal
 from evaluation.portal.evaluator_pages import run_texts
-from evaluation.portal.run_summary import RunSummary
+from evaluation.portal.run_summary import EffectLine, RatingLine, RunSummary
 from evaluation.portal.runs import PlanRunner, RunRecord, check_keep
 from evaluation.reporting.i18n import translator
 from tests.language import problems, visible_text
@@ -103,6 +103,15 @@ def test_run_pages_have_no_english(
     assert f"{t('file.effects')} (CSV)" in done  # what a download holds, in words
     stopped = s.get(f"{base}/20250101T000000Z-0000f2").text
     assert html.escape(t("portal.run_error.stopped", code="1"), quote=False) in stopped
+
+
+def test_the_check_finds_english_on_an_english_page(
+    portal_env: PortalEnv, written_runs: dict[str, RunRecord]
+) -> None:
+    """The check above is not vacuous: the same page in English trips it."""
+    s = _login_as(portal_env, "runs-en@example.fi", "en")
+    page = s.get(f"{portal_env.url}/evaluator/runs/20250101T000000Z-0000f1").text
+    assert "the" in problems(visible_text(QUOTED.sub(" ", page)))
 
 
 def test_plan_error_is_a_translated_lead_and_the_message_as_text(
@@ -284,7 +293,33 @@ def test_portal_audit_logs_each_removal_by_keep_runs(portal_env: PortalEnv) -> N
 
 
 def test_a_summary_survives_its_record(tmp_path: Path) -> None:
-    summary = RunSummary("s", (), (), 2)
+    effect = EffectLine("P", "employed", "did", "main", -0.25, -0.5, 0.0)
+    summary = RunSummary("s", (effect,), (RatingLine("P", "employed", 2),), 2)
     record = RunRecord("20250701T000000Z-000001", "a.yaml", EVALUATOR, "done", "x", summary=summary)
     record.write(tmp_path)
     assert RunRecord.read(tmp_path) == record
+    assert summary.lines(translator("fi"))[0] == (
+        "P / employed, erotusten erotus, Pääanalyysi: vaikutusarvio \u22120,2500 "
+        "(luottamusväli \u22120,5000 … 0,0000)"
+    )
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '"done"', "{}", '{"state": "done"}', "{"])
+def test_an_unreadable_record_is_no_run(tmp_path: Path, text: str) -> None:
+    (tmp_path / "status.json").write_text(text, encoding="utf-8")
+    assert RunRecord.read(tmp_path) is None
+
+
+def test_a_record_of_an_earlier_portal_still_reads(tmp_path: Path) -> None:
+    """A record written before summaries were kept: its English summary is quoted as the
+    run wrote it, under a translated lead."""
+    fields = '"run_id": "20250801T000000Z-000001", "plan": "a.yaml", "user": "e@x.fi"'
+    (tmp_path / "status.json").write_text(
+        f'{{{fields}, "state": "done", "started_at": "x", "message": "Plan s: done"}}',
+        encoding="utf-8",
+    )
+    record = RunRecord.read(tmp_path)
+    assert record is not None and record.summary is None and record.error == ""
+    texts = run_texts(record, translator("sv"))
+    assert texts.lead == translator("sv")("portal.run_summary_as_written")
+    assert texts.detail == "Plan s: done"
