@@ -3,8 +3,9 @@ see what their role allows (``pilot-eval serve``, ``pilot-eval users``).
 
 Accounts live in ``<store>.portal.db`` beside the submission store (:mod:`.users`); the
 pages are in :mod:`.pages` and :mod:`.evaluator_pages`, the routes and who may use them in
-:mod:`.app`. Evaluators' plan runs are kept by :mod:`.runs`; :mod:`.disclosure` reads the
-report sets' disclosure logs and decides what funders get.
+:mod:`.app`. Evaluators' plan runs are kept by :mod:`.runs` (their summaries by
+:mod:`.run_summary`); :mod:`.disclosure` reads the report sets' disclosure logs and
+decides what funders get.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ route                           roles                      what
 ``GET|POST /evaluator/runs``    evaluator                  plans, runs; start a run
 ``GET /evaluator/runs/ID``      evaluator                  a run's state and its files
 ``GET .../runs/ID/files/F``    evaluator                  a file of a run's output
+``GET|POST .../ID/delete``      evaluator                  delete a finished run (confirmed)
 ``GET /evaluator/disclosure``   evaluator                  the report sets' disclosure logs
 ``GET /evaluator/disclosure/S`` evaluator                  what set ``S`` hid and why
 ``GET /funder``                 funder                     comparison, published tables
@@ -101,6 +102,9 @@ class PortalConfig:
         Mark the session cookie ``Secure`` (leave on unless serving plain HTTP on loopback).
     max_upload_bytes:
         Largest workbook accepted (default: the intake limit, ``PILOT_EVAL_MAX_FILE_MB``).
+    keep_runs:
+        Finished plan runs kept per plan; older ones are removed when a run finishes
+        (default ``None``: keep every run).
     """
 
     store: Path
@@ -110,6 +114,7 @@ class PortalConfig:
     max_upload_bytes: int = field(default_factory=lambda: IntakeLimits.from_env().max_file_bytes)
     plans: Path = DESIGNS_DIR
     data: Path | None = None
+    keep_runs: int | None = None
 
     def data_dir(self) -> Path:
         """The portal's data folder (``data``, else ``portal/`` beside the store)."""
@@ -171,7 +176,13 @@ class Portal:
         self.by_email = RateLimiter()
         self.by_ip = RateLimiter(max_failures=50)
         self._writer: ProcessPoolExecutor | None = None
-        self.runner = PlanRunner(config.plans, config.runs_dir(), self.run_finished)
+        self.runner = PlanRunner(
+            config.plans,
+            config.runs_dir(),
+            self.run_finished,
+            keep=config.keep_runs,
+            on_remove=self.run_removed,
+        )
         self._writer_lock = threading.Lock()
         self.env = Environment(
             loader=PackageLoader("evaluation.portal", "templates"),
@@ -204,6 +215,13 @@ class Portal:
         """Audit-log the end of a plan run."""
         self.users.audit(
             f"plan run {record.state}", email=record.user, detail=f"{record.run_id} {record.plan}"
+        )
+
+    def run_removed(self, record: RunRecord) -> None:
+        """Audit-log the removal of an old plan run by the portal itself (``keep_runs``)."""
+        self.users.audit(
+            "plan run removed (keep runs)",
+            detail=f"{record.run_id} {record.plan} (--keep-runs {self.config.keep_runs})",
         )
 
     # -- request plumbing ----------------------------------------------------------------
@@ -338,6 +356,8 @@ def create_app(config: PortalConfig) -> Starlette:
         portal.route("/evaluator/runs", ev.start_run, ("evaluator",), ("POST",)),
         portal.route("/evaluator/runs/{run_id}", ev.run_page, ("evaluator",)),
         portal.route("/evaluator/runs/{run_id}/files/{name:path}", ev.run_file, ("evaluator",)),
+        portal.route("/evaluator/runs/{run_id}/delete", ev.delete_page, ("evaluator",)),
+        portal.route("/evaluator/runs/{run_id}/delete", ev.delete_run, ("evaluator",), ("POST",)),
         portal.route("/evaluator/disclosure", ev.disclosure_index, ("evaluator",)),
         portal.route("/evaluator/disclosure/{name:path}", ev.disclosure_page, ("evaluator",)),
         portal.route("/funder", pages.funder_home, ("funder",)),

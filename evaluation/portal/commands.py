@@ -105,6 +105,14 @@ def serve_command(
             "(default: portal/ beside the store).",
         ),
     ] = None,
+    keep_runs: Annotated[
+        int | None,
+        typer.Option(
+            "--keep-runs",
+            help="Finished plan runs kept per plan; when a run finishes, the oldest beyond "
+            "N are removed (audit-logged). Default: keep every run.",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     secure_cookies: Annotated[
@@ -125,6 +133,7 @@ def serve_command(
         reports=reports,
         secure_cookies=not is_loopback(host) if secure_cookies is None else secure_cookies,
         data=data,
+        keep_runs=keep_runs,
     )
     if plans is not None:
         config = dataclasses.replace(config, plans=plans)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -13,8 +14,9 @@ from starlette.responses import RedirectResponse, Response
 from evaluation.errors import OptionError
 from evaluation.portal.app import Ctx, Portal, client_ip, file_response
 from evaluation.portal.disclosure import audit, log_sets, log_view
-from evaluation.portal.runs import RunRecord, plan_files
+from evaluation.portal.runs import RunRecord, is_run_id, plan_files
 from evaluation.portal.users import User
+from evaluation.reporting.i18n import Translator, translator
 
 #: Seconds between reloads of the status page of a run going on (a meta refresh: no script).
 REFRESH_SECONDS = 2
@@ -36,12 +38,15 @@ def _field(form: FormData | None, name: str) -> str:
 # -- plan runs -----------------------------------------------------------------------------
 async def runs_page(portal: Portal, ctx: Ctx, request: Request, form: FormData | None) -> Response:
     records = await run_in_threadpool(portal.runner.records)
+    deleted = request.query_params.get("deleted", "")  # after a deletion: say so
+    gone = is_run_id(deleted) and all(r.run_id != deleted for r in records)
     return portal.render(
         ctx,
         "runs.html",
         plans=plan_files(portal.config.plans),
         records=records,
         busy=portal.runner.active() is not None,
+        deleted=deleted if gone else "",
     )
 
 
@@ -77,6 +82,47 @@ def _run_logs(portal: Portal, record: RunRecord) -> tuple[str, ...]:
     return tuple(_set_name(f"{RUNS_PREFIX}/{record.run_id}", rel) for rel in log_sets(folder))
 
 
+@dataclass(frozen=True)
+class RunTexts:
+    """What a run's page says of how the run went, in the reader's language.
+
+    ``lead`` and ``lines`` come from the catalogue; ``detail`` is the toolkit's located
+    message (English, shown as it is and escaped: paths and columns are not translated).
+    """
+
+    lead: str = ""
+    lines: tuple[str, ...] = ()
+    detail: str = ""
+
+
+def run_texts(record: RunRecord, t: Translator) -> RunTexts:
+    """The outcome of run ``record`` in ``t``'s language (nothing while it goes on)."""
+    if record.state == "running":
+        return RunTexts()
+    if record.state == "interrupted":
+        return RunTexts(t("portal.run_error.interrupted"))
+    if record.state == "done":
+        if record.summary is None:  # a record written before summaries were kept
+            return RunTexts(t("portal.run_summary_as_written"), detail=record.message)
+        summary = record.summary
+        return RunTexts(t("portal.run_summary", study=summary.study), summary.lines(t))
+    if record.error == "stopped":
+        code = "–" if record.exit_code is None else str(record.exit_code)
+        return RunTexts(t("portal.run_error.stopped", code=code))
+    key = "portal.run_error.unexpected" if record.error == "unexpected" else "portal.run_error.plan"
+    return RunTexts(t(key), detail=record.message)
+
+
+def file_links(files: tuple[str, ...], t: Translator) -> tuple[tuple[str, str], ...]:
+    """Each file's name and what it holds in words (``""`` for a file without a label)."""
+    out = []
+    for name in files:
+        base = name.rsplit("/", 1)[-1]
+        label = t.file_label(base)
+        out.append((name, label if label != base else ""))
+    return tuple(out)
+
+
 async def run_page(portal: Portal, ctx: Ctx, request: Request, form: FormData | None) -> Response:
     run_id = request.path_params["run_id"]
     record = await run_in_threadpool(portal.runner.record, run_id)
@@ -84,16 +130,54 @@ async def run_page(portal: Portal, ctx: Ctx, request: Request, form: FormData | 
         return portal.not_found(ctx)
     files = await run_in_threadpool(portal.runner.files, run_id)
     running = record.state == "running"
+    t = translator(ctx.lang)
     return portal.render(
         ctx,
         "run.html",
         run=record,
-        files=files if not running else (),
+        texts=run_texts(record, t),
+        files=file_links(files, t) if not running else (),
         written=len(files),
         seconds=_seconds_since(record.started_at) if running else 0,
         refresh=REFRESH_SECONDS if running else 0,
         logs=_run_logs(portal, record),
     )
+
+
+async def delete_page(
+    portal: Portal, ctx: Ctx, request: Request, form: FormData | None
+) -> Response:
+    """Ask the evaluator to confirm the deletion of a finished run."""
+    run_id = request.path_params["run_id"]
+    record = await run_in_threadpool(portal.runner.record, run_id)
+    if record is None:
+        return portal.not_found(ctx)
+    if record.state == "running":
+        return portal.message(ctx, "portal.run_delete_running", 409)
+    files = await run_in_threadpool(portal.runner.files, run_id)
+    return portal.render(ctx, "run_delete.html", run=record, files=len(files))
+
+
+async def delete_run(portal: Portal, ctx: Ctx, request: Request, form: FormData | None) -> Response:
+    """Delete a finished run the evaluator confirmed (its id in the form's ``confirm``)."""
+    user = _me(ctx)
+    run_id = request.path_params["run_id"]
+    record = await run_in_threadpool(portal.runner.record, run_id)
+    if record is None:
+        return portal.not_found(ctx)
+    if record.state == "running":
+        return portal.message(ctx, "portal.run_delete_running", 409)
+    if _field(form, "confirm") != run_id:
+        return portal.message(ctx, "portal.run_delete_unconfirmed", 400)
+    try:
+        await run_in_threadpool(portal.runner.delete, run_id)
+    except OptionError:  # deleted meanwhile (another evaluator, or --keep-runs)
+        return portal.not_found(ctx)
+    portal.users.audit(
+        "plan run deleted", user=user, detail=f"{run_id} {record.plan}", ip=client_ip(request)
+    )
+    target = f"/evaluator/runs?deleted={run_id}"
+    return portal.finish(ctx, RedirectResponse(target, status_code=303))
 
 
 async def run_file(portal: Portal, ctx: Ctx, request: Request, form: FormData | None) -> Response:

@@ -12,6 +12,7 @@ import uvicorn
 
 from evaluation.errors import OptionError
 from evaluation.portal.app import PortalConfig, create_app
+from evaluation.portal.runs import check_keep
 from evaluation.store import SubmissionStore, load_pseudonymiser
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -44,14 +45,16 @@ def _server(config: PortalConfig, host: str, port: int) -> uvicorn.Server:
 
 
 def check_config(config: PortalConfig) -> None:
-    """Check before serving that the store's folder and the plans folder exist and the key
-    is the store's.
+    """Check before serving that the store's folder and the plans folder exist, the key
+    is the store's and the number of runs to keep is at least 1.
 
     Raises
     ------
     OptionError
-        If a folder is missing, or the key file is unreadable, unsafe or another store's.
+        If a folder is missing, the key file is unreadable, unsafe or another store's, or
+        ``keep_runs`` is below 1.
     """
+    check_keep(config.keep_runs)
     if not config.store.parent.is_dir():
         raise OptionError(
             f"the store's folder {config.store.parent} does not exist",

@@ -24,6 +24,7 @@ import requests
 
 from evaluation.plans import DESIGNS_DIR
 from evaluation.portal import PortalConfig, UserStore, running_portal, users_path
+from evaluation.portal.run_summary import EffectLine, RatingLine, RunSummary
 from evaluation.portal.runs import RunRecord
 from evaluation.reporting.ledger import LEDGER_FILE, PUBLISHED_DIR, build_ledger
 from evaluation.reporting.results import example_results
@@ -134,9 +135,11 @@ def _done_run(runs: Path, reports: Path) -> None:
     shutil.copy(reports / LEDGER_FILE, folder / "reports" / LEDGER_FILE)
     (folder / "effects.csv").write_text("pilot,estimate\nFokus,0.05\n", encoding="utf-8")
     (folder / "reports" / "impact-fi.html").write_text("<p>impact</p>", encoding="utf-8")
+    effect = EffectLine("Fokus", "employed", "staggered_did", "main", 0.05, 0.01, 0.09)
+    summary = RunSummary("fokus-employment", (effect,), (RatingLine("Fokus", "employed", 3),), 1)
     RunRecord(
         DONE_RUN, SMALL_PLAN, ACCOUNTS["evaluator"][0], "done", "2026-01-01 00:00:00",
-        "2026-01-01 00:00:30", "Plan fokus-employment: done",
+        "2026-01-01 00:00:30", "Plan fokus-employment: done", summary=summary,
     ).write(folder)  # fmt: skip
 
 

@@ -185,7 +185,9 @@ def test_evaluator_runs_a_plan_and_reads_its_disclosure_log(
     files = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#files a")]
     for name in ("effects.csv", "evidence.csv", "reports/impact-fi.html", "manifest.json"):
         assert name in files
-    assert "Fokus / employed" in browser.find_element(By.ID, "message").text
+    # the run's summary in the evaluator's language, the plan's ids as they are
+    summary = browser.find_element(By.ID, "summary").text
+    assert "Fokus / employed" in summary and "luottamusväli" in summary
     browser.save_screenshot(str(shots / "portal-evaluator-run.png"))
 
     browser.find_element(By.CSS_SELECTOR, "#logs a").click()

@@ -76,6 +76,35 @@ TABLE: list[tuple[str, str, str, tuple[int, int, int, int]]] = [
         "/evaluator/runs/{run}/files/%2e%2e/%2e%2e/keys/pilot-eval.key",
         (303, 404, 404, 404),
     ),
+    # deleting a run: the confirmation page, then the POST; pilot staff and funders are
+    # refused like on every evaluator route (404: nothing of the route is shown to them)
+    (
+        "GET",
+        "/evaluator/runs/{run_id}/delete",
+        "/evaluator/runs/{run}/delete",
+        (303, 404, 200, 404),
+    ),
+    (
+        "GET",
+        "/evaluator/runs/{run_id}/delete",
+        "/evaluator/runs/%2e%2e/delete",
+        (303, 404, 404, 404),
+    ),
+    # without the confirmation field: refused (400), nothing deleted
+    (
+        "POST",
+        "/evaluator/runs/{run_id}/delete",
+        "/evaluator/runs/{run}/delete",
+        (303, 404, 400, 404),
+    ),
+    (
+        "POST",
+        "/evaluator/runs/{run_id}/delete",
+        "/evaluator/runs/%2e%2e/delete",
+        (303, 404, 404, 404),
+    ),
+    # an encoded slash is no run id: no route at all
+    ("POST", "", "/evaluator/runs/..%2F..%2Fkeys/delete", (404, 404, 404, 404)),
     ("GET", "/evaluator/disclosure", "/evaluator/disclosure", (303, 404, 200, 404)),
     (
         "GET",
