@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +68,30 @@ def browser() -> Iterator[Any]:
             "--window-size=1280,2000",
         ):
             options.add_argument(arg)
-        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        driver = _start_chrome(webdriver, lambda: Service(driver_path), options)
         driver.set_page_load_timeout(60)
         try:
             yield driver
         finally:
             driver.quit()
+
+
+#: Attempts to start Chromium: on a loaded 2-core machine its first start can time out.
+CHROME_START_ATTEMPTS = 3
+
+
+def _start_chrome(webdriver: Any, service: Callable[[], Any], options: Any) -> Any:
+    """A Chrome session, retried when the browser is slow to start (load, not a bug)."""
+    from selenium.common.exceptions import WebDriverException
+
+    for attempt in range(1, CHROME_START_ATTEMPTS + 1):
+        try:
+            return webdriver.Chrome(service=service(), options=options)
+        except WebDriverException:
+            if attempt == CHROME_START_ATTEMPTS:
+                raise
+            time.sleep(2.0 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _log_tables(log: Any) -> dict[str, tuple[list[list[str]], bool]]:
