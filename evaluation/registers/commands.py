@@ -18,13 +18,15 @@ from rich.console import Console
 from evaluation.errors import OptionError, Problem
 from evaluation.registers._duck import connect
 from evaluation.registers.codes import code_table
+from evaluation.registers.need_commands import NEED_HELP, need_command
 from evaluation.registers.panel import build_person_month_panel
 from evaluation.registers.spells import validate_spells
 from evaluation.registers.yearly import build_person_year_panel
 
 app = typer.Typer(
     name="registers",
-    help="Register spells: code table, spell validation, person-month and person-year panels.",
+    help="Register spells: code table, spell validation, person-month and person-year panels, "
+    "service need by region.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -128,3 +130,6 @@ def panel_command(
         years = build_person_year_panel(panel)
         years.to_parquet(yearly, where="option --yearly")
         console.print(f"Person-year panel: {yearly}", markup=False)
+
+
+app.command("need", help=NEED_HELP)(need_command)

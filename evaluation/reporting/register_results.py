@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,8 @@ TRAJECTORY_CURVES_TABLE = "trajectory_curves"
 NEED_TABLE = "need_indicators"
 #: Ledger name of the regions' population count table.
 NEED_POPULATION_TABLE = "need_population"
+#: Year(s) of a need table to show: a year, the latest or all.
+NeedYear = int | Literal["latest", "all"]
 #: The indicators of a need row, as the ledger's cells and the report's columns.
 NEED_POPULATION, NEED_SHARE, NEED_MEAN = (
     "register_population",
@@ -291,12 +293,13 @@ def need_rows(folder: Path | str) -> list[tuple[str, int, int, int]]:
 
 
 def _need_rows_shown(
-    folder: Path | str, *, pilot: str | None, by_pilot: bool, year: int | None
+    folder: Path | str, *, pilot: str | None, by_pilot: bool, year: NeedYear
 ) -> pd.DataFrame:
     rows = read_need_indicators(folder)
     if not len(rows):
         return rows
-    rows = rows[rows["year"] == (rows["year"].max() if year is None else year)]
+    if year != "all":
+        rows = rows[rows["year"] == (rows["year"].max() if year == "latest" else year)]
     if by_pilot or pilot:
         rows = rows.assign(pilot=rows["pilots"].str.split("; ")).explode("pilot")
         rows = rows[rows["pilot"].fillna("") != ""]
@@ -313,9 +316,10 @@ def need_table(
     *,
     pilot: str | None = None,
     by_pilot: bool = False,
-    year: int | None = None,
+    year: NeedYear = "latest",
 ) -> pd.DataFrame:
-    """The service-need report table of one year (default the latest) as published.
+    """The service-need report table as published: of one year (default the latest), or
+    of every year (``year="all"``).
 
     Columns: (pilot,) region, year, population, share of benefit recipients (%), mean
     distinct benefits. ``by_pilot`` gives one row per pilot and region (the pilots' own
@@ -352,7 +356,7 @@ def _need_line(row: Any, population: str, t: Translator, ledger: Ledger) -> dict
 
 def need_figure(folder: Path | str, t: Translator, ledger: Ledger) -> Figure | None:
     """Share of benefit recipients per region in the latest year (shown shares only)."""
-    rows = _need_rows_shown(folder, pilot=None, by_pilot=False, year=None)
+    rows = _need_rows_shown(folder, pilot=None, by_pilot=False, year="latest")
     if not len(rows):
         return None
     keep = [

@@ -96,6 +96,9 @@ class ComparisonResults:
     intended_reach: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(OPTIONAL_COLUMNS["intended_reach"]))
     )
+    need_indicators: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(OPTIONAL_COLUMNS["need_indicators"]))
+    )
 
     @property
     def pilots(self) -> tuple[str, ...]:
