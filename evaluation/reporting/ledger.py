@@ -471,16 +471,20 @@ def _need_entries(folder: Path, tables: list[CountTable], threshold: int) -> lis
 
     A share times the published population gives the recipients (and the non-recipients):
     it is shown only when the population is shown and the recipients and non-recipients
-    are each ``0`` or at least ``threshold``. A mean rests on the population.
+    are each ``0`` or at least ``threshold``. A mean times the population is the number of
+    benefits received, a bound on the recipients: it needs the same groups (not the shown
+    population).
     """
     pop = next((t for t in tables if t.name == NEED_POPULATION_TABLE), None)
     hidden = {r for r, s in zip(pop.rows, pop.status[:, 0], strict=True) if s} if pop else set()
     out = []
     for region, year, n, k in need_rows(folder):
-        share = _entry(NEED_TABLE, need_cell(region, year, NEED_SHARE), _smallest(k, n - k),
-                       "share", threshold)  # fmt: skip
+        groups = _smallest(k, n - k)
+        share = _entry(NEED_TABLE, need_cell(region, year, NEED_SHARE), groups, "share", threshold)
         out.append(replace(share, shown=share.shown and region not in hidden))
-        out.append(_entry(NEED_TABLE, need_cell(region, year, NEED_MEAN), n, "mean", threshold))
+        out.append(
+            _entry(NEED_TABLE, need_cell(region, year, NEED_MEAN), groups, "mean", threshold)
+        )
     return out
 
 

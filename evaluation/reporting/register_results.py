@@ -20,8 +20,8 @@ resting on fewer than ``threshold`` persons is hidden, and the group sizes are a
 count table (hidden below the threshold, with secondary suppression against the total).
 The regions' populations are a protected count table too; a share of benefit recipients is
 shown only when the recipients and the non-recipients are each at least ``threshold``
-persons and the population is shown, and a mean number of benefits only when the population
-is at least ``threshold`` (:func:`need_cells`).
+persons and the population is shown, and a mean number of benefits (which bounds the
+recipients) under the same rule on the recipients and non-recipients (:func:`need_cell`).
 """
 
 from __future__ import annotations
@@ -325,7 +325,8 @@ def need_table(
     distinct benefits. ``by_pilot`` gives one row per pilot and region (the pilots' own
     regions only); ``pilot`` keeps that pilot's regions. A population is shown as the
     ledger's count table publishes it (``<5``, ``*``); a hidden share or mean carries the
-    population's marker, or ``<threshold``.
+    population's marker (``*``), or ``<threshold`` when the recipients or the others are
+    fewer than the threshold.
     """
     rows = _need_rows_shown(folder, pilot=pilot, by_pilot=by_pilot, year=year)
     if not len(rows) or ledger.table(NEED_POPULATION_TABLE) is None:
@@ -341,16 +342,19 @@ def need_table(
 def _need_line(row: Any, population: str, t: Translator, ledger: Ledger) -> dict[str, object]:
     """One region's published population, share and mean (``population``: as published)."""
     region, year, n = str(row.region), int(row.year), int(row.population)
-    hidden = population if not population.isdigit() else f"<{ledger.threshold}"
-    share_ok = ledger.shows(NEED_TABLE, need_cell(region, year, NEED_SHARE), n)
+    small = f"<{ledger.threshold}"
+    # The mean's rule is the recipients' and non-recipients' size; the share also needs
+    # the population shown (else it carries the population's marker).
     mean_ok = ledger.shows(NEED_TABLE, need_cell(region, year, NEED_MEAN), n)
+    share_ok = ledger.shows(NEED_TABLE, need_cell(region, year, NEED_SHARE), n)
+    hidden = small if not mean_ok or population.isdigit() else population
     name = {i: register_indicator(i).name(t.lang) for i in (NEED_POPULATION, NEED_SHARE, NEED_MEAN)}
     return {
         t("need.col.region"): region,
         t("register.axis.year"): year,
         name[NEED_POPULATION]: population,
         f"{name[NEED_SHARE]} (%)": t.num(float(row.recipients_share), 1) if share_ok else hidden,
-        name[NEED_MEAN]: t.num(float(row.mean_benefits), 2) if mean_ok else hidden,
+        name[NEED_MEAN]: t.num(float(row.mean_benefits), 2) if mean_ok else small,
     }
 
 
