@@ -22,12 +22,12 @@ def inputs(tmp_path: Path) -> tuple[Path, Path]:
     """Satakunta: 10 persons, 6 with a benefit month in 2017 (one with 3 distinct
     benefits), Kainuu: 3 persons, 2 with a benefit; 2016 has one recipient in each."""
     ids = [f"s{i}" for i in range(10)] + ["k0", "k1", "k2"]
-    benefits_2017 = [1, 1, 1, 1, 1, 3, 0, 0, 0, 0] + [2, 1, 0]
+    benefits_2017 = [1, 1, 1, 1, 1, 3, 0, 0, 0, 0, 2, 1, 0]
     years = pd.DataFrame(
         {
-            "person_id": ids + ["s0", "k0"],
+            "person_id": [*ids, "s0", "k0"],
             "year": [2017] * 13 + [2016, 2016],
-            "n_benefits": benefits_2017 + [1, 1],
+            "n_benefits": [*benefits_2017, 1, 1],
         }
     )
     population = pd.DataFrame({"person_id": ids, "maakunta": ["Satakunta"] * 10 + ["Kainuu"] * 3})
