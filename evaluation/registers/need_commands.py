@@ -40,8 +40,10 @@ NEED_HELP = (
 )
 
 
-def read_frame(path: Path, *, columns: tuple[str, ...], where: str) -> pd.DataFrame:
-    """A csv or parquet file with ``columns`` (``person_id`` read as text).
+def read_frame(
+    path: Path, *, columns: tuple[str, ...], where: str, text: tuple[str, ...] = ("person_id",)
+) -> pd.DataFrame:
+    """A csv or parquet file with ``columns`` (the ``text`` columns of a csv read as text).
 
     Raises
     ------
@@ -58,7 +60,7 @@ def read_frame(path: Path, *, columns: tuple[str, ...], where: str) -> pd.DataFr
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path, dtype={"person_id": str})
+            frame = pd.read_csv(path, dtype=dict.fromkeys(text, str))
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         raise InputDataError(
@@ -74,14 +76,30 @@ def read_frame(path: Path, *, columns: tuple[str, ...], where: str) -> pd.DataFr
     return frame
 
 
-def check_population(frame: pd.DataFrame, *, where: str) -> None:
-    """One row per person, or :class:`InputDataError` naming the repeated rows."""
-    repeated = frame["person_id"].duplicated(keep=False).to_numpy()
+def _rows(mask: pd.Series) -> str:
+    """The first data rows (1-based) where ``mask`` holds."""
+    found = [str(i + 1) for i in mask.to_numpy().nonzero()[0]]
+    return ", ".join(found[:5]) + (f" (and {len(found) - 5} more)" if len(found) > 5 else "")
+
+
+def check_population(frame: pd.DataFrame, *, region: str, where: str) -> None:
+    """One row per person, each with a region, or :class:`InputDataError` naming the rows.
+
+    A row without a region would silently leave its person out of every region.
+    """
+    for col in ("person_id", region):
+        empty = frame[col].isna()
+        if empty.any():
+            raise InputDataError(
+                f"{int(empty.sum())} rows have no {col}",
+                where=f"{where}, column {col!r}, row {_rows(empty)}",
+                fix=f"fill in the {col} or leave the person out of the population",
+            )
+    repeated = frame["person_id"].duplicated(keep=False)
     if repeated.any():
-        rows = [str(i + 2) for i in repeated.nonzero()[0][:5]]  # +2: header line, 1-based
         raise InputDataError(
             f"{int(repeated.sum())} rows repeat a person_id",
-            where=f"{where}, column 'person_id', lines {', '.join(rows)}",
+            where=f"{where}, column 'person_id', row {_rows(repeated)}",
             fix="give one row (one region) per person",
         )
 
@@ -125,13 +143,16 @@ def need_command(
 ) -> None:
     """Service need per region and year from a person-year panel (see :data:`NEED_HELP`)."""
     panel = read_frame(years, columns=("person_id", "year", "n_benefits"), where="argument YEARS")
-    pop = read_frame(population, columns=("person_id", region), where="argument POPULATION")
-    check_population(pop, where=f"argument POPULATION ({population.name})")
+    cols = ("person_id", region)
+    pop = read_frame(population, columns=cols, where="argument POPULATION", text=cols)
+    check_population(pop, region=region, where=f"argument POPULATION ({population.name})")
     check_years(panel, year)
-    result = need_indicators(panel, pop, region=region, year_list=year)
+    chosen = sorted(set(year)) if year else None
+    result = need_indicators(panel, pop, region=region, year_list=chosen)
     path = write_need_indicators(results, result)
     ledger = build_ledger(results, threshold=threshold)
     table = need_table(results, translator("en"), ledger, year="all")
     console = Console(highlight=False)
-    console.print(table.to_string(index=False), markup=False, soft_wrap=True)
+    shown = table.to_string(index=False) if len(table) else "No person-years in the panel."
+    console.print(shown, markup=False, soft_wrap=True)
     console.print(f"Service-need table: {path}", markup=False, soft_wrap=True)

@@ -99,7 +99,13 @@ def test_need_bad_input_is_located(inputs: tuple[Path, Path], tmp_path: Path) ->
     twice = tmp_path / "twice.csv"
     pd.read_csv(population).pipe(lambda f: pd.concat([f, f.iloc[[3]]])).to_csv(twice, index=False)
     _, _, exc = _need(str(years), str(twice), *res, "--region", "maakunta")
-    assert isinstance(exc, InputDataError) and "lines 5, 15" in str(exc)
+    assert isinstance(exc, InputDataError) and "column 'person_id', row 4, 14" in str(exc)
+    gap = tmp_path / "gap.csv"
+    pd.read_csv(population).assign(maakunta=lambda f: f["maakunta"].mask(f.index == 11)).to_csv(
+        gap, index=False
+    )
+    _, _, exc = _need(str(years), str(gap), *res, "--region", "maakunta")
+    assert isinstance(exc, InputDataError) and "column 'maakunta', row 12" in str(exc)
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"not a parquet file")
     _, _, exc = _need(str(bad), str(population), *res, "--region", "maakunta")
