@@ -127,3 +127,23 @@ def test_report_table_by_pilot_and_figure(tmp_path: Path) -> None:
     assert fig is not None
     drawn = {p.get_width() for p in fig.axes[0].patches}
     assert 75.0 in drawn and not drawn & {100 * 2 / 3, 100 * 2 / 12}  # hidden shares left out
+
+
+def test_share_needs_the_population_shown_the_mean_does_not(tmp_path: Path) -> None:
+    # Satakunta's 20 persons are hidden only to protect Kainuu's 3 (secondary): its share
+    # times a published population would be a count, so it carries the '*' too; its mean
+    # (10 recipients, 10 others, 1 benefit each: 0.5) rests on groups of 10 and is shown.
+    parts = [
+        _persons("Kainuu", [1, 0, 0]),
+        _persons("Satakunta", [1] * 10 + [0] * 10),
+        _persons("Uusimaa", [1] * 15 + [0] * 15),
+    ]
+    result = need_indicators(
+        pd.concat([p[0] for p in parts]), pd.concat([p[1] for p in parts], ignore_index=True)
+    )
+    write_need_indicators(tmp_path, result)
+    ledger = build_ledger(tmp_path, threshold=THRESHOLD)
+    shown = need_table(tmp_path, translator("en"), ledger).set_index("Region")
+    assert list(shown[POP]) == ["<5", "*", "30"]
+    assert (shown.loc["Satakunta", SHARE], shown.loc["Satakunta", MEAN]) == ("*", "0.50")
+    assert (shown.loc["Uusimaa", SHARE], shown.loc["Uusimaa", MEAN]) == ("50.0", "0.50")
