@@ -232,6 +232,12 @@ def write_need_indicators(
         Each pilot's regions; the ``pilots`` column names the pilots of a region
         (``"; "``-separated, empty when none), so the comparison report shows each pilot's
         regions.
+
+    Returns
+    -------
+    Path
+        The written ``need_indicators.csv`` (it keeps the true counts; the reports publish
+        them through the disclosure ledger).
     """
     folder = results_folder(results_dir)
     rows = result.table[list(NEED_COLUMNS)].copy()
