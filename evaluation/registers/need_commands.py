@@ -118,6 +118,36 @@ def check_years(panel: pd.DataFrame, years: list[int] | None) -> None:
         )
 
 
+def parse_pilots(values: list[str] | None, regions: set[str]) -> dict[str, list[str]]:
+    """``--pilot NAME=REGION[;REGION...]`` values as each pilot's regions.
+
+    Raises
+    ------
+    OptionError
+        A value without ``=``, without a region, or naming a region the population lacks.
+    """
+    out: dict[str, list[str]] = {}
+    for value in values or []:
+        name, sep, rest = value.partition("=")
+        chosen = [r.strip() for r in rest.split(";") if r.strip()]
+        if not sep or not name.strip() or not chosen:
+            raise OptionError(
+                f"{value!r} is not NAME=REGION[;REGION...]",
+                where="option --pilot",
+                fix="give e.g. --pilot 'Sataosaa=Satakunta' (regions separated by ';')",
+            )
+        unknown = [r for r in chosen if r not in regions]
+        if unknown:
+            raise OptionError(
+                f"region(s) {', '.join(map(repr, unknown))} of pilot {name.strip()!r} are not "
+                "in the population",
+                where="option --pilot",
+                fix=f"use regions of the population file: {', '.join(sorted(regions)[:20])}",
+            )
+        out[name.strip()] = chosen
+    return out
+
+
 def need_command(
     years: Annotated[
         Path, typer.Argument(help="Person-year panel (.parquet; 'registers panel --yearly').")
@@ -140,6 +170,14 @@ def need_command(
         int,
         typer.Option("--threshold", min=1, help="Smallest group of persons a number may show."),
     ] = DEFAULT_THRESHOLD,
+    pilot: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pilot",
+            help="A pilot's regions, NAME=REGION[;REGION...] (repeat it): the comparison "
+            "report shows each pilot's regions.",
+        ),
+    ] = None,
 ) -> None:
     """Service need per region and year from a person-year panel (see :data:`NEED_HELP`)."""
     panel = read_frame(years, columns=("person_id", "year", "n_benefits"), where="argument YEARS")
@@ -147,9 +185,10 @@ def need_command(
     pop = read_frame(population, columns=cols, where="argument POPULATION", text=cols)
     check_population(pop, region=region, where=f"argument POPULATION ({population.name})")
     check_years(panel, year)
+    pilots = parse_pilots(pilot, {str(r) for r in pop[region]})
     chosen = sorted(set(year)) if year else None
     result = need_indicators(panel, pop, region=region, year_list=chosen)
-    path = write_need_indicators(results, result)
+    path = write_need_indicators(results, result, pilots=pilots)
     ledger = build_ledger(results, threshold=threshold)
     table = need_table(results, translator("en"), ledger, year="all")
     console = Console(highlight=False)

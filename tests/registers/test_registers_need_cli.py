@@ -48,7 +48,7 @@ def test_need_writes_the_table_and_prints_no_small_count(
     out = tmp_path / "results"
     code, output, exc = _need(
         str(years), str(population), "--results", str(out), "--region", "maakunta",
-        "--year", "2017",
+        "--year", "2017", "--pilot", "Sataosaa=Satakunta",
     )  # fmt: skip
     assert code == 0, (output, exc)
     table = pd.read_csv(out / "need_indicators.csv").set_index("region")
@@ -59,6 +59,7 @@ def test_need_writes_the_table_and_prints_no_small_count(
     # l.5633-5634: mean distinct benefits, (5 * 1 + 3) / 10.
     assert table.loc["Satakunta", "mean_benefits"] == pytest.approx(0.8, abs=TOL)
     assert table.loc["Kainuu", "population"] == 3
+    assert table.loc["Satakunta", "pilots"] == "Sataosaa"
     lines = {ln.split()[0]: ln.split()[1:] for ln in output.splitlines() if ln.strip()}
     # Kainuu rests on 3 persons: everything "<5"; with the total of 13 in the published
     # count table, Satakunta's population is hidden too ("*").
@@ -106,6 +107,10 @@ def test_need_bad_input_is_located(inputs: tuple[Path, Path], tmp_path: Path) ->
     )
     _, _, exc = _need(str(years), str(gap), *res, "--region", "maakunta")
     assert isinstance(exc, InputDataError) and "column 'maakunta', row 12" in str(exc)
+    for value in ("Sataosaa", "Sataosaa=Lappi"):
+        _, _, exc = _need(str(years), str(population), *res, "--region", "maakunta",
+                          "--pilot", value)  # fmt: skip
+        assert isinstance(exc, OptionError) and "option --pilot" in str(exc), value
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"not a parquet file")
     _, _, exc = _need(str(bad), str(population), *res, "--region", "maakunta")
