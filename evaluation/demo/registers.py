@@ -8,7 +8,12 @@
 * Trajectory groups (:func:`evaluation.trajectories`) of the participants' months on a main
   benefit per year, as the report grouped social-assistance months (``001_…`` l.5697-5706).
 
-Both are written to the results folder before the reports are rendered, so the disclosure
+* Service need per region (:func:`evaluation.registers.need_indicators`): the synthetic
+  extract is the target group's register population; its population, share of benefit
+  recipients and mean distinct benefits per region and year (THL's request, ``002_…``
+  l.1023-1024, l.1034-1053).
+
+All are written to the results folder before the reports are rendered, so the disclosure
 ledger decides every number shown (:mod:`evaluation.reporting.register_results`).
 """
 
@@ -21,13 +26,21 @@ import pandas as pd
 
 from evaluation.demo.page import Page, figure_to_html, paragraph, table_to_html
 from evaluation.estimators.trajectories import trajectories
-from evaluation.registers import PersonMonthPanel, build_person_year_panel, register_outcomes
+from evaluation.registers import (
+    PersonMonthPanel,
+    build_person_year_panel,
+    need_indicators,
+    register_outcomes,
+)
 from evaluation.reporting.i18n import translator
 from evaluation.reporting.ledger import Ledger
 from evaluation.reporting.register_results import (
+    need_figure,
+    need_table,
     register_outcome_table,
     trajectory_group_figure,
     trajectory_group_table,
+    write_need_indicators,
     write_register_outcomes,
     write_trajectory_groups,
 )
@@ -89,7 +102,9 @@ def write_register_results(
             reference="comparison",
         )
         write_register_outcomes(results, outcomes, pilot=pilot)
-    years = build_person_year_panel(panel).to_pandas(
+    year_panel = build_person_year_panel(panel)
+    write_need_results(results, data, year_panel.to_pandas(["person_id", "year", "n_benefits"]))
+    years = year_panel.to_pandas(
         ["person_id", "year", "months_observed", TRAJECTORY_OUTCOME, "pilot"]
     )
     whole = years[(years["pilot"].notna()) & (years["months_observed"] == 12)]
@@ -107,8 +122,34 @@ def write_register_results(
     write_trajectory_groups(results, fit, population="participants")
 
 
+def write_need_results(results: Path, data: SyntheticRegisters, years: pd.DataFrame) -> None:
+    """Service need per region and year of the extract (the target group's population),
+    with each pilot's regions, as ``need_indicators.csv``."""
+    need = need_indicators(years, data.persons[["person_id", "region"]])
+    regions = {
+        str(p): [r.strip() for r in str(rs).split(";")]
+        for p, rs in zip(data.pilots["pilot"], data.pilots["regions"], strict=True)
+    }
+    write_need_indicators(results, need, pilots=regions)
+
+
+def add_need_section(page: Page, results: Path, ledger: Ledger) -> None:
+    """The index's service-need section: the latest year per region and the shares shown."""
+    t = translator("en")
+    table = need_table(results, t, ledger)
+    fig = need_figure(results, t, ledger)
+    if len(table):
+        page.add(
+            t("need.heading"),
+            paragraph(t("need.text", threshold=ledger.threshold)),
+            *([figure_to_html(fig, alt="share of benefit recipients per region")] if fig else []),
+            table_to_html(table),
+        )
+
+
 def add_register_sections(page: Page, results: Path, ledger: Ledger) -> None:
-    """The index's register-outcome and trajectory-group sections (the ledger's numbers)."""
+    """The index's register-outcome, trajectory-group and service-need sections (the
+    ledger's numbers)."""
     t = translator("en")
     table = register_outcome_table(results, t, ledger)
     if len(table):
@@ -126,3 +167,4 @@ def add_register_sections(page: Page, results: Path, ledger: Ledger) -> None:
             figure_to_html(fig, alt="trajectory groups of benefit months"),
             table_to_html(groups),
         )
+    add_need_section(page, results, ledger)

@@ -30,6 +30,7 @@ from evaluation.registers.intake import (
     refuse_codes_in_path,
 )
 from evaluation.registers.measures import EXTRACT_COLUMNS, RegisterOutcomes, register_outcomes
+from evaluation.registers.need_commands import NEED_HELP, need_command
 from evaluation.registers.panel import build_person_month_panel, min_days
 from evaluation.registers.screening import refuse_identity_codes_in_frame
 from evaluation.registers.spells import validate_spells
@@ -49,7 +50,7 @@ from evaluation.safe_io import atomic_write
 app = typer.Typer(
     name="registers",
     help="Register spells: code table, spell validation, person-month and person-year panels, "
-    "register outcomes around entry and trajectory groups.",
+    "register outcomes around entry, trajectory groups and service need by region.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -607,3 +608,6 @@ def _print_trajectories(
     )
     groups = trajectory_group_table(results, translator(cli_language()), ledger)
     console.print(groups.to_string(index=False), markup=False, soft_wrap=True)
+
+
+app.command("need", help=NEED_HELP)(need_command)

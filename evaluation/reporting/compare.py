@@ -29,7 +29,7 @@ from evaluation.reporting.blocks import figure_text
 from evaluation.reporting.disclosure import DEFAULT_THRESHOLD, SuppressedTable
 from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.ledger import Ledger, build_ledger, effect_count_cell, effect_key
-from evaluation.reporting.register_results import register_outcome_table
+from evaluation.reporting.register_results import need_table, register_outcome_table
 from evaluation.reporting.results import ComparisonResults, load_comparison_results
 from evaluation.tables import upgrade_effects
 
@@ -94,6 +94,8 @@ class ComparisonReport:
     #: Register outcomes of every pilot as published (:mod:`.register_results`).
     register_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     concepts_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Service need in each pilot's regions, latest year, as published (:func:`.need_table`).
+    need_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 #: Significance level below which a test's result is stated as a finding.
@@ -683,4 +685,5 @@ def build_comparison(
         moderator_figure=moderator_figure,
         figure_alts=alts,
         register_table=register_outcome_table(res.folder, t, ledger),
+        need_table=need_table(res.folder, t, ledger, by_pilot=True),
     )

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,14 @@ from evaluation.reporting.disclosure import (
 )
 from evaluation.reporting.impact_results import read_table
 from evaluation.reporting.register_results import (
+    NEED_MEAN,
+    NEED_POPULATION_TABLE,
+    NEED_SHARE,
+    NEED_TABLE,
     TRAJECTORY_GROUPS_TABLE,
+    need_cell,
+    need_population_counts,
+    need_rows,
     register_outcome_cells,
     trajectory_group_counts,
 )
@@ -453,6 +460,34 @@ def _trajectory_tables(folder: Path, threshold: int) -> list[CountTable]:
     return [_column(TRAJECTORY_GROUPS_TABLE, labels, counts, threshold)] if labels else []
 
 
+def _need_tables(folder: Path, threshold: int) -> list[CountTable]:
+    """The target group's population per region (``need_indicators.csv``), protected."""
+    regions, counts = need_population_counts(folder)
+    return [_column(NEED_POPULATION_TABLE, regions, counts, threshold)] if regions else []
+
+
+def _need_entries(folder: Path, tables: list[CountTable], threshold: int) -> list[Entry]:
+    """Each region's share of benefit recipients and mean benefits, per year.
+
+    A share times the published population gives the recipients (and the non-recipients):
+    it is shown only when the population is shown and the recipients and non-recipients
+    are each ``0`` or at least ``threshold``. A mean times the population is the number of
+    benefits received, a bound on the recipients: it needs the same groups (not the shown
+    population).
+    """
+    pop = next((t for t in tables if t.name == NEED_POPULATION_TABLE), None)
+    hidden = {r for r, s in zip(pop.rows, pop.status[:, 0], strict=True) if s} if pop else set()
+    out = []
+    for region, year, n, k in need_rows(folder):
+        groups = _smallest(k, n - k)
+        share = _entry(NEED_TABLE, need_cell(region, year, NEED_SHARE), groups, "share", threshold)
+        out.append(replace(share, shown=share.shown and region not in hidden))
+        out.append(
+            _entry(NEED_TABLE, need_cell(region, year, NEED_MEAN), groups, "mean", threshold)
+        )
+    return out
+
+
 def _exists(folder: Path, name: str) -> bool:
     return (folder / f"{name}.csv").exists() or (folder / f"{name}.parquet").exists()
 
@@ -665,6 +700,7 @@ def _cached(folder: str, threshold: int, signature: tuple[tuple[str, float], ...
         *_comparison_tables(root, threshold),
         *_timeline_tables(root, threshold),
         *_trajectory_tables(root, threshold),
+        *_need_tables(root, threshold),
     ]
     ranges = _audit_linked(tables, threshold)
     entries = [
@@ -672,6 +708,7 @@ def _cached(folder: str, threshold: int, signature: tuple[tuple[str, float], ...
         *_share_entries(root, threshold),
         *_lone_counts(root, tables, threshold),
         *(_entry(tab, cell, n, "mean", threshold) for tab, cell, n in register_outcome_cells(root)),
+        *_need_entries(root, tables, threshold),
     ]
     return Ledger(int(threshold), tuple(tables), tuple(entries), ranges, root)
 

@@ -9,25 +9,37 @@ Two kinds of results the impact and comparison reports show beside the effects:
   l.9193-9199);
 * ``trajectory_groups.csv`` and ``trajectory_curves.csv``: the chosen group-based trajectory
   model (:func:`evaluation.trajectories`) of the participants' benefit months, as the report
-  grouped social-assistance trajectories (l.5697-5706).
+  grouped social-assistance trajectories (l.5697-5706);
+* ``need_indicators.csv``: :func:`evaluation.registers.need_indicators` per region and year
+  (the target group's population, the share of benefit recipients, the mean number of
+  distinct benefits), the service-need indicators THL asked for (``002_…`` l.1023-1024,
+  l.1036-1037), with the pilots whose regions they are.
 
 Every number goes through the disclosure ledger (:mod:`evaluation.reporting.ledger`): a mean
 resting on fewer than ``threshold`` persons is hidden, and the group sizes are a protected
 count table (hidden below the threshold, with secondary suppression against the total).
+The regions' populations are a protected count table too; a share of benefit recipients is
+shown only when the recipients and the non-recipients are each at least ``threshold``
+persons and the population is shown, and a mean number of benefits (which bounds the
+recipients) under the same rule on the recipients and non-recipients (:func:`need_cell`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.errors import InputDataError
 from evaluation.registers.indicators import register_indicator
 from evaluation.registers.measures import MEASURES, RegisterOutcomes
+from evaluation.registers.need import NEED_COLUMNS, NeedIndicators
 from evaluation.reporting.tables_io import read_csv, results_folder, write_csv
+from evaluation.tables import TABLES
 
 if TYPE_CHECKING:
     from evaluation.estimators.trajectories.results import TrajectoryResult
@@ -38,6 +50,17 @@ if TYPE_CHECKING:
 REGISTER_OUTCOMES_TABLE = "register_outcomes"
 TRAJECTORY_GROUPS_TABLE = "trajectory_groups"
 TRAJECTORY_CURVES_TABLE = "trajectory_curves"
+NEED_TABLE = "need_indicators"
+#: Ledger name of the regions' population count table.
+NEED_POPULATION_TABLE = "need_population"
+#: Year(s) of a need table to show: a year, the latest or all.
+NeedYear = int | Literal["latest", "all"]
+#: The indicators of a need row, as the ledger's cells and the report's columns.
+NEED_POPULATION, NEED_SHARE, NEED_MEAN = (
+    "register_population",
+    "register_benefit_recipients",
+    "register_mean_benefits",
+)
 #: Terms shown as columns of the report table, in order.
 SHOWN_TERMS = ("before", "after", "change", "difference_in_change")
 
@@ -48,7 +71,8 @@ def _path(folder: Path | str, name: str) -> Path:
 
 def _read(folder: Path | str, name: str) -> pd.DataFrame:
     path = _path(folder, name)
-    return read_csv(path, dtype={"pilot": str, "group": str}) if path.exists() else pd.DataFrame()
+    types = {"pilot": str, "group": str, "region": str, "pilots": str}
+    return read_csv(path, dtype=types) if path.exists() else pd.DataFrame()
 
 
 def write_register_outcomes(
@@ -186,5 +210,177 @@ def trajectory_group_figure(folder: Path | str, t: Translator, ledger: Ledger) -
     ax.set_ylabel(t("register.axis.months"))
     ax.legend(fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def write_need_indicators(
+    results_dir: Path | str,
+    result: NeedIndicators,
+    *,
+    pilots: Mapping[str, Sequence[str]] | None = None,
+) -> Path:
+    """Write (or replace) ``need_indicators.csv``: one row per region and year.
+
+    Parameters
+    ----------
+    results_dir:
+        The results folder.
+    result:
+        :func:`evaluation.registers.need_indicators`.
+    pilots:
+        Each pilot's regions; the ``pilots`` column names the pilots of a region
+        (``"; "``-separated, empty when none), so the comparison report shows each pilot's
+        regions.
+
+    Returns
+    -------
+    Path
+        The written ``need_indicators.csv`` (it keeps the true counts; the reports publish
+        them through the disclosure ledger).
+    """
+    folder = results_folder(results_dir)
+    rows = result.table[list(NEED_COLUMNS)].copy()
+    owners = {str(p): {str(r) for r in regions} for p, regions in (pilots or {}).items()}
+    rows["pilots"] = [
+        "; ".join(p for p, regions in owners.items() if str(region) in regions)
+        for region in rows["region"]
+    ]
+    return write_csv(TABLES[NEED_TABLE].frame(rows), _path(folder, NEED_TABLE))
+
+
+def read_need_indicators(folder: Path | str) -> pd.DataFrame:
+    """``need_indicators.csv`` of a results folder (empty frame when there is none)."""
+    rows = _read(folder, NEED_TABLE)
+    if not len(rows):
+        return pd.DataFrame()
+    pilots = rows["pilots"].fillna("") if "pilots" in rows.columns else ""
+    return rows.assign(region=rows["region"].astype(str), pilots=pilots)
+
+
+def need_cell(region: str, year: int, indicator: str) -> str:
+    """The ledger's cell of a region's share or mean in a year."""
+    return f"{region}|{int(year)}|{indicator}"
+
+
+def need_population_counts(folder: Path | str) -> tuple[list[str], np.ndarray]:
+    """Regions and their target-group population (the ledger's count table).
+
+    The population of a region is the same in every year of a need table
+    (:func:`evaluation.registers.need_indicators` counts the one population each year).
+    """
+    rows = read_need_indicators(folder)
+    if not len(rows):
+        return [], np.zeros(0, dtype=np.int64)
+    sizes = rows.groupby("region", sort=True)["population"]
+    varying = sizes.nunique()
+    if (varying > 1).any():
+        raise InputDataError(
+            f"region {varying[varying > 1].index[0]!r} has different populations by year",
+            where=str(_path(folder, NEED_TABLE)),
+            fix="write the table with evaluation.reporting.register_results."
+            "write_need_indicators from one need_indicators() result",
+        )
+    first = sizes.first()
+    return [str(r) for r in first.index], first.to_numpy(dtype=np.int64)
+
+
+def need_rows(folder: Path | str) -> list[tuple[str, int, int, int]]:
+    """(region, year, population, recipients) of every need row, for the ledger."""
+    rows = read_need_indicators(folder)
+    if not len(rows):
+        return []
+    return [
+        (str(r), int(y), int(n), int(k))
+        for r, y, n, k in zip(
+            rows["region"], rows["year"], rows["population"], rows["recipients"], strict=True
+        )
+    ]
+
+
+def _need_rows_shown(
+    folder: Path | str, *, pilot: str | None, by_pilot: bool, year: NeedYear
+) -> pd.DataFrame:
+    rows = read_need_indicators(folder)
+    if not len(rows):
+        return rows
+    if year != "all":
+        rows = rows[rows["year"] == (rows["year"].max() if year == "latest" else year)]
+    if by_pilot or pilot:
+        rows = rows.assign(pilot=rows["pilots"].str.split("; ")).explode("pilot")
+        rows = rows[rows["pilot"].fillna("") != ""]
+        if pilot:
+            rows = rows[rows["pilot"] == pilot]
+        rows = rows.sort_values(["pilot", "region"], kind="stable")
+    return rows
+
+
+def need_table(
+    folder: Path | str,
+    t: Translator,
+    ledger: Ledger,
+    *,
+    pilot: str | None = None,
+    by_pilot: bool = False,
+    year: NeedYear = "latest",
+) -> pd.DataFrame:
+    """The service-need report table as published: of one year (default the latest), or
+    of every year (``year="all"``).
+
+    Columns: (pilot,) region, year, population, share of benefit recipients (%), mean
+    distinct benefits. ``by_pilot`` gives one row per pilot and region (the pilots' own
+    regions only); ``pilot`` keeps that pilot's regions. A population is shown as the
+    ledger's count table publishes it (``<5``, ``*``); a hidden share or mean carries the
+    population's marker (``*``), or ``<threshold`` when the recipients or the others are
+    fewer than the threshold.
+    """
+    rows = _need_rows_shown(folder, pilot=pilot, by_pilot=by_pilot, year=year)
+    if not len(rows) or ledger.table(NEED_POPULATION_TABLE) is None:
+        return pd.DataFrame()
+    published = ledger.display(NEED_POPULATION_TABLE).iloc[:, 0]
+    out = []
+    for row in rows.itertuples(index=False):
+        line: dict[str, object] = {t("col.pilot"): row.pilot} if by_pilot or pilot else {}
+        out.append(line | _need_line(row, str(published[str(row.region)]), t, ledger))
+    return pd.DataFrame(out)
+
+
+def _need_line(row: Any, population: str, t: Translator, ledger: Ledger) -> dict[str, object]:
+    """One region's published population, share and mean (``population``: as published)."""
+    region, year, n = str(row.region), int(row.year), int(row.population)
+    small = f"<{ledger.threshold}"
+    # The mean's rule is the recipients' and non-recipients' size; the share also needs
+    # the population shown (else it carries the population's marker).
+    mean_ok = ledger.shows(NEED_TABLE, need_cell(region, year, NEED_MEAN), n)
+    share_ok = ledger.shows(NEED_TABLE, need_cell(region, year, NEED_SHARE), n)
+    hidden = small if not mean_ok or population.isdigit() else population
+    name = {i: register_indicator(i).name(t.lang) for i in (NEED_POPULATION, NEED_SHARE, NEED_MEAN)}
+    return {
+        t("need.col.region"): region,
+        t("register.axis.year"): year,
+        name[NEED_POPULATION]: population,
+        f"{name[NEED_SHARE]} (%)": t.num(float(row.recipients_share), 1) if share_ok else hidden,
+        name[NEED_MEAN]: t.num(float(row.mean_benefits), 2) if mean_ok else small,
+    }
+
+
+def need_figure(folder: Path | str, t: Translator, ledger: Ledger) -> Figure | None:
+    """Share of benefit recipients per region in the latest year (shown shares only)."""
+    rows = _need_rows_shown(folder, pilot=None, by_pilot=False, year="latest")
+    if not len(rows):
+        return None
+    keep = [
+        ledger.shows(NEED_TABLE, need_cell(r, int(y), NEED_SHARE), int(n))
+        for r, y, n in zip(rows["region"], rows["year"], rows["population"], strict=True)
+    ]
+    shown = rows[keep].sort_values("recipients_share", kind="stable")
+    if not len(shown):
+        return None
+    fig = Figure(figsize=(7, 0.8 + 0.3 * len(shown)))
+    ax = fig.add_subplot()
+    ax.barh(shown["region"], shown["recipients_share"], color="#4c72b0")
+    ax.set_xlabel(t("need.axis.share", year=int(rows["year"].max())))
+    ax.set_xlim(0, 100)
+    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -96,6 +96,9 @@ class ComparisonResults:
     intended_reach: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(OPTIONAL_COLUMNS["intended_reach"]))
     )
+    need_indicators: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(OPTIONAL_COLUMNS["need_indicators"]))
+    )
 
     @property
     def pilots(self) -> tuple[str, ...]:
@@ -291,4 +294,28 @@ def example_results(
         pd.DataFrame(dest, columns=list(TABLE_COLUMNS["destinations"])),
         out / "destinations.csv",
     )
+    _example_need(out, pilots, rng)
     return out
+
+
+def _example_need(out: Path, pilots: tuple[str, ...], rng: np.random.Generator) -> None:
+    """``need_indicators.csv`` for the OTE 4 pilots' regions, 2016-2018: one region has 3
+    persons, one has 2 benefit recipients in 2018 (both hidden by the reports)."""
+    from evaluation.registers.need import NEED_COLUMNS, NeedIndicators
+    from evaluation.reporting.register_results import write_need_indicators
+    from evaluation.synthetic.ote4 import get_pilot
+
+    regions = {p: list(get_pilot(p).regions) for p in pilots if p in PILOT_NAMES}
+    names = sorted({r for rs in regions.values() for r in rs})
+    if not names:
+        return
+    population = rng.integers(40, 400, len(names))
+    population[min(3, len(names) - 1)] = 3
+    rows = []
+    for year in (2016, 2017, 2018):
+        for i, (region, n) in enumerate(zip(names, population, strict=True)):
+            k = 2 if (i == 0 and year == 2018) else int(rng.binomial(n, 0.45))
+            mean = k / n * float(rng.uniform(1.2, 1.8))
+            rows.append((region, year, int(n), k, 100.0 * k / n, round(mean, 3)))
+    need = NeedIndicators(pd.DataFrame(rows, columns=list(NEED_COLUMNS)))
+    write_need_indicators(out, need, pilots=regions)

@@ -186,3 +186,41 @@ def test_figures_of_the_finnish_reports_state_their_finding(demo_dir: Path) -> N
         for alt in alts:
             assert alt and alt not in captions, (report, alt)
             assert problems(alt) == set(), (report, alt)
+
+
+def test_demo_writes_and_shows_the_service_need_indicators(demo_dir: Path) -> None:
+    """Issue 20, item 2: the demo computes THL's need indicators (``002_…`` l.1034-1053)
+    from the synthetic extract, writes ``need_indicators.csv`` to its results and shows the
+    latest year on the index and in the comparison reports, as the ledger decides."""
+    need = pd.read_csv(demo_dir / "results" / "need_indicators.csv")
+    assert set(need["pilots"].dropna().str.split("; ").explode()) == set(PILOT_NAMES)
+    assert (need["recipients"] <= need["population"]).all()
+    log = pd.read_csv(demo_dir / "reports" / "disclosure.csv")
+    population = log[log["table"] == "need_population"]
+    assert set(population["row"]) - {"Total"} == set(need["region"])
+    shares = log[(log["table"] == "need_indicators") & (log["status"] == "shown")]
+    assert not shares["n"].between(1, 4).any()
+    text = (demo_dir / "index.html").read_text(encoding="utf-8")
+    start = text.index("Service need in the pilots")
+    body = text[start : text.index("</table>", start)]
+    assert "data:image/png;base64," in body  # the figure of the shown shares
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)[1:]
+    printed = {
+        cells[0].strip(): cells[2].strip().replace("&lt;", "<")
+        for cells in (re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows)
+    }
+    expected = {
+        str(r): str(n) if status == "shown" else ("<5" if rule == "primary" else "*")
+        for r, n, status, rule in zip(
+            population["row"],
+            population["n"],
+            population["status"],
+            population["rule"],
+            strict=True,
+        )
+        if r != "Total"
+    }
+    assert printed == expected
+    assert "Palvelutarve kokeilujen alueilla" in (demo_dir / "reports" / "vertailu.html").read_text(
+        encoding="utf-8"
+    )

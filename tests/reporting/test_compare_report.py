@@ -266,3 +266,21 @@ def test_finnish_and_swedish_comparison_has_no_english_and_states_findings(
     for alt in alts:
         assert alt and alt not in captions and problems(alt) == set(), alt
         assert re.search(r"\d", alt), alt  # a finding names numbers
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_service_need_section_shows_each_pilots_regions_as_the_ledger_decides(
+    rendered: dict[str, Path], lang: str
+) -> None:
+    """Issue 20, item 2 (THL's need indicators, ``002_…`` l.1034-1053): each pilot's
+    regions with the population, the share of benefit recipients and the mean benefits."""
+    html = rendered[lang].read_text(encoding="utf-8")
+    t = translator(lang)
+    assert t("need.heading").replace("'", "’") in html or t("need.heading") in html
+    need = _table_with_header(html, t("need.col.region"))
+    rows = {(r[0], r[1]): r[2:] for r in need[1:]}
+    # example_results: Kymenlaakso (Yhdessä hyvä Ote) has 3 persons, Etelä-Karjala 2
+    # recipients in 2018; neither shows a number resting on them.
+    assert rows[("Yhdessä hyvä Ote", "Kymenlaakso")] == ["2018", "<5", "<5", "<5"]
+    assert rows[("Yhdessä hyvä Ote", "Etelä-Karjala")][2:] == ["<5", "<5"]
+    assert {p for p, _ in rows} == set(PILOT_NAMES)

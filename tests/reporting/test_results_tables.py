@@ -28,7 +28,12 @@ def test_example_results_have_documented_columns(folder: Path) -> None:
     assert res.pilots == PILOT_NAMES
     for name, cols in TABLE_COLUMNS.items():
         assert tuple(getattr(res, name).columns) == cols
-    assert [n for n, _ in res.hashes] == [f"{n}.csv" for n in TABLE_COLUMNS]
+    # The required tables, then the optional ones the example writes (the service need).
+    assert [n for n, _ in res.hashes] == [
+        *(f"{n}.csv" for n in TABLE_COLUMNS),
+        "need_indicators.csv",
+    ]
+    assert set(res.need_indicators["pilots"]) == set(PILOT_NAMES)
     assert all(len(h) == 64 for _, h in res.hashes)
 
 
