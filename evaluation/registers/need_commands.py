@@ -16,7 +16,8 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from evaluation.errors import InputDataError, MissingColumnError, OptionError
+from evaluation.errors import InputDataError, OptionError
+from evaluation.registers.command_files import read_table
 from evaluation.registers.need import need_indicators
 from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
 from evaluation.reporting.i18n import translator
@@ -38,42 +39,6 @@ NEED_HELP = (
     "or '*' where a hidden cell must be protected); the csv keeps the counts for the reports, "
     "which go through the same disclosure ledger."
 )
-
-
-def read_frame(
-    path: Path, *, columns: tuple[str, ...], where: str, text: tuple[str, ...] = ("person_id",)
-) -> pd.DataFrame:
-    """A csv or parquet file with ``columns`` (the ``text`` columns of a csv read as text).
-
-    Raises
-    ------
-    InputDataError
-        The file is missing or unreadable.
-    MissingColumnError
-        A column is missing.
-    """
-    if not path.is_file():
-        raise InputDataError(
-            f"file {str(path)!r} does not exist", where=where, fix="check the path"
-        )
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype=dict.fromkeys(text, str))
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise InputDataError(
-            f"cannot read the file ({type(exc).__name__}: {first})",
-            where=f"{where} ({path.name})",
-            fix="give a parquet file or a comma-separated csv file with a header row",
-        ) from None
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise MissingColumnError(
-            missing, where=f"{where} ({path.name})", available=[str(c) for c in frame.columns]
-        )
-    return frame
 
 
 def _rows(mask: pd.Series) -> str:
@@ -180,10 +145,12 @@ def need_command(
     ] = None,
 ) -> None:
     """Service need per region and year from a person-year panel (see :data:`NEED_HELP`)."""
-    panel = read_frame(years, columns=("person_id", "year", "n_benefits"), where="argument YEARS")
+    panel = read_table(
+        years, "YEARS", ("person_id", "year", "n_benefits"), extra=(), text=("person_id",)
+    )
     cols = ("person_id", region)
-    pop = read_frame(population, columns=cols, where="argument POPULATION", text=cols)
-    check_population(pop, region=region, where=f"argument POPULATION ({population.name})")
+    pop = read_table(population, "POPULATION", cols, extra=(), text=cols)
+    check_population(pop, region=region, where=f"{population.name} (argument POPULATION)")
     check_years(panel, year)
     pilots = parse_pilots(pilot, {str(r) for r in pop[region]})
     chosen = sorted(set(year)) if year else None

@@ -94,7 +94,7 @@ def test_need_bad_input_is_located(inputs: tuple[Path, Path], tmp_path: Path) ->
     res = ["--results", str(tmp_path / "r")]
     _, _, exc = _need(str(years), str(population), *res)  # no 'region' column
     assert isinstance(exc, MissingColumnError)
-    assert "POPULATION (population.csv)" in str(exc) and "'maakunta'" in str(exc)
+    assert "population.csv (argument POPULATION)" in str(exc) and "'maakunta'" in str(exc)
     _, _, exc = _need(str(years), str(population), *res, "--region", "maakunta", "--year", "2030")
     assert isinstance(exc, OptionError) and "option --year" in str(exc) and "2030" in str(exc)
     twice = tmp_path / "twice.csv"
@@ -114,7 +114,7 @@ def test_need_bad_input_is_located(inputs: tuple[Path, Path], tmp_path: Path) ->
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"not a parquet file")
     _, _, exc = _need(str(bad), str(population), *res, "--region", "maakunta")
-    assert isinstance(exc, InputDataError) and "YEARS (bad.parquet)" in str(exc)
+    assert isinstance(exc, InputDataError) and "bad.parquet (argument YEARS)" in str(exc)
     _, _, exc = _need(str(tmp_path / "none.parquet"), str(population), *res)
     assert isinstance(exc, InputDataError) and "does not exist" in str(exc)
 
@@ -141,3 +141,23 @@ def test_need_help_explains_the_indicators_and_the_seed() -> None:
     text = " ".join(res.output.split())
     for words in ("THL", "l.1034-1053", "at least a month", "distinct benefits", "--threshold"):
         assert words in text, words
+
+
+#: A valid-looking Finnish personal identity code (checksum letter correct); never echoed.
+IDENTITY_CODE = "131052-308T"
+
+
+def test_need_refuses_an_identity_code_in_a_cell_and_never_echoes_it(
+    inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    years, population = inputs
+    pop = pd.read_csv(population)
+    pop.loc[4, "maakunta"] = IDENTITY_CODE  # a code pasted into the region column
+    bad = tmp_path / "population_bad.csv"
+    pop.to_csv(bad, index=False)
+    out = tmp_path / "results"
+    code, output, exc = _need(str(years), str(bad), "--results", str(out), "--region", "maakunta")
+    assert code != 0
+    assert IDENTITY_CODE not in output and IDENTITY_CODE not in str(exc)
+    assert "population_bad.csv" in str(exc)
+    assert not (out / "need_indicators.csv").exists()  # nothing written
