@@ -37,6 +37,7 @@ from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
 from evaluation.reporting.ledger import (
     COUNT_RULES,
     LEDGER_FILE,
+    PUBLISHED_COUNTS,
     PUBLISHED_DIR,
     audit_log,
     period_label,
@@ -48,8 +49,9 @@ from evaluation.reporting.tables_io import read_csv
 COMPARISON_PATTERNS = ("compare*", "vertailu*", "jamforelse*")
 #: File types of comparison reports funders may open.
 REPORT_SUFFIXES = (".html", ".pdf")
-#: Columns of published tables that hold counts of persons.
-COUNT_COLUMNS = ("value", "n", "n_treated", "n_control")
+#: Columns of published tables that hold counts of persons (each published table's, as the
+#: ledger declares them once; every published table is checked on all of them).
+COUNT_COLUMNS = tuple(dict.fromkeys(c for cols in PUBLISHED_COUNTS.values() for c in cols))
 #: Rules of hidden count cells whose marker is ``*`` (the others show ``<threshold``).
 STAR_RULES = ("secondary", "linked")
 

@@ -52,6 +52,9 @@ from evaluation.reporting.register_results import (
     need_cell,
     need_population_counts,
     need_rows,
+    published_need,
+    published_register_outcomes,
+    published_trajectory_groups,
     register_outcome_cells,
     trajectory_group_counts,
 )
@@ -71,6 +74,16 @@ LOG_COLUMNS = TABLES["disclosure"].names
 COUNT_RULES = ("shown", "zero", "primary", "secondary", "linked")
 #: Column label of one-column count tables.
 N_COLUMN = "n"
+#: Columns of each published table (``published/<name>.csv``) that hold counts of persons,
+#: published as the count tables publish them (a count, ``<threshold`` or ``*``).
+PUBLISHED_COUNTS: dict[str, tuple[str, ...]] = {
+    "counts": ("value",),
+    "effects": ("n_treated", "n_control"),
+    "indicators": ("n",),
+    "register_outcomes": ("n_persons",),
+    "trajectory_groups": ("persons",),
+    "need_indicators": ("population", "recipients"),
+}
 
 
 class DisclosureAuditError(ProblemsFound):
@@ -240,7 +253,10 @@ class Ledger:
         ``counts``: every count table (``table, row, column, value``: a count, ``<5`` or
         ``*``); ``effects``: the effects with the estimate, standard error and interval
         empty where they rest on fewer than ``threshold`` treated persons and the person
-        counts as published; ``indicators``: the same for the shared indicators.
+        counts as published; ``indicators``: the same for the shared indicators; and, when
+        the results hold them, ``register_outcomes``, ``trajectory_groups`` and
+        ``need_indicators`` with every hidden number empty and every count of persons as
+        the count tables publish it (:data:`PUBLISHED_COUNTS`).
         """
         counts = [
             (tab.name, tab.rows[i], tab.columns[j],
@@ -253,7 +269,24 @@ class Ledger:
             out["effects"] = self._published_effects(_frame(self.results_dir, "effects"))
         if _exists(self.results_dir, "indicators"):
             out["indicators"] = self._published_indicators(_frame(self.results_dir, "indicators"))
-        return out
+        registers = {
+            "register_outcomes": published_register_outcomes(self.results_dir, self),
+            "trajectory_groups": published_trajectory_groups(self.results_dir, self),
+            "need_indicators": published_need(self.results_dir, self),
+        }
+        return out | {name: frame for name, frame in registers.items() if len(frame)}
+
+    def participants_hidden(self, pilot: str) -> bool:
+        """Whether a count table hides ``pilot``'s total (its column total, its row total
+        or its one-column row): a count of the pilot's participants published elsewhere
+        must then be hidden too."""
+        cells = [(TOTAL_LABEL, pilot), (pilot, TOTAL_LABEL), (pilot, N_COLUMN)]
+        return any(
+            tab.status[tab.rows.index(r), tab.columns.index(c)] != ""
+            for tab in self.tables
+            for r, c in cells
+            if r in tab.rows and c in tab.columns
+        )
 
     def _count_text(self, n: float) -> str:
         return f"<{self.threshold}" if small(n, self.threshold) else str(int(n))
@@ -863,7 +896,7 @@ def registry_problems(file: Path, log: pd.DataFrame) -> list[Problem]:
     the table registry (:mod:`evaluation.tables`, ``docs/tables.schema.json``)."""
     frames = [(file, "disclosure", log)]
     published = file.parent / PUBLISHED_DIR
-    for name in ("counts", "effects"):
+    for name in (n for n in PUBLISHED_COUNTS if f"{PUBLISHED_DIR}/{n}" in TABLES):
         path = published / f"{name}.csv"
         if path.is_file():
             frame = read_csv(path)
@@ -912,6 +945,7 @@ def check_log(path: Path | str) -> int:
 
 __all__ = [
     "LEDGER_FILE",
+    "PUBLISHED_COUNTS",
     "PUBLISHED_DIR",
     "CountTable",
     "DisclosureAuditError",

@@ -345,22 +345,28 @@ def need_table(
     return pd.DataFrame(out)
 
 
-def _need_line(row: Any, population: str, t: Translator, ledger: Ledger) -> dict[str, object]:
-    """One region's published population, share and mean (``population``: as published)."""
+def _need_shown(row: Any, population: str, ledger: Ledger) -> tuple[bool, bool, str]:
+    """Whether a need row's share and mean are shown, and the marker of a hidden share
+    (``population``: the population as published)."""
     region, year, n = str(row.region), int(row.year), int(row.population)
-    small = f"<{ledger.threshold}"
     # The mean's rule is the recipients' and non-recipients' size; the share also needs
     # the population shown (else it carries the population's marker).
     mean_ok = ledger.shows(NEED_TABLE, need_cell(region, year, NEED_MEAN), n)
     share_ok = ledger.shows(NEED_TABLE, need_cell(region, year, NEED_SHARE), n)
-    hidden = small if not mean_ok or population.isdigit() else population
+    small = f"<{ledger.threshold}"
+    return share_ok, mean_ok, small if not mean_ok or population.isdigit() else population
+
+
+def _need_line(row: Any, population: str, t: Translator, ledger: Ledger) -> dict[str, object]:
+    """One region's published population, share and mean (``population``: as published)."""
+    share_ok, mean_ok, hidden = _need_shown(row, population, ledger)
     name = {i: register_indicator(i).name(t.lang) for i in (NEED_POPULATION, NEED_SHARE, NEED_MEAN)}
     return {
-        t("need.col.region"): region,
-        t("register.axis.year"): year,
+        t("need.col.region"): str(row.region),
+        t("register.axis.year"): int(row.year),
         name[NEED_POPULATION]: population,
         f"{name[NEED_SHARE]} (%)": t.num(float(row.recipients_share), 1) if share_ok else hidden,
-        name[NEED_MEAN]: t.num(float(row.mean_benefits), 2) if mean_ok else small,
+        name[NEED_MEAN]: t.num(float(row.mean_benefits), 2) if mean_ok else f"<{ledger.threshold}",
     }
 
 
@@ -384,3 +390,73 @@ def need_figure(folder: Path | str, t: Translator, ledger: Ledger) -> Figure | N
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+# --- published tables (``published/*.csv`` beside a report set) ------------------------
+
+
+def published_register_outcomes(folder: Path | str, ledger: Ledger) -> pd.DataFrame:
+    """``register_outcomes.csv`` as published: a hidden mean's estimate, standard error,
+    test and interval empty; ``n_persons`` as ``<threshold`` when small, as ``*`` when a
+    count table hides the pilot's participants (the count would give that total away),
+    else the count.
+    """
+    rows = _read(folder, REGISTER_OUTCOMES_TABLE)
+    if not len(rows):
+        return rows
+    rows = rows.copy()
+    cells = register_outcome_cells(folder)
+    hide = [not ledger.shows(table, cell, n) for table, cell, n in cells]
+    numbers = ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
+    rows.loc[hide, numbers] = np.nan
+    starred = {str(p) for p in rows["pilot"] if ledger.participants_hidden(str(p))}
+    rows["n_persons"] = [
+        f"<{ledger.threshold}"
+        if 0 < n < ledger.threshold
+        else ("*" if str(p) in starred else str(int(n)))
+        for p, n in zip(rows["pilot"], rows["n_persons"], strict=True)
+    ]
+    return TABLES[f"published/{REGISTER_OUTCOMES_TABLE}"].frame(rows)
+
+
+def published_trajectory_groups(folder: Path | str, ledger: Ledger) -> pd.DataFrame:
+    """``trajectory_groups.csv`` as published: ``persons`` as the ledger's count table
+    publishes it; a hidden group's share, AvePP and OCC empty (each would narrow its
+    size)."""
+    groups = _read(folder, TRAJECTORY_GROUPS_TABLE)
+    if not len(groups) or ledger.table(TRAJECTORY_GROUPS_TABLE) is None:
+        return pd.DataFrame()
+    persons = ledger.display(TRAJECTORY_GROUPS_TABLE).iloc[:-1, 0].tolist()
+    hidden = [not str(v).isdigit() for v in persons]
+    groups = groups.assign(persons=persons)
+    groups.loc[hidden, ["share", "share_se", "assigned_share", "avepp", "occ"]] = np.nan
+    return TABLES[f"published/{TRAJECTORY_GROUPS_TABLE}"].frame(groups)
+
+
+def published_need(folder: Path | str, ledger: Ledger) -> pd.DataFrame:
+    """``need_indicators.csv`` as published: the population as the ledger's count table
+    publishes it, the recipients as a count only where the share is shown (else the
+    share's marker), a hidden share or mean empty."""
+    rows = read_need_indicators(folder)
+    if not len(rows) or ledger.table(NEED_POPULATION_TABLE) is None:
+        return pd.DataFrame()
+    published = ledger.display(NEED_POPULATION_TABLE).iloc[:, 0]
+    out = [
+        _published_need_row(row, str(published[str(row.region)]), ledger)
+        for row in rows.itertuples(index=False)
+    ]
+    return TABLES[f"published/{NEED_TABLE}"].frame(out)
+
+
+def _published_need_row(row: Any, population: str, ledger: Ledger) -> dict[str, object]:
+    """One need row as published (``population``: as the count table publishes it)."""
+    share_ok, mean_ok, hidden = _need_shown(row, population, ledger)
+    return {
+        "region": str(row.region),
+        "year": int(row.year),
+        "population": population,
+        "recipients": str(int(row.recipients)) if share_ok else hidden,
+        "recipients_share": float(row.recipients_share) if share_ok else np.nan,
+        "mean_benefits": float(row.mean_benefits) if mean_ok else np.nan,
+        "pilots": str(row.pilots),
+    }

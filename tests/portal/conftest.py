@@ -4,7 +4,8 @@ The store holds a rejected submission of pilot A (its blank workbook) and an acc
 of pilot B (a clean synthetic workbook); accounts exist for both pilots, an evaluator, a
 funder and an account kept for the rate-limit test. A report folder holds stand-ins for
 the comparison, impact and pilot reports beside a real disclosure log and its published
-tables (the example results' ledger), a suppressed table the log does not record, a table
+tables (the ledger of the example results with register outcomes and trajectory groups
+added), a suppressed table the log does not record, a table
 added to ``published/`` after the log, and a report set whose log fails the re-audit.
 A plans folder holds a small plan and a broken one; the portal's data folder holds one
 finished plan run (its record and output written here, not run).
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import requests
 
@@ -26,8 +28,11 @@ from evaluation.plans import DESIGNS_DIR
 from evaluation.portal import PortalConfig, UserStore, running_portal, users_path
 from evaluation.portal.run_summary import EffectLine, RatingLine, RunSummary
 from evaluation.portal.runs import RunRecord
+from evaluation.registers import register_outcomes
 from evaluation.reporting.ledger import LEDGER_FILE, PUBLISHED_DIR, build_ledger
+from evaluation.reporting.register_results import TRAJECTORY_GROUPS_TABLE, write_register_outcomes
 from evaluation.reporting.results import example_results
+from evaluation.reporting.tables_io import write_csv
 from evaluation.store import SubmissionStore, generate_key_file, submit_file
 from evaluation.synthetic.filled_workbooks import filled_evaluation
 from evaluation.workbook.writer import write_template, write_workbook
@@ -53,7 +58,16 @@ REPORT_FILES = (
     "failing/compare.html",
 )
 #: Tables the report folder's disclosure ledger publishes (``published/``).
-PUBLISHED = ("counts.csv", "effects.csv", "indicators.csv")
+PUBLISHED = (
+    "counts.csv",
+    "effects.csv",
+    "indicators.csv",
+    "need_indicators.csv",
+    "register_outcomes.csv",
+    "trajectory_groups.csv",
+)
+#: The pilot whose register outcomes the report folder's results hold (3 participants).
+REGISTER_PILOT = "Fokus"
 #: A table put into ``published/`` after the log was written.
 LATE_TABLE = f"{PUBLISHED_DIR}/late.csv"
 #: Persons of the small plan the browser test runs (the shipped plan has 20 000).
@@ -118,6 +132,35 @@ def _reports(folder: Path, results: Path) -> None:
     (folder / "failing" / LEDGER_FILE).write_text("\n".join(log) + "\n", encoding="utf-8")
 
 
+def _register_results(results: Path) -> Path:
+    """Register outcomes of 3 participants and 6 comparison persons of a pilot, and
+    trajectory groups of 3, 40 and 57 persons, beside the example results (which hold the
+    service-need table): each has a group under the threshold for the published tables."""
+    ids = [f"p{i}" for i in range(3)] + [f"c{i}" for i in range(6)]
+    groups = ["participants"] * 3 + ["comparison"] * 6
+    anchors = pd.DataFrame({"person_id": ids, "group": groups, "anchor_month": "2017-04"})
+    payments = pd.DataFrame(
+        {"person_id": ids, "month": "2017-06", "code": "labour_market_subsidy", "amount_eur": 700.0}
+    )
+    outcomes = register_outcomes(anchors, payments=payments, reference="comparison")
+    write_register_outcomes(results, outcomes, pilot=REGISTER_PILOT)
+    trajectory = pd.DataFrame(
+        {
+            "population": "participants",
+            "outcome": "months_on_main_benefit",
+            "group": [1, 2, 3],
+            "share": [0.03, 0.40, 0.57],
+            "share_se": 0.01,
+            "persons": [3, 40, 57],
+            "assigned_share": [0.03, 0.40, 0.57],
+            "avepp": [0.9, 0.95, 0.97],
+            "occ": [300.0, 30.0, 20.0],
+        }
+    )
+    write_csv(trajectory, results / f"{TRAJECTORY_GROUPS_TABLE}.csv")
+    return results
+
+
 def _plans(folder: Path) -> Path:
     folder.mkdir(parents=True)
     plan = (DESIGNS_DIR / "fokus.yaml").read_text(encoding="utf-8")
@@ -156,7 +199,7 @@ def portal_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalEnv]:
     for email, role, pilot in ACCOUNTS.values():
         token = users.add(email, role=role, pilot=pilot).token
         users.set_password(token, PASSWORD)
-    _reports(root / "reports", example_results(root / "results"))
+    _reports(root / "reports", _register_results(example_results(root / "results")))
     config = PortalConfig(
         store.path,
         key,

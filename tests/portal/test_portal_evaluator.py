@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import requests
 
 from evaluation.portal import UserStore, users_path
-from evaluation.portal.disclosure import funder_files, log_view
+from evaluation.portal.disclosure import COUNT_COLUMNS, funder_files, log_view
 from evaluation.portal.runs import PlanRunner, RunRecord
 from evaluation.reporting.i18n import translator
 from evaluation.reporting.ledger import LEDGER_FILE, PUBLISHED_DIR
 from evaluation.reporting.tables_io import read_csv
 
-from .conftest import ACCOUNTS, BROKEN_PLAN, PASSWORD, PUBLISHED, SMALL_PLAN, PortalEnv, csrf_of
+from .conftest import (
+    ACCOUNTS,
+    BROKEN_PLAN,
+    PASSWORD,
+    PUBLISHED,
+    REGISTER_PILOT,
+    SMALL_PLAN,
+    PortalEnv,
+    csrf_of,
+)
 
 #: Longest wait for a run of the broken plan to fail (a new Python process imports the
 #: toolkit first); the test fails, never hangs, beyond it.
@@ -86,6 +97,32 @@ def test_funders_get_what_a_passing_ledger_publishes(portal_env: PortalEnv) -> N
     assert funder_files(portal_env.config.reports) == expected
     page = portal_env.login("funder").get(f"{portal_env.url}/funder").text
     assert re.findall(r'<a href="/reports/([^"]+)"', page) == list(expected)
+
+
+def test_funders_download_the_published_register_tables(portal_env: PortalEnv) -> None:
+    """Register outcomes, trajectory groups and service need reach funders as the ledger
+    publishes them (conftest: 3 participants of a pilot, a trajectory group of 3, the
+    example results' region of 3 persons)."""
+    s = portal_env.login("funder")
+    tables = {}
+    for name in ("register_outcomes", "trajectory_groups", "need_indicators"):
+        r = s.get(f"{portal_env.url}/reports/{PUBLISHED_DIR}/{name}.csv")
+        assert r.status_code == 200, name
+        tables[name] = pd.read_csv(io.StringIO(r.text), dtype=str)
+    outcomes = tables["register_outcomes"]
+    part = outcomes[(outcomes["pilot"] == REGISTER_PILOT) & (outcomes["group"] == "participants")]
+    assert len(part) and part["estimate"].isna().all() and set(part["n_persons"]) == {"<5"}
+    assert tables["trajectory_groups"]["persons"].iloc[0] == "<5"
+    assert tables["trajectory_groups"]["avepp"].isna().iloc[0]
+    need = tables["need_indicators"]
+    assert "<5" in set(need["population"]) and need["recipients_share"].isna().any()
+    for frame in tables.values():
+        numbers = frame.apply(pd.to_numeric, errors="coerce")
+        counts = [c for c in COUNT_COLUMNS if c in frame.columns]
+        assert not numbers[counts].isin(range(1, 5)).any().any()
+    pilot = portal_env.login("pilot")
+    r = pilot.get(f"{portal_env.url}/reports/{PUBLISHED_DIR}/register_outcomes.csv")
+    assert r.status_code == 404
 
 
 @pytest.mark.parametrize("change", ["small", "other"])
