@@ -2,7 +2,9 @@
 
 The page a funder or pilot coordinator opens first: what the report set holds, the pilots,
 their key indicators from the self-evaluation workbooks and how their submissions fared,
-every text from the language catalogue and every number in the language's notation. The
+the register outcomes, trajectory groups and service need (the English page's builder,
+:func:`evaluation.demo.registers.add_register_sections`, in the page's language), every
+text from the language catalogue and every number in the language's notation. The
 methods appendix (the register panel, the estimators beside the synthetic truth) stays on
 the English ``index.html``, linked from here.
 """
@@ -17,6 +19,7 @@ import pandas as pd
 
 from evaluation.demo.navigation import index_name, language_links
 from evaluation.demo.page import Page, paragraph
+from evaluation.demo.registers import add_register_sections
 from evaluation.demo.steps import DEMO_THRESHOLD, DemoContext
 from evaluation.reporting.i18n import Lang, Translator, translator
 from evaluation.reporting.ledger import Ledger, build_ledger
@@ -134,6 +137,7 @@ def write_index_in(ctx: DemoContext, lang: Lang) -> Path:
     page.add(t("demo.indicators"), paragraph(t("demo.indicators.intro")), indicators)
     submissions = _submissions(ctx, t)
     page.add(t("demo.submissions"), paragraph(t("demo.submissions.intro")), submissions)
+    add_register_sections(page, ctx.results_dir, ledger, t)
     appendix = f"<p><a href='index.html'>{html.escape(t('demo.appendix.link'))}</a></p>"
     page.add(t("demo.appendix"), paragraph(t("demo.appendix.intro")), appendix)
     return page.write(ctx.out / index_name(lang))

@@ -32,7 +32,7 @@ from evaluation.registers import (
     need_indicators,
     register_outcomes,
 )
-from evaluation.reporting.i18n import translator
+from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.ledger import Ledger
 from evaluation.reporting.register_results import (
     need_figure,
@@ -133,24 +133,31 @@ def write_need_results(results: Path, data: SyntheticRegisters, years: pd.DataFr
     write_need_indicators(results, need, pilots=regions)
 
 
-def add_need_section(page: Page, results: Path, ledger: Ledger) -> None:
-    """The index's service-need section: the latest year per region and the shares shown."""
-    t = translator("en")
+def add_need_section(
+    page: Page, results: Path, ledger: Ledger, t: Translator | None = None
+) -> None:
+    """The index's service-need section in ``t``'s language (default English): the latest
+    year per region and the shares shown."""
+    t = t or translator("en")
     table = need_table(results, t, ledger)
     fig = need_figure(results, t, ledger)
     if len(table):
+        alt = t("alt.need", threshold=ledger.threshold)
         page.add(
             t("need.heading"),
             paragraph(t("need.text", threshold=ledger.threshold)),
-            *([figure_to_html(fig, alt="share of benefit recipients per region")] if fig else []),
+            *([figure_to_html(fig, alt=alt)] if fig else []),
             table_to_html(table),
         )
 
 
-def add_register_sections(page: Page, results: Path, ledger: Ledger) -> None:
-    """The index's register-outcome, trajectory-group and service-need sections (the
-    ledger's numbers)."""
-    t = translator("en")
+def add_register_sections(
+    page: Page, results: Path, ledger: Ledger, t: Translator | None = None
+) -> None:
+    """The index's register-outcome, trajectory-group and service-need sections in ``t``'s
+    language (default English; the Finnish and Swedish index pages pass theirs), every
+    number as the ledger decides and in the language's notation."""
+    t = t or translator("en")
     table = register_outcome_table(results, t, ledger)
     if len(table):
         page.add(
@@ -164,7 +171,7 @@ def add_register_sections(page: Page, results: Path, ledger: Ledger) -> None:
         page.add(
             t("register.trajectories_heading"),
             paragraph(t("register.trajectories_text", threshold=ledger.threshold)),
-            figure_to_html(fig, alt="trajectory groups of benefit months"),
+            figure_to_html(fig, alt=t("alt.trajectories", threshold=ledger.threshold)),
             table_to_html(groups),
         )
-    add_need_section(page, results, ledger)
+    add_need_section(page, results, ledger, t)

@@ -25,11 +25,13 @@ from evaluation.reporting.i18n import Translator, translator
 from evaluation.reporting.impact_report import event_study_figure, plain_effect, shown_events
 from evaluation.reporting.impact_results import read_table
 from evaluation.reporting.ledger import (
+    Ledger,
     build_ledger,
     effect_count_cell,
     effect_key,
     timeline_table_name,
 )
+from evaluation.reporting.register_results import need_table
 from evaluation.reporting.tables_io import read_csv
 from evaluation.workbook.instrument import ethics_rule
 
@@ -72,6 +74,9 @@ class PilotReport:
     instrument_change_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     instrument_validity_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     ethics: str = ""
+    #: Service need in the pilot's regions, latest year, as published (empty without
+    #: ``need_indicators.csv`` or when no region names the pilot).
+    need_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def rating_counts_text(counts: Mapping[str, int], t: Translator) -> str:
@@ -517,7 +522,16 @@ def build_pilot(
         instrument_change_table=ins_change,
         instrument_validity_table=ins_validity,
         ethics=ethics_rule(t.lang),
+        need_table=pilot_need_table(folder, t, ledger, pilot),
     )
 
 
-__all__ = ["PilotReport", "build_pilot"]
+def pilot_need_table(folder: Path, t: Translator, ledger: Ledger, pilot: str) -> pd.DataFrame:
+    """Service need in ``pilot``'s regions (the rows of ``need_indicators.csv`` whose
+    ``pilots`` name it), latest year: the comparison report's table
+    (:func:`evaluation.reporting.register_results.need_table`) without the pilot column."""
+    table = need_table(folder, t, ledger, pilot=pilot)
+    return table.drop(columns=t("col.pilot")) if len(table) else table
+
+
+__all__ = ["PilotReport", "build_pilot", "pilot_need_table"]

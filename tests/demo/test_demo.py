@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from evaluation.cli import app
 from evaluation.demo import run_demo
+from evaluation.reporting.i18n import translator
 from evaluation.synthetic import PILOT_NAMES
 
 #: Small but realistic: the generator's minimum is 2,000 persons.
@@ -85,6 +87,24 @@ def test_every_report_set_logs_its_disclosure_and_holds_under_attack(
     main = pd.read_csv(demo_dir / "reports" / "disclosure.csv")
     assert {"cohorts:employed", "destinations"} <= set(main["table"])
     assert main["table"].str.startswith("flow:did:").any()
+    # the register results are published for funders with the report set (issue 20)
+    published = demo_dir / "reports" / "published"
+    for name in ("register_outcomes", "trajectory_groups", "need_indicators"):
+        assert (published / f"{name}.csv").is_file(), name
+
+
+def _section_column(text: str, heading: str, column: int) -> list[str]:
+    """The cells of ``column`` of the first table after ``heading`` (markers unescaped)."""
+    start = text.index(html.escape(heading))
+    body = text[start : text.index("</table>", start)]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)[1:]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)[column].strip() for r in rows]
+    return [c.replace("&lt;", "<") for c in cells]
+
+
+def _published(n: int, status: str, rule: str) -> str:
+    """A count as the ledger publishes it."""
+    return str(n) if status == "shown" else ("<5" if rule == "primary" else "*")
 
 
 def test_index_entry_table_is_the_ledgers(demo_dir: Path) -> None:
@@ -120,16 +140,18 @@ def test_index_shows_trajectory_groups_and_register_outcomes_as_the_ledger_decid
     assert len(groups) >= 2  # at least one group and the total
     small = groups[(groups["n"] > 0) & (groups["n"] < 5)]
     assert (small["status"] != "shown").all()
-    text = (demo_dir / "index.html").read_text(encoding="utf-8")
-    start = text.index("Trajectories of benefit months")
-    body = text[start : text.index("</table>", start)]
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)[1:]
-    printed = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)[1].strip() for r in rows]
     expected = [
-        str(n) if status == "shown" else ("<5" if rule == "primary" else "*")
+        _published(n, status, rule)
         for n, status, rule in zip(groups["n"], groups["status"], groups["rule"], strict=True)
     ]
-    assert [p.replace("&lt;", "<") for p in printed] == expected
+    # one builder, three languages: the English, Finnish and Swedish index pages print the
+    # same ledger's sizes under their own headings
+    for lang, page in (("en", "index.html"), ("fi", "index-fi.html"), ("sv", "index-sv.html")):
+        t = translator(lang)
+        text = (demo_dir / page).read_text(encoding="utf-8")
+        assert _section_column(text, t("register.trajectories_heading"), 1) == expected, lang
+        assert html.escape(t("register.heading")) in text, lang
+    text = (demo_dir / "index.html").read_text(encoding="utf-8")
     assert "Unemployment, care use and benefit spending from registers" in text
     outcomes = log[log["table"].str.startswith("register_outcomes:")]
     assert (outcomes.loc[outcomes["n"].between(1, 4), "status"] != "shown").all()
@@ -200,17 +222,8 @@ def test_demo_writes_and_shows_the_service_need_indicators(demo_dir: Path) -> No
     assert set(population["row"]) - {"Total"} == set(need["region"])
     shares = log[(log["table"] == "need_indicators") & (log["status"] == "shown")]
     assert not shares["n"].between(1, 4).any()
-    text = (demo_dir / "index.html").read_text(encoding="utf-8")
-    start = text.index("Service need in the pilots")
-    body = text[start : text.index("</table>", start)]
-    assert "data:image/png;base64," in body  # the figure of the shown shares
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)[1:]
-    printed = {
-        cells[0].strip(): cells[2].strip().replace("&lt;", "<")
-        for cells in (re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows)
-    }
     expected = {
-        str(r): str(n) if status == "shown" else ("<5" if rule == "primary" else "*")
+        str(r): _published(n, status, rule)
         for r, n, status, rule in zip(
             population["row"],
             population["n"],
@@ -220,7 +233,13 @@ def test_demo_writes_and_shows_the_service_need_indicators(demo_dir: Path) -> No
         )
         if r != "Total"
     }
-    assert printed == expected
+    for lang, page in (("en", "index.html"), ("fi", "index-fi.html"), ("sv", "index-sv.html")):
+        heading = translator(lang)("need.heading")
+        text = (demo_dir / page).read_text(encoding="utf-8")
+        start = text.index(html.escape(heading))
+        assert "data:image/png;base64," in text[start : text.index("</table>", start)], lang
+        regions = _section_column(text, heading, 0)
+        assert dict(zip(regions, _section_column(text, heading, 2), strict=True)) == expected
     assert "Palvelutarve kokeilujen alueilla" in (demo_dir / "reports" / "vertailu.html").read_text(
         encoding="utf-8"
     )

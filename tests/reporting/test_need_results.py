@@ -17,10 +17,13 @@ import pandas as pd
 import pytest
 
 from evaluation.registers import need_indicators
+from evaluation.registers.indicators import register_indicator
 from evaluation.reporting.i18n import translator
 from evaluation.reporting.ledger import audit_log, build_ledger
 from evaluation.reporting.register_results import (
+    NEED_POPULATION,
     NEED_POPULATION_TABLE,
+    NEED_SHARE,
     NEED_TABLE,
     need_figure,
     need_table,
@@ -147,3 +150,67 @@ def test_share_needs_the_population_shown_the_mean_does_not(tmp_path: Path) -> N
     assert list(shown[POP]) == ["<5", "*", "30"]
     assert (shown.loc["Satakunta", SHARE], shown.loc["Satakunta", MEAN]) == ("*", "0.50")
     assert (shown.loc["Uusimaa", SHARE], shown.loc["Uusimaa", MEAN]) == ("50.0", "0.50")
+
+
+@pytest.fixture(scope="module")
+def pilot_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fokus's pilot results and need rows: Fokus works in Uusimaa (30 persons, none a
+    recipient) and Kainuu (3 persons); Satakunta (20 persons) is another pilot's."""
+    from evaluation.reporting.pilot_results import write_pilot_results
+    from evaluation.synthetic.filled_workbooks import filled_evaluation
+
+    folder = tmp_path_factory.mktemp("pilot_need")
+    write_pilot_results(folder, filled_evaluation("Fokus", seed=20, lang="en"))
+    parts = [
+        _persons("Kainuu", [1, 3, 0]),
+        _persons("Satakunta", [1] * 10 + [2] * 5 + [0] * 5),
+        _persons("Uusimaa", [0] * 30),
+    ]
+    result = need_indicators(
+        pd.concat([p[0] for p in parts]), pd.concat([p[1] for p in parts], ignore_index=True)
+    )
+    pilots = {"Fokus": ["Uusimaa", "Kainuu"], "Sataosaa": ["Satakunta"]}
+    write_need_indicators(folder, result, pilots=pilots)
+    return folder
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_pilot_report_shows_the_need_of_its_own_regions(pilot_folder: Path, lang: str) -> None:
+    # issue 20 (002_… l.1023-1024): the pilot report shows its regions' service need, the
+    # comparison report's rows through the same ledger
+    from evaluation.reporting.pilot_report import build_pilot
+
+    t = translator(lang)
+    table = build_pilot(pilot_folder, pilot="Fokus", lang=lang, threshold=THRESHOLD).need_table
+    region, pop = t("need.col.region"), register_indicator(NEED_POPULATION).name(lang)
+    assert t("col.pilot") not in table.columns
+    rows = table.set_index(region)
+    assert list(rows.index) == ["Kainuu", "Uusimaa"]  # not Satakunta: another pilot's
+    assert rows.loc["Kainuu", pop] == "<5"  # 3 persons
+    # the total (53) is shown, so the smallest other region (Satakunta's 20, not in this
+    # report) is the secondary cell and Uusimaa's 30 is shown with its share of 0 %
+    assert rows.loc["Uusimaa", pop] == "30"
+    assert rows.loc["Uusimaa", f"{register_indicator(NEED_SHARE).name(lang)} (%)"] == t.num(0.0, 1)
+    compare = need_table(pilot_folder, t, build_ledger(pilot_folder, threshold=THRESHOLD))
+    assert compare.set_index(region).loc[["Kainuu", "Uusimaa"], pop].tolist() == ["<5", "30"]
+
+
+def test_rendered_finnish_pilot_report_has_the_need_section(
+    pilot_folder: Path, tmp_path: Path
+) -> None:
+    from evaluation.reporting import REPORTS_DIR, render_report
+    from tests.language import problems, visible_text
+
+    t = translator("fi")
+    out = render_report(
+        REPORTS_DIR / "pilot.qmd",
+        params={"results_dir": str(pilot_folder), "pilot": "Fokus", "threshold": THRESHOLD},
+        output=tmp_path / "pilot-fi.html",
+        lang="fi",
+    )
+    text = visible_text(out.read_text(encoding="utf-8"))
+    start = text.index(t("pilot.section_need"))
+    section = text[start : start + 2000]
+    assert t("pilot.need_text", threshold=THRESHOLD)[:60] in section
+    assert "Uusimaa" in section and "Satakunta" not in section
+    assert problems(section) == set()
