@@ -243,3 +243,9 @@ def test_demo_writes_and_shows_the_service_need_indicators(demo_dir: Path) -> No
     assert "Palvelutarve kokeilujen alueilla" in (demo_dir / "reports" / "vertailu.html").read_text(
         encoding="utf-8"
     )
+    # every pilot has regions in the table, so every (Finnish) pilot report has its section
+    section = html.escape(translator("fi")("pilot.section_need"))
+    pilot_reports = sorted(demo_dir.glob("reports/pilot-*.html"))
+    assert pilot_reports
+    for report in pilot_reports:
+        assert section in report.read_text(encoding="utf-8"), report
