@@ -22,6 +22,9 @@ The regions' populations are a protected count table too; a share of benefit rec
 shown only when the recipients and the non-recipients are each at least ``threshold``
 persons and the population is shown, and a mean number of benefits (which bounds the
 recipients) under the same rule on the recipients and non-recipients (:func:`need_cell`).
+The same decisions give the tables funders download (:func:`published_register_outcomes`,
+:func:`published_trajectory_groups`, :func:`published_need`; written by
+:meth:`evaluation.reporting.ledger.Ledger.write` into ``published/``).
 """
 
 from __future__ import annotations
