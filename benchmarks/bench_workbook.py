@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import resource
-import statistics
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
