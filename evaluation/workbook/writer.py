@@ -60,6 +60,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 _LOCKED = Protection(locked=True)
 _UNLOCKED = Protection(locked=False)
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_NUMBER = Alignment(horizontal="right", vertical="top")
 _DATE_FORMAT = "DD.MM.YYYY"
 #: Points per wrapped line of 11-pt text, and characters per unit of column width.
 _LINE_POINTS = 15.0
@@ -443,7 +444,7 @@ class _Writer:
                     row=i, column=j, value=group_formula(ind, self.schema, lang, rows, level)
                 )
                 c.number_format = _number_format(ind)
-                c.alignment = Alignment(horizontal="right", vertical="top")
+                c.alignment = _NUMBER
         return head + len(block.indicators)
 
     def _esf(self, ind: Indicator) -> str:
