@@ -22,6 +22,9 @@ KEY_COL: Final = 1  # column A
 FORM_QUESTION_COL: Final = 2
 FORM_ANSWER_COL: Final = 3
 FORM_GUIDANCE_COL: Final = 4
+#: Column of the first group level in a by-group block of the indicator sheet (E: after the
+#: name, the whole-pilot value and the unit).
+GROUP_LEVEL_COL: Final = 5
 
 #: Keys (cell A1) of the non-section sheets.
 INSTRUCTIONS_KEY: Final = "_instructions"

@@ -25,7 +25,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from evaluation.errors import OptionError
 from evaluation.safe_io import atomic_write
-from evaluation.schema import LANGS, FieldSpec, Indicator, Lang, Schema, Section, load_schema
+from evaluation.schema import (
+    LANGS,
+    Code,
+    FieldSpec,
+    Indicator,
+    Lang,
+    Schema,
+    Section,
+    load_schema,
+)
 from evaluation.workbook.indicator_formulas import (
     MIN_GROUP_N,
     GroupBlock,
@@ -41,6 +50,7 @@ from evaluation.workbook.layout import (
     FORM_GUIDANCE_COL,
     FORM_IDS,
     FORM_QUESTION_COL,
+    GROUP_LEVEL_COL,
     HEADER_ROW,
     IDS_ROW,
     INSTRUCTIONS_KEY,
@@ -61,6 +71,9 @@ _LOCKED = Protection(locked=True)
 _UNLOCKED = Protection(locked=False)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _NUMBER = Alignment(horizontal="right", vertical="top")
+#: Last column of the indicator dictionary (L) and the width of group-level columns past it.
+_REFERENCE_LAST_COL = 12
+_LEVEL_WIDTH = 20
 _DATE_FORMAT = "DD.MM.YYYY"
 #: Points per wrapped line of 11-pt text, and characters per unit of column width.
 _LINE_POINTS = 15.0
@@ -415,19 +428,19 @@ class _Writer:
             r = self._group_block(ws, rows, block, r) + 2
 
     def _group_block(self, ws: Worksheet, rows: SheetRows, block: GroupBlock, top: int) -> int:
-        """One disaggregation's block from row ``top``: its name, a hidden row of the level
-        codes (key column: the field id), the level labels, then one row per indicator
-        (key column: its id). Returns the block's last row."""
-        lang = self.lang
+        """One disaggregation's block from row ``top``: its name, a hidden row of column ids
+        (key column: the field id; level codes from :data:`GROUP_LEVEL_COL`), the headers,
+        then one row per indicator (key column: its id) with its name, whole-pilot value and
+        unit beside the group values. Returns the block's last row."""
+        lang, t = self.lang, self.schema.text
         codes = self.schema.codelist(block.codelist).codes
         table = self.schema.section(block.indicators[0].compute.table)
-        ws.cell(row=top, column=2, value=table.field(block.field).label(lang)).font = Font(
-            bold=True
-        )
+        title = ws.cell(row=top, column=2, value=table.field(block.field).label(lang))
+        title.font = Font(bold=True)
         ids, head = top + 1, top + 2
         ws.cell(row=ids, column=KEY_COL, value=block.field)
         ws.row_dimensions[ids].hidden = True
-        columns = [("ind_name", self.schema.text("ind_name", lang))]
+        columns = [(k, t(k, lang)) for k in ("ind_name", "ind_whole_pilot", "ind_unit")]
         columns += [(code.code, code.label(lang)) for code in codes]
         for j, (cid, text) in enumerate(columns, start=2):
             ws.cell(row=ids, column=j, value=cid)
@@ -435,17 +448,36 @@ class _Writer:
             c.font = Font(bold=True)
             c.fill = _HEADER_FILL
             c.alignment = _WRAP
+            dim = ws.column_dimensions[get_column_letter(j)]
+            dim.width = dim.width if j <= _REFERENCE_LAST_COL else _LEVEL_WIDTH
         for i, ind in enumerate(block.indicators, start=head + 1):
-            ws.cell(row=i, column=KEY_COL, value=ind.id)
-            ws.cell(row=i, column=2, value=ind.name(lang)).alignment = _WRAP
-            for j, code in enumerate(codes, start=3):
-                level = GroupLevel(block.field, code.code)
-                c = ws.cell(
-                    row=i, column=j, value=group_formula(ind, self.schema, lang, rows, level)
-                )
-                c.number_format = _number_format(ind)
-                c.alignment = _NUMBER
+            self._group_row(ws, rows, i, ind, block.field, codes)
         return head + len(block.indicators)
+
+    def _group_row(
+        self,
+        ws: Worksheet,
+        rows: SheetRows,
+        r: int,
+        ind: Indicator,
+        field: str,
+        codes: tuple[Code, ...],
+    ) -> None:
+        """Row ``r`` of a by-group block: ``ind``'s name, whole-pilot value (a reference to
+        the dictionary's value cell), unit and one formula per group level."""
+        lang = self.lang
+        ws.cell(row=r, column=KEY_COL, value=ind.id)
+        ws.cell(row=r, column=2, value=ind.name(lang)).alignment = _WRAP
+        unit = ws.cell(row=r, column=4, value=self.schema.text(f"unit_{ind.unit}", lang))
+        unit.alignment = _WRAP
+        cells = {3: f"=C{FIRST_ROW + self.schema.indicators.index(ind)}"}
+        for j, code in enumerate(codes, start=GROUP_LEVEL_COL):
+            level = GroupLevel(field, code.code)
+            cells[j] = group_formula(ind, self.schema, lang, rows, level)
+        for j, formula in cells.items():
+            c = ws.cell(row=r, column=j, value=formula)
+            c.number_format = _number_format(ind)
+            c.alignment = _NUMBER
 
     def _esf(self, ind: Indicator) -> str:
         """The ESF+ common indicators an indicator maps to, in the workbook's language."""

@@ -22,7 +22,7 @@ from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
 from evaluation.schema import Lang, load_schema
 from evaluation.synthetic.filled_workbooks import filled_evaluation
 from evaluation.workbook.indicator_formulas import MIN_GROUP_N, group_blocks
-from evaluation.workbook.layout import FIRST_ROW, KEY_COL
+from evaluation.workbook.layout import FIRST_ROW, GROUP_LEVEL_COL, KEY_COL
 from evaluation.workbook.reader import read_workbook
 from evaluation.workbook.writer import write_template, write_workbook
 from tests.template.conftest import SEED
@@ -31,13 +31,14 @@ from tests.template.conftest import SEED
 TOL = 1e-9
 #: The small-group note of each language (the formula's text for fewer than 5 rows).
 NOTE = {"fi": "alle 5", "sv": "under 5", "en": "fewer than 5"}
-#: Column of the first group level in a block (after the hidden key and the name).
-FIRST_LEVEL_COL = 3
+#: Column of the whole-pilot value, on the dictionary rows and in every block.
+VALUE_COL = 3
 
 
 @dataclass(frozen=True)
 class GroupCells:
-    """Where one workbook's by-group values are: (indicator, field, code) -> cell."""
+    """Where one workbook's by-group values are: (indicator, field, code) -> cell; code
+    ``"all"``: the whole-pilot value shown in the block beside the groups."""
 
     sheet: str
     cells: dict[tuple[str, str, str], str]
@@ -55,10 +56,11 @@ def group_cells(path: Path, lang: Lang) -> GroupCells:
             field = str(key)
             codes = {
                 c: str(ws.cell(row=r, column=c).value)
-                for c in range(FIRST_LEVEL_COL, ws.max_column + 1)
+                for c in range(GROUP_LEVEL_COL, ws.max_column + 1)
                 if ws.cell(row=r, column=c).value
             }
         elif key:
+            cells[(str(key), field, "all")] = ws.cell(row=r, column=VALUE_COL).coordinate
             for c, code in codes.items():
                 cells[(str(key), field, code)] = ws.cell(row=r, column=c).coordinate
     return GroupCells(sheet, cells)
@@ -78,7 +80,9 @@ def formula_results(path: Path, lang: Lang) -> dict[tuple[str, str, str], object
 def toolkit_by_group(path: Path) -> pd.DataFrame:
     """The toolkit's by-group rows with the base each value rests on."""
     t = read_workbook(path).indicators().tidy()
+    whole = t[t["group_var"] == "all"].set_index("indicator")["value"]
     t = t[t["group_var"] != "all"].copy()
+    t["whole"] = t["indicator"].map(whole)
     # shares: the denominator; counts and means: the rows counted or averaged
     t["base"] = t["denominator"].fillna(t["numerator"].astype("float64"))
     return t
@@ -102,10 +106,14 @@ def test_group_values_equal_the_toolkit_and_small_groups_are_blank(
     workbook: tuple[Path, Lang],
 ) -> None:
     path, lang = workbook
-    got = formula_results(path, lang)
+    results = formula_results(path, lang)
+    got = {k: v for k, v in results.items() if k[2] != "all"}
     expected = toolkit_by_group(path)
     keys = zip(expected["indicator"], expected["group_var"], expected["group"], strict=True)
     assert set(got) == set(keys)
+    for r in expected.drop_duplicates(["indicator", "group_var"]).itertuples(index=False):
+        whole = results[(r.indicator, r.group_var, "all")]  # "" when blank
+        assert whole == "" if math.isnan(r.whole) else whole == pytest.approx(r.whole, abs=TOL)
     shown = small = 0
     for r in expected.itertuples(index=False):
         value = got[(r.indicator, r.group_var, r.group)]
@@ -132,9 +140,10 @@ def test_small_group_limit_is_the_reports_threshold() -> None:
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_blocks_are_labelled_in_the_workbook_language(tmp_path: Path, lang: Lang) -> None:
-    """One block per disaggregation under the dictionary: the level labels of the code
-    list in the workbook's language above the columns, the ids only in hidden cells; the
-    whole-pilot values stay in column C of the dictionary rows."""
+    """One block per disaggregation under the dictionary: the name, whole-pilot value and
+    unit, then the level labels of the code list in the workbook's language above the
+    columns, the ids only in hidden cells; the whole-pilot values stay in column C of the
+    dictionary rows (a block's column C refers to them)."""
     schema = load_schema()
     path = write_template(tmp_path / "t.xlsx", pilot="P", lang=lang)
     ws = openpyxl.load_workbook(path)[schema.section("indicators").sheet(lang)]
@@ -145,7 +154,7 @@ def test_blocks_are_labelled_in_the_workbook_language(tmp_path: Path, lang: Lang
         (ind.id, b.field, code)
         for b in blocks
         for ind in b.indicators
-        for code in schema.codelist(b.codelist).ids
+        for code in ("all", *schema.codelist(b.codelist).ids)
     }
     assert set(where.cells) == expected
     for b in blocks:
@@ -153,13 +162,14 @@ def test_blocks_are_labelled_in_the_workbook_language(tmp_path: Path, lang: Lang
             r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=KEY_COL).value == b.field
         )
         assert ws.row_dimensions[key_row].hidden
-        labels = [ws.cell(row=key_row + 1, column=c).value for c in range(FIRST_LEVEL_COL, 20)]
+        labels = [ws.cell(row=key_row + 1, column=c).value for c in range(GROUP_LEVEL_COL, 20)]
         cl = schema.codelist(b.codelist)
         assert labels[: len(cl.codes)] == [c.label(lang) for c in cl.codes]
         assert not any(labels[len(cl.codes) :])
     for i, ind in enumerate(schema.indicators):
-        value = str(ws.cell(row=FIRST_ROW + i, column=FIRST_LEVEL_COL).value)
+        value = str(ws.cell(row=FIRST_ROW + i, column=VALUE_COL).value)
         assert ws.cell(row=FIRST_ROW + i, column=KEY_COL).value == ind.id
         assert value.startswith("=") and NOTE[lang] not in value  # no suppression there
     group_formula = ws[where.cells[("clients_total", "target_group", "immigrants")]].value
     assert f'"{NOTE[lang]}"' in str(group_formula)
+    assert ws[where.cells[("clients_total", "service_group", "all")]].value == f"=C{FIRST_ROW}"
