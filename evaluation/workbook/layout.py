@@ -22,8 +22,10 @@ KEY_COL: Final = 1  # column A
 FORM_QUESTION_COL: Final = 2
 FORM_ANSWER_COL: Final = 3
 FORM_GUIDANCE_COL: Final = 4
-#: Column of the first group level in a by-group block of the indicator sheet (E: after the
-#: name, the whole-pilot value and the unit).
+#: Indicator sheet: column of the whole-pilot value (C, on the dictionary rows and in the
+#: by-group blocks) and of the first group level in a block (E: after the name, the
+#: whole-pilot value and the unit).
+INDICATOR_VALUE_COL: Final = 3
 GROUP_LEVEL_COL: Final = 5
 
 #: Keys (cell A1) of the non-section sheets.

@@ -53,6 +53,7 @@ from evaluation.workbook.layout import (
     GROUP_LEVEL_COL,
     HEADER_ROW,
     IDS_ROW,
+    INDICATOR_VALUE_COL,
     INSTRUCTIONS_KEY,
     INSTRUCTIONS_ROW,
     KEY_COL,
@@ -405,7 +406,7 @@ class _Writer:
             )
             for j, v in enumerate(values, start=2):
                 ws.cell(row=r, column=j, value=v or None).alignment = _WRAP
-            value = ws.cell(row=r, column=3)
+            value = ws.cell(row=r, column=INDICATOR_VALUE_COL)
             value.number_format = _number_format(ind)
             value.font = Font(bold=True)
         self.group_values(ws, rows, FIRST_ROW + len(self.schema.indicators) + 1)
@@ -422,7 +423,9 @@ class _Writer:
             row=top + 1, column=2, value=t("ind_groups_intro", lang, n=MIN_GROUP_N, note=note)
         )
         c.alignment = _WRAP
-        ws.merge_cells(start_row=top + 1, start_column=2, end_row=top + 1, end_column=12)
+        ws.merge_cells(
+            start_row=top + 1, start_column=2, end_row=top + 1, end_column=_REFERENCE_LAST_COL
+        )
         r = top + 3
         for block in group_blocks(self.schema):
             r = self._group_block(ws, rows, block, r) + 2
@@ -448,8 +451,8 @@ class _Writer:
             c.font = Font(bold=True)
             c.fill = _HEADER_FILL
             c.alignment = _WRAP
-            dim = ws.column_dimensions[get_column_letter(j)]
-            dim.width = dim.width if j <= _REFERENCE_LAST_COL else _LEVEL_WIDTH
+            if j > _REFERENCE_LAST_COL:  # more levels than the dictionary has columns
+                ws.column_dimensions[get_column_letter(j)].width = _LEVEL_WIDTH
         for i, ind in enumerate(block.indicators, start=head + 1):
             self._group_row(ws, rows, i, ind, block.field, codes)
         return head + len(block.indicators)
@@ -468,9 +471,12 @@ class _Writer:
         lang = self.lang
         ws.cell(row=r, column=KEY_COL, value=ind.id)
         ws.cell(row=r, column=2, value=ind.name(lang)).alignment = _WRAP
-        unit = ws.cell(row=r, column=4, value=self.schema.text(f"unit_{ind.unit}", lang))
-        unit.alignment = _WRAP
-        cells = {3: f"=C{FIRST_ROW + self.schema.indicators.index(ind)}"}
+        unit_text = self.schema.text(f"unit_{ind.unit}", lang)
+        ws.cell(row=r, column=INDICATOR_VALUE_COL + 1, value=unit_text).alignment = _WRAP
+        whole = ws.cell(
+            row=FIRST_ROW + self.schema.indicators.index(ind), column=INDICATOR_VALUE_COL
+        )
+        cells = {INDICATOR_VALUE_COL: f"={whole.coordinate}"}
         for j, code in enumerate(codes, start=GROUP_LEVEL_COL):
             level = GroupLevel(field, code.code)
             cells[j] = group_formula(ind, self.schema, lang, rows, level)

@@ -22,7 +22,7 @@ from evaluation.reporting.disclosure import DEFAULT_THRESHOLD
 from evaluation.schema import Lang, load_schema
 from evaluation.synthetic.filled_workbooks import filled_evaluation
 from evaluation.workbook.indicator_formulas import MIN_GROUP_N, group_blocks
-from evaluation.workbook.layout import FIRST_ROW, GROUP_LEVEL_COL, KEY_COL
+from evaluation.workbook.layout import FIRST_ROW, GROUP_LEVEL_COL, INDICATOR_VALUE_COL, KEY_COL
 from evaluation.workbook.reader import read_workbook
 from evaluation.workbook.writer import write_template, write_workbook
 from tests.template.conftest import SEED
@@ -31,8 +31,6 @@ from tests.template.conftest import SEED
 TOL = 1e-9
 #: The small-group note of each language (the formula's text for fewer than 5 rows).
 NOTE = {"fi": "alle 5", "sv": "under 5", "en": "fewer than 5"}
-#: Column of the whole-pilot value, on the dictionary rows and in every block.
-VALUE_COL = 3
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ def group_cells(path: Path, lang: Lang) -> GroupCells:
                 if ws.cell(row=r, column=c).value
             }
         elif key:
-            cells[(str(key), field, "all")] = ws.cell(row=r, column=VALUE_COL).coordinate
+            cells[(str(key), field, "all")] = ws.cell(row=r, column=INDICATOR_VALUE_COL).coordinate
             for c, code in codes.items():
                 cells[(str(key), field, code)] = ws.cell(row=r, column=c).coordinate
     return GroupCells(sheet, cells)
@@ -167,7 +165,7 @@ def test_blocks_are_labelled_in_the_workbook_language(tmp_path: Path, lang: Lang
         assert labels[: len(cl.codes)] == [c.label(lang) for c in cl.codes]
         assert not any(labels[len(cl.codes) :])
     for i, ind in enumerate(schema.indicators):
-        value = str(ws.cell(row=FIRST_ROW + i, column=VALUE_COL).value)
+        value = str(ws.cell(row=FIRST_ROW + i, column=INDICATOR_VALUE_COL).value)
         assert ws.cell(row=FIRST_ROW + i, column=KEY_COL).value == ind.id
         assert value.startswith("=") and NOTE[lang] not in value  # no suppression there
     group_formula = ws[where.cells[("clients_total", "target_group", "immigrants")]].value
