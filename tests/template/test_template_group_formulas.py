@@ -171,3 +171,18 @@ def test_blocks_are_labelled_in_the_workbook_language(tmp_path: Path, lang: Lang
     group_formula = ws[where.cells[("clients_total", "target_group", "immigrants")]].value
     assert f'"{NOTE[lang]}"' in str(group_formula)
     assert ws[where.cells[("clients_total", "service_group", "all")]].value == f"=C{FIRST_ROW}"
+
+
+def test_reader_ignores_the_group_cells(tmp_path: Path) -> None:
+    """The reader skips the indicator sheet as before: the by-group cells (even typed over
+    in an unprotected copy) change nothing read, and the round trip stays lossless."""
+    original = filled_evaluation("Sataosaa", seed=SEED, lang="sv")
+    path = write_workbook(original, tmp_path / "g.xlsx")
+    assert read_workbook(path) == original
+    where = group_cells(path, "sv")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[where.sheet]
+    for cell in list(where.cells.values())[::7]:
+        ws[cell] = "typed over"
+    wb.save(path)
+    assert read_workbook(path) == original
