@@ -22,6 +22,11 @@ KEY_COL: Final = 1  # column A
 FORM_QUESTION_COL: Final = 2
 FORM_ANSWER_COL: Final = 3
 FORM_GUIDANCE_COL: Final = 4
+#: Indicator sheet: column of the whole-pilot value (C, on the dictionary rows and in the
+#: by-group blocks) and of the first group level in a block (E: after the name, the
+#: whole-pilot value and the unit).
+INDICATOR_VALUE_COL: Final = 3
+GROUP_LEVEL_COL: Final = 5
 
 #: Keys (cell A1) of the non-section sheets.
 INSTRUCTIONS_KEY: Final = "_instructions"

@@ -20,20 +20,40 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evaluation.errors import OptionError
 from evaluation.safe_io import atomic_write
-from evaluation.schema import LANGS, FieldSpec, Indicator, Lang, Schema, Section, load_schema
-from evaluation.workbook.indicator_formulas import SheetRows, indicator_formula
+from evaluation.schema import (
+    LANGS,
+    Code,
+    FieldSpec,
+    Indicator,
+    Lang,
+    Schema,
+    Section,
+    load_schema,
+)
+from evaluation.workbook.indicator_formulas import (
+    MIN_GROUP_N,
+    GroupBlock,
+    GroupLevel,
+    SheetRows,
+    group_blocks,
+    group_formula,
+    indicator_formula,
+)
 from evaluation.workbook.layout import (
     FIRST_ROW,
     FORM_ANSWER_COL,
     FORM_GUIDANCE_COL,
     FORM_IDS,
     FORM_QUESTION_COL,
+    GROUP_LEVEL_COL,
     HEADER_ROW,
     IDS_ROW,
+    INDICATOR_VALUE_COL,
     INSTRUCTIONS_KEY,
     INSTRUCTIONS_ROW,
     KEY_COL,
@@ -51,6 +71,10 @@ _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 _LOCKED = Protection(locked=True)
 _UNLOCKED = Protection(locked=False)
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_NUMBER = Alignment(horizontal="right", vertical="top")
+#: Last column of the indicator dictionary (L) and the width of group-level columns past it.
+_REFERENCE_LAST_COL = 12
+_LEVEL_WIDTH = 20
 _DATE_FORMAT = "DD.MM.YYYY"
 #: Points per wrapped line of 11-pt text, and characters per unit of column width.
 _LINE_POINTS = 15.0
@@ -382,9 +406,84 @@ class _Writer:
             )
             for j, v in enumerate(values, start=2):
                 ws.cell(row=r, column=j, value=v or None).alignment = _WRAP
-            value = ws.cell(row=r, column=3)
-            value.number_format = "0" if ind.unit == "count" else "0.0"
+            value = ws.cell(row=r, column=INDICATOR_VALUE_COL)
+            value.number_format = _number_format(ind)
             value.font = Font(bold=True)
+        self.group_values(ws, rows, FIRST_ROW + len(self.schema.indicators) + 1)
+
+    def group_values(self, ws: Worksheet, rows: SheetRows, top: int) -> None:
+        """Below the dictionary, from row ``top`` (on a new printed page): the values by
+        group, one block per disaggregation with a column per group level."""
+        lang, t = self.lang, self.schema.text
+        ws.row_breaks.append(Break(id=top - 1))
+        c = ws.cell(row=top, column=2, value=t("ind_groups_title", lang))
+        c.font = Font(bold=True, size=12)
+        note = t("ind_group_small", lang, n=MIN_GROUP_N)
+        c = ws.cell(
+            row=top + 1, column=2, value=t("ind_groups_intro", lang, n=MIN_GROUP_N, note=note)
+        )
+        c.alignment = _WRAP
+        ws.merge_cells(
+            start_row=top + 1, start_column=2, end_row=top + 1, end_column=_REFERENCE_LAST_COL
+        )
+        r = top + 3
+        for block in group_blocks(self.schema):
+            r = self._group_block(ws, rows, block, r) + 2
+
+    def _group_block(self, ws: Worksheet, rows: SheetRows, block: GroupBlock, top: int) -> int:
+        """One disaggregation's block from row ``top``: its name, a hidden row of column ids
+        (key column: the field id; level codes from :data:`GROUP_LEVEL_COL`), the headers,
+        then one row per indicator (key column: its id) with its name, whole-pilot value and
+        unit beside the group values. Returns the block's last row."""
+        lang, t = self.lang, self.schema.text
+        codes = self.schema.codelist(block.codelist).codes
+        table = self.schema.section(block.indicators[0].compute.table)
+        title = ws.cell(row=top, column=2, value=table.field(block.field).label(lang))
+        title.font = Font(bold=True)
+        ids, head = top + 1, top + 2
+        ws.cell(row=ids, column=KEY_COL, value=block.field)
+        ws.row_dimensions[ids].hidden = True
+        columns = [(k, t(k, lang)) for k in ("ind_name", "ind_whole_pilot", "ind_unit")]
+        columns += [(code.code, code.label(lang)) for code in codes]
+        for j, (cid, text) in enumerate(columns, start=2):
+            ws.cell(row=ids, column=j, value=cid)
+            c = ws.cell(row=head, column=j, value=text)
+            c.font = Font(bold=True)
+            c.fill = _HEADER_FILL
+            c.alignment = _WRAP
+            if j > _REFERENCE_LAST_COL:  # more levels than the dictionary has columns
+                ws.column_dimensions[get_column_letter(j)].width = _LEVEL_WIDTH
+        for i, ind in enumerate(block.indicators, start=head + 1):
+            self._group_row(ws, rows, i, ind, block.field, codes)
+        return head + len(block.indicators)
+
+    def _group_row(
+        self,
+        ws: Worksheet,
+        rows: SheetRows,
+        r: int,
+        ind: Indicator,
+        field: str,
+        codes: tuple[Code, ...],
+    ) -> None:
+        """Row ``r`` of a by-group block: ``ind``'s name, whole-pilot value (a reference to
+        the dictionary's value cell), unit and one formula per group level."""
+        lang = self.lang
+        ws.cell(row=r, column=KEY_COL, value=ind.id)
+        ws.cell(row=r, column=2, value=ind.name(lang)).alignment = _WRAP
+        unit_text = self.schema.text(f"unit_{ind.unit}", lang)
+        ws.cell(row=r, column=INDICATOR_VALUE_COL + 1, value=unit_text).alignment = _WRAP
+        whole = ws.cell(
+            row=FIRST_ROW + self.schema.indicators.index(ind), column=INDICATOR_VALUE_COL
+        )
+        cells = {INDICATOR_VALUE_COL: f"={whole.coordinate}"}
+        for j, code in enumerate(codes, start=GROUP_LEVEL_COL):
+            level = GroupLevel(field, code.code)
+            cells[j] = group_formula(ind, self.schema, lang, rows, level)
+        for j, formula in cells.items():
+            c = ws.cell(row=r, column=j, value=formula)
+            c.number_format = _number_format(ind)
+            c.alignment = _NUMBER
 
     def _esf(self, ind: Indicator) -> str:
         """The ESF+ common indicators an indicator maps to, in the workbook's language."""
@@ -428,6 +527,11 @@ class _Writer:
         return self.wb
 
 
+def _number_format(ind: Indicator) -> str:
+    """Number format of an indicator's value cells: whole counts, one decimal otherwise."""
+    return "0" if ind.unit == "count" else "0.0"
+
+
 def sheet_rows(schema: Schema, data: SelfEvaluation | None) -> SheetRows:
     """How many data rows each table sheet gets (the template's rows, or more if filled)."""
     rows: dict[str, int] = {}
@@ -463,8 +567,8 @@ def fit_row_heights(ws: Worksheet) -> None:
     }
     for row in ws.iter_rows(min_row=TITLE_ROW + 1):
         lines = 1
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value:
+        for cell in row:  # a formula's text is never shown: only its value
+            if isinstance(cell.value, str) and cell.value and cell.data_type != "f":
                 width = merged.get((cell.row, cell.column), widths.get(cell.column, 8.43))
                 lines = max(lines, _lines(cell.value, width))
         if lines > 1 and not ws.row_dimensions[row[0].row].hidden:

@@ -207,6 +207,7 @@ DATA_CONTAINERS = {
     "Codebook": "data container: the qualitative codebook (codes and their dimensions)",
     "Dialect": "SQL dialect protocol of the panel rules, not a result",
     "DuckTable": "data container: a DuckDB table wrapper",
+    "GroupBlock": "layout of the indicator sheet: the indicators of one disaggregation",
     "MixtureFit": "kernel output (TrajectoryModel wraps it)",
     "Params": "kernel state of the trajectory EM algorithm",
     "PersonMonthPanel": "data container: the person-month panel (a DuckDB table)",
