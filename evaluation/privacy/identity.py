@@ -35,6 +35,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u00ad\
 #: Dash look-alikes that NFKC keeps apart from ``-``.
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _DASH_MAP = dict.fromkeys(map(ord, _DASHES), "-")
+#: Both in one table (one pass over the text).
+_CLEAN: dict[int, str | None] = {**_INVISIBLE, **_DASH_MAP}
 
 _DATE = r"(?P<dd>0[1-9]|[12][0-9]|3[01])(?P<mm>0[1-9]|1[0-2])(?P<yy>[0-9]{2})"
 _MARK = r"(?P<sep>[-+A-FU-Y]|[ \u00a0]|)"
@@ -69,7 +71,9 @@ class IdentityCodeHit:
 
 def normalise_text(text: str) -> str:
     """NFKC, dash look-alikes as ``-``, and zero-width characters removed."""
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_DASH_MAP)
+    if text.isascii():  # NFKC leaves ASCII alone; invisibles and dashes are not ASCII
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_CLEAN)
 
 
 def normalise_person_id(value: str) -> str:
