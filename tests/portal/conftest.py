@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,23 @@ def csrf_of(session: requests.Session, url: str) -> str:
     found = CSRF.search(session.get(url).text)
     assert found, url
     return found.group(1)
+
+
+#: Longest wait for another test's plan run to end (one run at a time per portal; the
+#: session's portal is shared by the test modules of one worker).
+IDLE_WAIT_SECONDS = 300
+
+
+def start_run(session: requests.Session, url: str, plan: str) -> requests.Response:
+    """POST a run of ``plan``, waiting while another test's run goes on (409)."""
+    runs = f"{url}/evaluator/runs"
+    deadline = time.monotonic() + IDLE_WAIT_SECONDS
+    while True:
+        form = {"csrf": csrf_of(session, runs), "plan": plan}
+        response = session.post(runs, data=form, allow_redirects=False)
+        if response.status_code != 409 or time.monotonic() > deadline:
+            return response
+        time.sleep(1.0)
 
 
 def _reports(folder: Path, results: Path) -> None:

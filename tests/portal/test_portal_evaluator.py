@@ -30,6 +30,7 @@ from .conftest import (
     SMALL_PLAN,
     PortalEnv,
     csrf_of,
+    start_run,
 )
 
 #: Longest wait for a run of the broken plan to fail (a new Python process imports the
@@ -160,11 +161,11 @@ def _wait_for_end(s: requests.Session, url: str) -> str:
 def test_a_failing_plan_run_one_at_a_time_and_audited(portal_env: PortalEnv) -> None:
     s = portal_env.login("evaluator")
     runs = f"{portal_env.url}/evaluator/runs"
-    form = {"csrf": csrf_of(s, runs), "plan": BROKEN_PLAN}
-    r = s.post(runs, data=form, allow_redirects=False)
+    r = start_run(s, portal_env.url, BROKEN_PLAN)
     assert r.status_code == 303
     status = portal_env.url + r.headers["location"]
     assert 'http-equiv="refresh"' in s.get(status).text  # running: the page reloads itself
+    form = {"csrf": csrf_of(s, runs), "plan": BROKEN_PLAN}
     second = s.post(runs, data=form, allow_redirects=False)
     assert second.status_code == 409  # one run at a time
     assert "Toinen ajo on käynnissä" in second.text

@@ -24,7 +24,7 @@ from evaluation.portal.runs import PlanRunner, RunRecord, check_keep
 from evaluation.reporting.i18n import translator
 from tests.language import problems, visible_text
 
-from .conftest import ACCOUNTS, BROKEN_PLAN, PASSWORD, SMALL_PLAN, PortalEnv, csrf_of
+from .conftest import ACCOUNTS, BROKEN_PLAN, PASSWORD, SMALL_PLAN, PortalEnv, csrf_of, start_run
 
 #: Longest wait for a run of the broken plan to fail (a new Python process imports the
 #: toolkit first); the test fails, never hangs, beyond it.
@@ -228,8 +228,7 @@ def test_runner_refuses_ids_and_links_outside_its_folder(tmp_path: Path) -> None
 
 def test_a_running_run_cannot_be_deleted_then_can(portal_env: PortalEnv) -> None:
     s = portal_env.login("evaluator")
-    runs = f"{portal_env.url}/evaluator/runs"
-    r = s.post(runs, data={"csrf": csrf_of(s, runs), "plan": BROKEN_PLAN}, allow_redirects=False)
+    r = start_run(s, portal_env.url, BROKEN_PLAN)
     assert r.status_code == 303
     status = portal_env.url + r.headers["location"]
     run_id = status.rsplit("/", 1)[-1]
