@@ -31,12 +31,12 @@ from evaluation.portal.run_summary import EffectLine, RatingLine, RunSummary
 from evaluation.portal.runs import RunRecord
 from evaluation.registers import register_outcomes
 from evaluation.reporting.ledger import LEDGER_FILE, PUBLISHED_DIR, build_ledger
-from evaluation.reporting.register_results import TRAJECTORY_GROUPS_TABLE, write_register_outcomes
+from evaluation.reporting.register_results import write_register_outcomes
 from evaluation.reporting.results import example_results
-from evaluation.reporting.tables_io import write_csv
 from evaluation.store import SubmissionStore, generate_key_file, submit_file
 from evaluation.synthetic.filled_workbooks import filled_evaluation
 from evaluation.workbook.writer import write_template, write_workbook
+from tests.register_fixtures import write_small_trajectory_groups
 
 PILOT_A = "Savon Ote"
 PILOT_B = "Fokus"
@@ -162,20 +162,7 @@ def _register_results(results: Path) -> Path:
     )
     outcomes = register_outcomes(anchors, payments=payments, reference="comparison")
     write_register_outcomes(results, outcomes, pilot=REGISTER_PILOT)
-    trajectory = pd.DataFrame(
-        {
-            "population": "participants",
-            "outcome": "months_on_main_benefit",
-            "group": [1, 2, 3],
-            "share": [0.03, 0.40, 0.57],
-            "share_se": 0.01,
-            "persons": [3, 40, 57],
-            "assigned_share": [0.03, 0.40, 0.57],
-            "avepp": [0.9, 0.95, 0.97],
-            "occ": [300.0, 30.0, 20.0],
-        }
-    )
-    write_csv(trajectory, results / f"{TRAJECTORY_GROUPS_TABLE}.csv")
+    write_small_trajectory_groups(results)
     return results
 
 

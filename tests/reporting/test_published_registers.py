@@ -26,12 +26,12 @@ from evaluation.reporting.ledger import (
     build_ledger,
 )
 from evaluation.reporting.register_results import (
-    TRAJECTORY_GROUPS_TABLE,
     write_need_indicators,
     write_register_outcomes,
 )
 from evaluation.reporting.tables_io import write_csv
 from evaluation.tables import TABLES
+from tests.register_fixtures import write_small_trajectory_groups
 
 THRESHOLD = 5
 #: The published shares and means are the written ones (hand fractions); float rounding only.
@@ -53,20 +53,7 @@ def _outcomes(folder: Path, participants: int = 3) -> None:
 
 
 def _groups(folder: Path) -> None:
-    groups = pd.DataFrame(
-        {
-            "population": "participants",
-            "outcome": "months_on_main_benefit",
-            "group": [1, 2, 3],
-            "share": [0.03, 0.40, 0.57],
-            "share_se": 0.01,
-            "persons": [3, 40, 57],
-            "assigned_share": [0.03, 0.40, 0.57],
-            "avepp": [0.9, 0.95, 0.97],
-            "occ": [300.0, 30.0, 20.0],
-        }
-    )
-    write_csv(groups, folder / f"{TRAJECTORY_GROUPS_TABLE}.csv")
+    write_small_trajectory_groups(folder)
 
 
 def _need(folder: Path) -> None:

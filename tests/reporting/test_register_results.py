@@ -15,13 +15,13 @@ from evaluation.reporting.i18n import translator
 from evaluation.reporting.ledger import build_ledger
 from evaluation.reporting.register_results import (
     TRAJECTORY_CURVES_TABLE,
-    TRAJECTORY_GROUPS_TABLE,
     register_outcome_table,
     trajectory_group_figure,
     trajectory_group_table,
     write_register_outcomes,
 )
 from evaluation.reporting.tables_io import write_csv
+from tests.register_fixtures import write_small_trajectory_groups
 
 THRESHOLD = 5
 
@@ -63,20 +63,7 @@ def test_register_means_on_fewer_than_five_persons_are_hidden(tmp_path: Path) ->
 
 
 def test_trajectory_group_sizes_are_a_protected_count_table(tmp_path: Path) -> None:
-    groups = pd.DataFrame(
-        {
-            "population": "participants",
-            "outcome": "months_on_main_benefit",
-            "group": [1, 2, 3],
-            "share": [0.03, 0.40, 0.57],
-            "share_se": 0.01,
-            "persons": [3, 40, 57],
-            "assigned_share": [0.03, 0.40, 0.57],
-            "avepp": [0.9, 0.95, 0.97],
-            "occ": [300.0, 30.0, 20.0],
-        }
-    )
-    write_csv(groups, tmp_path / f"{TRAJECTORY_GROUPS_TABLE}.csv")
+    write_small_trajectory_groups(tmp_path)
     curves = pd.DataFrame(
         {
             "population": "participants",
