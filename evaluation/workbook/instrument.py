@@ -463,21 +463,8 @@ def paired_change(
             n = len(d2)
             row: dict[str, object] = {"score": sid, "group": g, "n": n, "suppressed": n < min_n}
             if n < min_n:
-                row.update(
-                    dict.fromkeys(
-                        (
-                            "mean_baseline",
-                            "mean_follow_up",
-                            "estimate",
-                            "std_error",
-                            "conf_low",
-                            "conf_high",
-                            "p_value",
-                            "mean_days",
-                        ),
-                        np.nan,
-                    )
-                )
+                # every measured column (all but score, group, n and suppressed) is empty
+                row.update(dict.fromkeys(PAIRED_CHANGE_TABLE_COLUMNS[3:-1], np.nan))
             else:
                 x0 = d2[f"{sid}_0"].to_numpy(dtype=float)
                 x1 = d2[f"{sid}_1"].to_numpy(dtype=float)
